@@ -1,0 +1,415 @@
+#include "config/toml_loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "config/byte_size.h"
+#include "config/duration.h"
+#include "config/key_suggestion.h"
+#include "config/toml_node_location.h"
+
+namespace vigil::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Kinds of plugin instance tables, by their top-level key.
+const std::vector<std::string> kInstanceSections = {"collectors"};
+const std::vector<std::string> kTopLevel = {"agent", "log", "http", "collectors"};
+const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional",
+                                                    "labels"};
+
+const char* toml_type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+// Reads typed values out of one TOML table and records every problem with its location.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string section, Problems& problems)
+      : t_(t), section_(std::move(section)), problems_(problems) {}
+
+  void check_unknown(const std::vector<std::string>& known) const {
+    for (const auto& [k, v] : t_) {
+      const std::string key(k.str());
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        problems_.push_back(location_of(k.source()) + ": unknown key \"" + key + "\" in [" + section_ + "]" +
+                            did_you_mean(key, known));
+    }
+  }
+
+  void string(const char* key, std::string& out) const {
+    if (const auto* n = t_.get(key)) {
+      if (auto v = n->value<std::string>()) out = *v;
+      else wrong_type(*n, key, "a string");
+    }
+  }
+  void boolean(const char* key, bool& out) const {
+    if (const auto* n = t_.get(key)) {
+      if (n->is_boolean()) out = n->as_boolean()->get();
+      else wrong_type(*n, key, "a boolean (true or false)");
+    }
+  }
+  template <class Int>
+  void integer(const char* key, Int& out, int64_t min, int64_t max) const {
+    if (const auto* n = t_.get(key)) {
+      if (!n->is_integer()) return wrong_type(*n, key, "an integer");
+      const int64_t v = n->as_integer()->get();
+      if (v < min || v > max)
+        return problem(*n, "\"" + std::string(key) + "\" must be between " + std::to_string(min) +
+                               " and " + std::to_string(max) + ", not " + std::to_string(v));
+      out = static_cast<Int>(v);
+    }
+  }
+  void duration(const char* key, nanoseconds& out, bool allow_zero = false) const {
+    if (const auto* n = t_.get(key)) {
+      if (!n->is_string()) return wrong_type(*n, key, "a duration string such as \"10s\"");
+      auto d = parse_duration(n->as_string()->get());
+      if (!d.ok()) return problem(*n, "\"" + std::string(key) + "\": " + d.message());
+      if (*d < nanoseconds(0) || (!allow_zero && *d == nanoseconds(0)))
+        return problem(*n, "\"" + std::string(key) + "\" must be greater than zero");
+      out = *d;
+    }
+  }
+  void size(const char* key, uint64_t& out) const {
+    if (const auto* n = t_.get(key)) {
+      if (n->is_integer() && n->as_integer()->get() >= 0) {
+        out = static_cast<uint64_t>(n->as_integer()->get());
+      } else if (n->is_string()) {
+        auto s = parse_byte_size(n->as_string()->get());
+        if (!s.ok()) return problem(*n, "\"" + std::string(key) + "\": " + s.message());
+        out = *s;
+      } else {
+        wrong_type(*n, key, "a size such as \"64MiB\" or a number of bytes");
+      }
+    }
+  }
+  void string_array(const char* key, std::vector<std::string>& out) const {
+    if (const auto* n = t_.get(key)) {
+      const auto* a = n->as_array();
+      if (!a) return wrong_type(*n, key, "an array of strings");
+      out.clear();
+      for (const auto& e : *a) {
+        if (auto s = e.value<std::string>()) out.push_back(*s);
+        else problem(e, "\"" + std::string(key) + "\" must hold strings only");
+      }
+    }
+  }
+  void one_of(const char* key, const std::string& value, const std::vector<std::string>& allowed) const {
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    const toml::node* n = t_.get(key);
+    problems_.push_back((n ? location_of(*n) : location_of(t_)) + ": \"" + key + "\" is \"" + value +
+                        "\"; use one of " + list + did_you_mean(value, allowed));
+  }
+  void problem(const toml::node& n, const std::string& msg) const {
+    problems_.push_back(location_of(n) + ": " + msg);
+  }
+
+ private:
+  void wrong_type(const toml::node& n, const char* key, const char* expected) const {
+    problems_.push_back(location_of(n) + ": \"" + std::string(key) + "\" in [" + section_ + "] must be " +
+                        expected + ", not " + toml_type_name(n));
+  }
+
+  const toml::table& t_;
+  std::string section_;
+  Problems& problems_;
+};
+
+// Replaces ${VAR} in every string value of the tree, in place.
+void substitute_all(toml::node& n, const EnvLookup& env, Problems& problems) {
+  if (auto* t = n.as_table()) {
+    for (auto&& [k, v] : *t) substitute_all(v, env, problems);
+  } else if (auto* a = n.as_array()) {
+    for (auto& v : *a) substitute_all(v, env, problems);
+  } else if (auto* s = n.as_string()) {
+    if (s->get().find('$') == std::string::npos) return;
+    auto r = substitute_env(s->get(), env);
+    if (r.ok()) *s = std::move(r.value());
+    else problems.push_back(location_of(n) + ": " + r.message());
+  }
+}
+
+std::string render(const toml::table& t) {
+  std::ostringstream os;
+  os << t;
+  return os.str();
+}
+
+struct ParsedFile {
+  toml::table table;
+  bool ok = false;
+};
+
+ParsedFile parse_text(const std::string& text, const std::string& name, Problems& problems) {
+  ParsedFile out;
+  try {
+    out.table = toml::parse(text, name);
+    out.ok = true;
+  } catch (const toml::parse_error& e) {
+    problems.push_back(location_of(e.source()) + ": invalid TOML: " + std::string(e.description()));
+  }
+  return out;
+}
+
+ParsedFile parse_file(const std::string& path, Problems& problems) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    problems.push_back(path + ": config file not found or not a regular file (pass an existing "
+                              "file with --config)");
+    return {};
+  }
+  try {
+    ParsedFile out;
+    out.table = toml::parse_file(path);
+    out.ok = true;
+    return out;
+  } catch (const toml::parse_error& e) {
+    problems.push_back(location_of(e.source()) + ": invalid TOML: " + std::string(e.description()));
+  }
+  return {};
+}
+
+// Appends the instance tables of an included file into root; other content is an error.
+void merge_include(toml::table& root, toml::table&& inc, const std::string& file, Problems& problems) {
+  for (auto&& [k, v] : inc) {
+    const std::string key(k.str());
+    if (std::find(kInstanceSections.begin(), kInstanceSections.end(), key) == kInstanceSections.end()) {
+      problems.push_back(location_of(v) + ": [" + key + "] is not allowed in an included file (" + file +
+                         "); included files hold plugin instances such as [[collectors.NAME]] only");
+      continue;
+    }
+    auto* section = v.as_table();
+    if (!section) continue;
+    auto* dst = root.get(key) ? root.get(key)->as_table() : nullptr;
+    if (!dst) {
+      root.insert_or_assign(key, toml::table{});
+      dst = root.get(key)->as_table();
+    }
+    for (auto&& [name, inst] : *section) {
+      toml::array* arr = nullptr;
+      if (auto* existing = dst->get(name.str())) {
+        arr = existing->as_array();
+        if (!arr && existing->is_table()) {
+          toml::array wrapped;
+          wrapped.push_back(*existing->as_table());
+          dst->insert_or_assign(name.str(), std::move(wrapped));
+          arr = dst->get(name.str())->as_array();
+        }
+      } else {
+        dst->insert_or_assign(name.str(), toml::array{});
+        arr = dst->get(name.str())->as_array();
+      }
+      if (!arr) continue;
+      if (auto* a = inst.as_array()) {
+        for (auto& e : *a) arr->push_back(std::move(e));
+      } else {
+        arr->push_back(std::move(inst));
+      }
+    }
+  }
+}
+
+void read_agent(const toml::table& root, Settings& s, Problems& p) {
+  const auto* n = root.get("agent");
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": [agent] must be a table");
+  TableReader r(*t, "agent", p);
+  r.check_unknown({"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs",
+                   "config_dir", "hostname"});
+  r.duration("interval", s.agent.interval);
+  r.duration("jitter", s.agent.jitter, true);
+  r.duration("timeout", s.agent.timeout);
+  r.duration("max_backoff", s.agent.max_backoff);
+  r.duration("shutdown_timeout", s.agent.shutdown_timeout);
+  r.string_array("plugin_dirs", s.agent.plugin_dirs);
+  r.string("config_dir", s.agent.config_dir);
+  r.string("hostname", s.agent.hostname);
+}
+
+void read_log(const toml::table& root, Settings& s, Problems& p) {
+  const auto* n = root.get("log");
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": [log] must be a table");
+  TableReader r(*t, "log", p);
+  r.check_unknown({"level", "format", "file", "max_size", "max_files"});
+  r.string("level", s.log.level);
+  r.one_of("level", s.log.level, {"trace", "debug", "info", "warn", "error"});
+  r.string("format", s.log.format);
+  r.one_of("format", s.log.format, {"json", "text"});
+  r.string("file", s.log.file);
+  r.size("max_size", s.log.max_size);
+  r.integer("max_files", s.log.max_files, 1, 1000);
+}
+
+void read_http(const toml::table& root, Settings& s, Problems& p) {
+  const auto* n = root.get("http");
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
+  TableReader r(*t, "http", p);
+  r.check_unknown({"listen", "max_connections", "read_timeout", "idle_timeout", "max_header_size",
+                   "max_body_size"});
+  r.string("listen", s.http.listen);
+  const auto colon = s.http.listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
+      s.http.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+    r.problem(t->get("listen") ? *t->get("listen") : *t,
+              "\"listen\" must be HOST:PORT, e.g. \"127.0.0.1:9479\" (port 0 picks a free port)");
+  }
+  r.integer("max_connections", s.http.max_connections, 1, 100000);
+  r.duration("read_timeout", s.http.read_timeout);
+  r.duration("idle_timeout", s.http.idle_timeout);
+  r.size("max_header_size", s.http.max_header_bytes);
+  r.size("max_body_size", s.http.max_body_bytes);
+}
+
+InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, const std::string& kind,
+                               const std::string& plugin, size_t ordinal, const toml::table& t,
+                               Problems& p) {
+  InstanceSettings inst;
+  inst.kind = kind;
+  inst.plugin = plugin;
+  inst.where = location_of(t);
+  const std::string section = kind + "s." + plugin;
+  TableReader r(t, section, p);
+  inst.alias = ordinal == 0 ? plugin : plugin + "-" + std::to_string(ordinal + 1);
+  r.string("alias", inst.alias);
+  if (inst.alias.empty()) r.problem(*t.get("alias"), "\"alias\" must not be empty");
+  r.duration("interval", inst.interval);
+  r.duration("timeout", inst.timeout);
+  r.boolean("optional", inst.optional);
+  if (const auto* ln = t.get("labels")) {
+    if (const auto* lt = ln->as_table()) {
+      for (const auto& [k, v] : *lt) {
+        if (auto sv = v.value<std::string>()) inst.labels.emplace_back(std::string(k.str()), *sv);
+        else r.problem(v, "label \"" + std::string(k.str()) + "\" must be a string");
+      }
+    } else {
+      r.problem(*ln, "\"labels\" must be a table of strings, e.g. labels = { env = \"prod\" }");
+    }
+  }
+  auto impl = std::make_shared<PluginTable::Impl>();
+  impl->root = root;
+  impl->table = &t;
+  impl->hidden_keys = kInstanceHostKeys;
+  impl->where = inst.where;
+  impl->fingerprint = render(t);
+  inst.table = PluginTable(std::move(impl));
+  return inst;
+}
+
+void read_instances(const std::shared_ptr<const toml::table>& shared_root, const std::string& section, const std::string& kind,
+                    std::vector<InstanceSettings>& out, Problems& p) {
+  const auto* n = shared_root->get(section);
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": \"" + section + "\" must hold tables such as [[" +
+                             section + ".NAME]]");
+  for (const auto& [name, v] : *t) {
+    const std::string plugin(name.str());
+    if (const auto* single = v.as_table()) {
+      out.push_back(read_instance(shared_root, kind, plugin, 0, *single, p));
+    } else if (const auto* arr = v.as_array()) {
+      size_t ordinal = 0;
+      for (const auto& e : *arr) {
+        if (const auto* et = e.as_table()) out.push_back(read_instance(shared_root, kind, plugin, ordinal++, *et, p));
+        else p.push_back(location_of(e) + ": [[" + section + "." + plugin + "]] entries must be tables");
+      }
+    } else {
+      p.push_back(location_of(v) + ": \"" + section + "." + plugin + "\" must be a table; write [[" +
+                  section + "." + plugin + "]]");
+    }
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& i : out) {
+    if (!seen.insert({i.plugin, i.alias}).second)
+      p.push_back(i.where + ": duplicate alias \"" + i.alias + "\" for " + kind + " \"" + i.plugin +
+                  "\" (give each instance a distinct alias = \"...\")");
+  }
+}
+
+LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLookup& env,
+                     Problems problems) {
+  LoadResult out;
+  for (const auto& [k, v] : root) {
+    const std::string key(k.str());
+    if (std::find(kTopLevel.begin(), kTopLevel.end(), key) == kTopLevel.end())
+      problems.push_back(location_of(k.source()) + ": unknown section \"" + key + "\"" + did_you_mean(key, kTopLevel));
+  }
+  // Includes are named by [agent] config_dir, read before substitution so they get it too.
+  if (const auto* agent = root.get("agent"); agent && agent->is_table()) {
+    if (auto dir = (*agent->as_table())["config_dir"].value<std::string>()) {
+      auto sub = substitute_env(*dir, env);
+      fs::path d = sub.ok() ? fs::path(sub.value()) : fs::path(*dir);
+      if (d.is_relative() && !base_dir.empty()) d = fs::path(base_dir) / d;
+      std::error_code ec;
+      if (!fs::is_directory(d, ec)) {
+        problems.push_back(location_of(*(*agent->as_table()).get("config_dir")) + ": config_dir \"" +
+                           d.string() + "\" is not a directory (create it or remove the key)");
+      } else {
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(d, ec))
+          if (e.is_regular_file() && e.path().extension() == ".toml") files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+          auto parsed = parse_file(f.string(), problems);
+          if (parsed.ok) merge_include(root, std::move(parsed.table), f.string(), problems);
+        }
+      }
+    }
+  }
+  substitute_all(root, env, problems);
+  read_agent(root, out.settings, problems);
+  read_log(root, out.settings, problems);
+  read_http(root, out.settings, problems);
+  // Instances share the immutable tree, which keeps its source locations.
+  auto shared_root = std::make_shared<const toml::table>(std::move(root));
+  read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
+  out.problems = std::move(problems);
+  return out;
+}
+
+}  // namespace
+
+std::string InstanceSettings::identity() const {
+  std::string labels_text;
+  for (const auto& [k, v] : labels) labels_text += k + "=" + v + ",";
+  return kind + "\n" + plugin + "\n" + alias + "\n" + std::to_string(interval.count()) + "\n" +
+         std::to_string(timeout.count()) + "\n" + labels_text + "\n" + table.fingerprint();
+}
+
+LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
+  Problems problems;
+  auto parsed = parse_file(path, problems);
+  if (!parsed.ok) return LoadResult{{}, std::move(problems)};
+  const std::string base = fs::path(path).parent_path().string();
+  auto r = load_root(std::move(parsed.table), base, env, std::move(problems));
+  r.settings.source_file = path;
+  return r;
+}
+
+LoadResult load_config_text(const std::string& text, const std::string& name, const EnvLookup& env) {
+  Problems problems;
+  auto parsed = parse_text(text, name, problems);
+  if (!parsed.ok) return LoadResult{{}, std::move(problems)};
+  auto r = load_root(std::move(parsed.table), "", env, std::move(problems));
+  r.settings.source_file = name;
+  return r;
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,269 @@
+// vigil/plugin.hpp: a header-only C++17 layer over vigil/plugin.h for plugin authors.
+//
+// It removes the C boilerplate and puts a catch-all barrier around every callback, so no C++
+// exception ever crosses the ABI: an exception becomes a status code plus a message through
+// host->fail. Throw vigil::sdk::Error to choose the status code (e.g. VIGIL_E_CONFIG).
+//
+// A collector is a class with
+//   explicit T(vigil::sdk::Context& ctx);          // read + validate config; no I/O   [main]
+//   void collect(vigil::sdk::Context& ctx, int64_t deadline_mono_ns);               [worker]
+// and optionally `void start(Context&)` / `void stop()`. Export it with
+//   VIGIL_CPP_COLLECTOR(T, "name", "1.0.0", "description", schema_or_nullptr)
+// in exactly one source file of the library.
+//
+// Thread-safety: Context is safe to use from the threads the host documents for each call.
+#ifndef VIGIL_PLUGIN_HPP
+#define VIGIL_PLUGIN_HPP
+
+#include <vigil/plugin.h>
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vigil::sdk {
+
+// An error with a vigil status code; the barrier turns it into host->fail(code, what()).
+class Error : public std::runtime_error {
+ public:
+  Error(vigil_status code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  vigil_status code() const noexcept { return code_; }
+
+ private:
+  vigil_status code_;
+};
+
+inline vigil_str to_str(std::string_view s) noexcept { return vigil_str{s.data(), s.size()}; }
+inline std::string_view to_view(vigil_str s) noexcept {
+  return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
+}
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// The host services bound to one instance.
+class Context {
+ public:
+  Context(const vigil_host_v1* host, vigil_ctx* ctx) noexcept : host_(host), ctx_(ctx) {}
+
+  const vigil_host_v1* host() const noexcept { return host_; }
+  vigil_ctx* raw() const noexcept { return ctx_; }
+
+  void log(int32_t level, std::string_view msg) const noexcept {
+    host_->log(ctx_, level, to_str(msg));
+  }
+  void info(std::string_view msg) const noexcept { log(VIGIL_LOG_INFO, msg); }
+  void warn(std::string_view msg) const noexcept { log(VIGIL_LOG_WARN, msg); }
+
+  // Config access. Each returns std::nullopt when the key is unset and throws Error when the
+  // value has the wrong type (the host's message names file:line:col).
+  std::optional<std::string> get_string(const std::string& path) const {
+    vigil_str out{};
+    if (!check(host_->cfg_string(ctx_, path.c_str(), &out))) return std::nullopt;
+    return std::string(to_view(out));
+  }
+  std::optional<int64_t> get_int(const std::string& path) const {
+    int64_t v = 0;
+    if (!check(host_->cfg_int(ctx_, path.c_str(), &v))) return std::nullopt;
+    return v;
+  }
+  std::optional<double> get_double(const std::string& path) const {
+    double v = 0;
+    if (!check(host_->cfg_double(ctx_, path.c_str(), &v))) return std::nullopt;
+    return v;
+  }
+  std::optional<bool> get_bool(const std::string& path) const {
+    int32_t v = 0;
+    if (!check(host_->cfg_bool(ctx_, path.c_str(), &v))) return std::nullopt;
+    return v != 0;
+  }
+  std::optional<int64_t> get_duration_ns(const std::string& path) const {
+    int64_t v = 0;
+    if (!check(host_->cfg_duration_ns(ctx_, path.c_str(), &v))) return std::nullopt;
+    return v;
+  }
+  std::optional<uint64_t> get_size_bytes(const std::string& path) const {
+    uint64_t v = 0;
+    if (!check(host_->cfg_size_bytes(ctx_, path.c_str(), &v))) return std::nullopt;
+    return v;
+  }
+  // Elements of an array (or keys of a table); 0 when unset.
+  size_t count(const std::string& path) const {
+    size_t n = 0;
+    if (!check(host_->cfg_count(ctx_, path.c_str(), &n))) return 0;
+    return n;
+  }
+  std::vector<std::string> get_string_array(const std::string& path) const {
+    std::vector<std::string> out;
+    const size_t n = count(path);
+    for (size_t i = 0; i < n; ++i) {
+      auto v = get_string(path + "[" + std::to_string(i) + "]");
+      if (v) out.push_back(std::move(*v));
+    }
+    return out;
+  }
+  // The key/value pairs of a table of strings (e.g. headers), in file order.
+  Labels get_string_map(const std::string& path) const {
+    Labels out;
+    const size_t n = count(path);
+    for (size_t i = 0; i < n; ++i) {
+      vigil_str key{};
+      check(host_->cfg_key_at(ctx_, path.c_str(), i, &key));
+      std::string k(to_view(key));
+      auto v = get_string(path + "." + k);
+      out.emplace_back(k, v.value_or(""));
+    }
+    return out;
+  }
+
+  // Emission. Throws Error when the host rejects the sample (e.g. an invalid name).
+  void gauge(std::string_view name, double value, const Labels& labels = {},
+             std::string_view help = {}) const {
+    emit_value(VIGIL_METRIC_GAUGE, name, value, labels, help);
+  }
+  void counter(std::string_view name, double value, const Labels& labels = {},
+               std::string_view help = {}) const {
+    emit_value(VIGIL_METRIC_COUNTER, name, value, labels, help);
+  }
+  void emit(const vigil_sample& s) const {
+    const vigil_status st = host_->emit(ctx_, &s);
+    if (st != VIGIL_OK) throw Error(st, "the host rejected sample '" + std::string(to_view(s.name)) + "'");
+  }
+
+  int64_t monotonic_ns() const noexcept { return host_->monotonic_ns(ctx_); }
+  int64_t realtime_ns() const noexcept { return host_->realtime_ns(ctx_); }
+  bool should_stop() const noexcept { return host_->should_stop(ctx_) != 0; }
+
+ private:
+  // true: value present; false: not found; throws on any other status.
+  bool check(vigil_status st) const {
+    if (st == VIGIL_OK) return true;
+    if (st == VIGIL_E_NOT_FOUND) return false;
+    throw Error(st, "configuration value has the wrong type");
+  }
+  void emit_value(int32_t type, std::string_view name, double value, const Labels& labels,
+                  std::string_view help) const {
+    std::vector<vigil_label> ls;
+    ls.reserve(labels.size());
+    for (const auto& [k, v] : labels) ls.push_back(vigil_label{to_str(k), to_str(v)});
+    vigil_sample s{};
+    s.struct_size = sizeof(vigil_sample);
+    s.type = type;
+    s.name = to_str(name);
+    s.help = to_str(help);
+    s.labels = ls.data();
+    s.n_labels = ls.size();
+    s.value = value;
+    emit(s);
+  }
+
+  const vigil_host_v1* host_;
+  vigil_ctx* ctx_;
+};
+
+namespace detail {
+
+// Runs f inside the barrier: every exception becomes host->fail(code, message).
+template <class F>
+vigil_status barrier(const vigil_host_v1* host, vigil_ctx* ctx, F&& f) noexcept {
+  try {
+    f();
+    return VIGIL_OK;
+  } catch (const Error& e) {
+    return host->fail(ctx, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    return host->fail(ctx, VIGIL_E_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    return host->fail(ctx, VIGIL_E_INTERNAL, e.what());
+  } catch (...) {
+    return host->fail(ctx, VIGIL_E_INTERNAL, "unknown C++ exception");
+  }
+}
+
+template <class T, class = void>
+struct has_start : std::false_type {};
+template <class T>
+struct has_start<T, std::void_t<decltype(std::declval<T&>().start(std::declval<Context&>()))>>
+    : std::true_type {};
+template <class T, class = void>
+struct has_stop : std::false_type {};
+template <class T>
+struct has_stop<T, std::void_t<decltype(std::declval<T&>().stop())>> : std::true_type {};
+
+template <class T>
+struct Holder {
+  Context ctx;
+  std::unique_ptr<T> impl;
+};
+
+template <class T>
+struct Lifecycle {
+  static vigil_status create(const vigil_host_v1* host, vigil_ctx* ctx, vigil_instance** out) noexcept {
+    auto holder = std::unique_ptr<Holder<T>>(new (std::nothrow) Holder<T>{Context(host, ctx), nullptr});
+    if (!holder) return host->fail(ctx, VIGIL_E_NOMEM, "out of memory");
+    const vigil_status st = barrier(host, ctx, [&] { holder->impl = std::make_unique<T>(holder->ctx); });
+    if (st == VIGIL_OK) *out = holder.release();
+    return st;
+  }
+  static vigil_status start(vigil_instance* inst) noexcept {
+    auto* h = static_cast<Holder<T>*>(inst);
+    if constexpr (has_start<T>::value) {
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->start(h->ctx); });
+    } else {
+      return VIGIL_OK;
+    }
+  }
+  static void stop(vigil_instance* inst) noexcept {
+    auto* h = static_cast<Holder<T>*>(inst);
+    if constexpr (has_stop<T>::value) {
+      barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->stop(); });
+    }
+  }
+  static void destroy(vigil_instance* inst) noexcept {
+    std::unique_ptr<Holder<T>> h(static_cast<Holder<T>*>(inst));
+    try {
+      h.reset();
+    } catch (...) {
+      // A destructor that throws is a plugin bug; nothing can be reported after destroy.
+    }
+  }
+  static constexpr vigil_lifecycle table() {
+    return vigil_lifecycle{sizeof(vigil_lifecycle), &create, &start, &stop, &destroy};
+  }
+};
+
+template <class T>
+struct CollectorAdapter {
+  static vigil_status collect(vigil_instance* inst, int64_t deadline) noexcept {
+    auto* h = static_cast<Holder<T>*>(inst);
+    return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->collect(h->ctx, deadline); });
+  }
+  static const vigil_collector_v1* vtable() noexcept {
+    static const vigil_collector_v1 table{Lifecycle<T>::table(), &collect};
+    return &table;
+  }
+};
+
+}  // namespace detail
+}  // namespace vigil::sdk
+
+// Defines the library's entry for a single C++ collector class.
+#define VIGIL_CPP_COLLECTOR(Type, Name, Version, Description, Schema)                         \
+  namespace {                                                                                \
+  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_COLLECTOR, nullptr};                \
+  const void* vigil_cpp_get_interface_(const char* id) noexcept {                            \
+    if (std::string_view(id) == VIGIL_IFACE_COLLECTOR)                                       \
+      return ::vigil::sdk::detail::CollectorAdapter<Type>::vtable();                         \
+    return nullptr;                                                                          \
+  }                                                                                          \
+  }                                                                                          \
+  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {                               \
+      VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, sizeof(vigil_plugin_entry_t), Name, Version,         \
+      Description, vigil_cpp_provides_, nullptr, nullptr, &vigil_cpp_get_interface_, Schema}
+
+#endif  // VIGIL_PLUGIN_HPP
