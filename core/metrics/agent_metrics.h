@@ -1,0 +1,69 @@
+// AgentMetrics: vigil's own metrics (vigil_* and process_*) in a prometheus-cpp registry, and
+// the /metrics rendering that merges them with plugin samples from a SampleStore.
+//
+// Thread-safe: prometheus-cpp metrics are atomic; the maps here are guarded by mu_.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+class Registry;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace vigil::metrics {
+
+class SampleStore;
+
+// The per-instance series of one collector; pointers stay valid until remove_collector.
+struct CollectorSeries {
+  prometheus::Histogram* duration = nullptr;
+  prometheus::Counter* runs = nullptr;
+  prometheus::Counter* errors = nullptr;
+  prometheus::Counter* timeouts = nullptr;
+  prometheus::Counter* skipped = nullptr;
+  prometheus::Counter* samples = nullptr;
+  prometheus::Counter* invalid_samples = nullptr;
+  prometheus::Gauge* up = nullptr;
+  prometheus::Gauge* last_success = nullptr;
+};
+
+class AgentMetrics {
+ public:
+  explicit AgentMetrics(const std::string& version);
+  ~AgentMetrics();
+  AgentMetrics(const AgentMetrics&) = delete;
+  AgentMetrics& operator=(const AgentMetrics&) = delete;
+
+  CollectorSeries& collector(const std::string& plugin, const std::string& alias);
+  void remove_collector(const std::string& plugin, const std::string& alias);
+
+  void observe_scheduler_lag(double seconds);
+  void observe_http(const std::string& route, unsigned code, double seconds);
+  void set_http_connections(double open);
+  void inc_http_rejected();
+  void config_reload(bool ok, double unix_seconds);
+  void plugin_failure(const std::string& plugin, const std::string& stage);
+
+  // The full Prometheus text exposition: own metrics, process figures and plugin samples.
+  std::string render(const SampleStore& samples) const;
+
+ private:
+  struct Families;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Families> f_;
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, CollectorSeries> collectors_;  // guarded by mu_
+  std::map<std::pair<std::string, unsigned>, prometheus::Counter*> http_requests_;  // guarded by mu_
+  std::map<std::string, prometheus::Histogram*> http_durations_;               // guarded by mu_
+};
+
+}  // namespace vigil::metrics

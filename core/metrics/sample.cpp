@@ -1,0 +1,46 @@
+#include "metrics/sample.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace vigil::metrics {
+
+Status validate_metric_name(std::string_view name) {
+  auto ok_first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; };
+  bool valid = !name.empty() && ok_first(name[0]);
+  for (char c : name) valid = valid && (ok_first(c) || std::isdigit(static_cast<unsigned char>(c)));
+  if (valid) return {};
+  return Status::error("invalid metric name \"" + std::string(name) +
+                       "\": names match [a-zA-Z_:][a-zA-Z0-9_:]* (e.g. \"app_requests_total\")");
+}
+
+Status validate_label_name(std::string_view name) {
+  auto ok_first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  bool valid = !name.empty() && ok_first(name[0]);
+  for (char c : name) valid = valid && (ok_first(c) || std::isdigit(static_cast<unsigned char>(c)));
+  if (!valid)
+    return Status::error("invalid label name \"" + std::string(name) + "\": label names match [a-zA-Z_][a-zA-Z0-9_]*");
+  if (name.size() >= 2 && name[0] == '_' && name[1] == '_')
+    return Status::error("invalid label name \"" + std::string(name) + "\": names starting with \"__\" are reserved");
+  return {};
+}
+
+Status normalize(Sample& s) {
+  if (auto st = validate_metric_name(s.name); !st.ok()) return st;
+  std::sort(s.labels.begin(), s.labels.end());
+  for (size_t i = 0; i < s.labels.size(); ++i) {
+    if (auto st = validate_label_name(s.labels[i].first); !st.ok()) return Status::error(s.name + ": " + st.message());
+    if (i > 0 && s.labels[i].first == s.labels[i - 1].first)
+      return Status::error(s.name + ": label \"" + s.labels[i].first + "\" appears twice");
+  }
+  if (s.type == SampleType::histogram) {
+    for (size_t i = 1; i < s.buckets.size(); ++i)
+      if (!(s.buckets[i].first > s.buckets[i - 1].first) || s.buckets[i].second < s.buckets[i - 1].second)
+        return Status::error(s.name + ": histogram buckets must have increasing bounds and cumulative counts");
+    if (!s.buckets.empty() && s.buckets.back().second > s.count)
+      return Status::error(s.name + ": histogram count is smaller than its last bucket");
+  }
+  return {};
+}
+
+}  // namespace vigil::metrics

@@ -1,0 +1,36 @@
+// Sample: one metric value as emitted by a plugin, owned by the host (copied off the ABI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace vigil::metrics {
+
+enum class SampleType { gauge, counter, untyped, histogram };
+
+struct Sample {
+  SampleType type = SampleType::gauge;
+  std::string name;
+  std::string help;
+  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
+  double value = 0;
+  int64_t unix_ms = 0;  // 0: stamped by the scraper
+  // histogram: finite upper bounds with cumulative counts; +Inf is `count`.
+  std::vector<std::pair<double, uint64_t>> buckets;
+  double sum = 0;
+  uint64_t count = 0;
+};
+
+// Prometheus naming rules: metric [a-zA-Z_:][a-zA-Z0-9_:]*, label [a-zA-Z_][a-zA-Z0-9_]* and
+// not starting with "__" (reserved). The message names the offending name and the rule.
+Status validate_metric_name(std::string_view name);
+Status validate_label_name(std::string_view name);
+// Validates names, label uniqueness and histogram bucket order; sorts labels.
+Status normalize(Sample& s);
+
+}  // namespace vigil::metrics
