@@ -66,7 +66,7 @@ void collect_keys(const toml::node& n, const std::string& prefix, std::vector<Pl
     for (const auto& [k, v] : *t) {
       if (hidden && std::find(hidden->begin(), hidden->end(), std::string(k.str())) != hidden->end()) continue;
       const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-      out.push_back({path, type_of(v), location_of(v)});
+      out.push_back({path, type_of(v), location_of(k.source())});
       collect_keys(v, path, out);
     }
   } else if (const auto* a = n.as_array()) {

@@ -5,9 +5,9 @@
 # version script, so that only `vigil_plugin_entry` is exported. The plugin's name, kind and
 # version come from its entry, never from the file name.
 include_guard(GLOBAL)
-set(_VIGIL_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/vigil_plugin.version")
 
 function(vigil_add_plugin target)
+  set(_VIGIL_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/vigil_plugin.version")
   cmake_parse_arguments(ARG "" "NAME;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "vigil_add_plugin(${target}): SOURCES is required")

@@ -1,0 +1,217 @@
+// The vigil_host_v1 services. Every function is noexcept at the boundary: a failure inside
+// the host becomes a status code, never an exception into plugin code.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "config/byte_size.h"
+#include "config/duration.h"
+#include "log/log.h"
+#include "plugin_host/instance_context.h"
+
+namespace vigil::plugin_host {
+namespace {
+
+using Type = config::PluginTable::Type;
+
+std::string_view view(vigil_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+
+vigil_status set_error(vigil_ctx* ctx, vigil_status code, std::string msg) {
+  if (ctx) {
+    std::lock_guard lock(ctx->mu);
+    ctx->last_error = std::move(msg);
+  }
+  return code;
+}
+
+vigil_status type_error(vigil_ctx* ctx, const char* path, const config::PluginTable::Lookup& l, const char* expected) {
+  return set_error(ctx, VIGIL_E_INVALID,
+                   l.where + ": \"" + path + "\" must be " + expected + ", not " + config::type_name(l.type));
+}
+
+template <class F>
+vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return VIGIL_E_NOMEM;
+  } catch (const std::exception& e) {
+    return set_error(ctx, VIGIL_E_INTERNAL, std::string("host error: ") + e.what());
+  }
+}
+
+void h_log(vigil_ctx* ctx, int32_t level, vigil_str msg) noexcept {
+  try {
+    const auto lvl = static_cast<log::Level>(std::clamp<int32_t>(level, 0, 4));
+    if (ctx) log::write(lvl, "plugin", view(msg), {{"plugin", ctx->plugin}, {"alias", ctx->alias}});
+    else log::write(lvl, "plugin", view(msg));
+  } catch (...) {
+  }
+}
+
+vigil_status h_fail(vigil_ctx* ctx, vigil_status code, const char* msg) noexcept {
+  try {
+    return set_error(ctx, code, msg ? msg : "");
+  } catch (...) {
+    return code;
+  }
+}
+
+vigil_status h_cfg_string(vigil_ctx* ctx, const char* path, vigil_str* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type != Type::string) return type_error(ctx, path, l, "a string");
+    *out = vigil_str{l.text.data(), l.text.size()};
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_int(vigil_ctx* ctx, const char* path, int64_t* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type != Type::integer) return type_error(ctx, path, l, "an integer");
+    *out = l.integer;
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_double(vigil_ctx* ctx, const char* path, double* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type == Type::integer) *out = static_cast<double>(l.integer);
+    else if (l.type == Type::floating) *out = l.floating;
+    else return type_error(ctx, path, l, "a number");
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_bool(vigil_ctx* ctx, const char* path, int32_t* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type != Type::boolean) return type_error(ctx, path, l, "a boolean (true or false)");
+    *out = l.boolean ? 1 : 0;
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_duration(vigil_ctx* ctx, const char* path, int64_t* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type != Type::string) return type_error(ctx, path, l, "a duration string such as \"10s\"");
+    auto d = config::parse_duration(l.text);
+    if (!d.ok()) return set_error(ctx, VIGIL_E_INVALID, l.where + ": \"" + path + "\": " + d.message());
+    *out = d.value().count();
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_size(vigil_ctx* ctx, const char* path, uint64_t* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type == Type::integer && l.integer >= 0) {
+      *out = static_cast<uint64_t>(l.integer);
+      return VIGIL_OK;
+    }
+    if (l.type != Type::string) return type_error(ctx, path, l, "a size such as \"64MiB\"");
+    auto s = config::parse_byte_size(l.text);
+    if (!s.ok()) return set_error(ctx, VIGIL_E_INVALID, l.where + ": \"" + path + "\": " + s.message());
+    *out = s.value();
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_count(vigil_ctx* ctx, const char* path, size_t* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto l = ctx->table.find(path);
+    if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
+    if (l.type != Type::array && l.type != Type::table) return type_error(ctx, path, l, "an array or a table");
+    *out = l.count;
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cfg_key_at(vigil_ctx* ctx, const char* path, size_t index, vigil_str* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto k = ctx->table.key_at(path, index);
+    if (!k) return VIGIL_E_NOT_FOUND;
+    *out = vigil_str{k->data(), k->size()};  // points into the immutable table
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    if (!in || in->struct_size < offsetof(vigil_sample, bucket_bounds))
+      return set_error(ctx, VIGIL_E_INVALID, "emit: sample struct_size is too small (set it to sizeof(vigil_sample))");
+    metrics::Sample s;
+    switch (in->type) {
+      case VIGIL_METRIC_GAUGE: s.type = metrics::SampleType::gauge; break;
+      case VIGIL_METRIC_COUNTER: s.type = metrics::SampleType::counter; break;
+      case VIGIL_METRIC_UNTYPED: s.type = metrics::SampleType::untyped; break;
+      case VIGIL_METRIC_HISTOGRAM: s.type = metrics::SampleType::histogram; break;
+      default: return set_error(ctx, VIGIL_E_INVALID, "emit: unknown sample type " + std::to_string(in->type));
+    }
+    s.name = std::string(view(in->name));
+    s.help = std::string(view(in->help));
+    s.labels.reserve(in->n_labels);
+    for (size_t i = 0; i < in->n_labels; ++i)
+      s.labels.emplace_back(std::string(view(in->labels[i].name)), std::string(view(in->labels[i].value)));
+    s.value = in->value;
+    s.unix_ms = in->unix_ms;
+    if (s.type == metrics::SampleType::histogram) {
+      if (!VIGIL_HAS(vigil_sample, in, count))
+        return set_error(ctx, VIGIL_E_INVALID, "emit: histogram sample without bucket fields");
+      for (size_t i = 0; i < in->n_buckets; ++i) s.buckets.emplace_back(in->bucket_bounds[i], in->bucket_counts[i]);
+      s.sum = in->sum;
+      s.count = in->count;
+    }
+    auto st = metrics::normalize(s);
+    std::lock_guard lock(ctx->mu);
+    if (!st.ok()) {
+      ++ctx->invalid_samples;
+      if (ctx->first_invalid.empty()) ctx->first_invalid = st.message();
+      ctx->last_error = st.message();
+      return VIGIL_E_INVALID;
+    }
+    ctx->pending.push_back(std::move(s));
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cache_get(vigil_ctx*, vigil_str, vigil_writer*) noexcept { return VIGIL_E_UNSUPPORTED; }
+vigil_status h_cache_set(vigil_ctx*, vigil_str, const void*, size_t, int64_t) noexcept { return VIGIL_E_UNSUPPORTED; }
+vigil_status h_cache_del(vigil_ctx*, vigil_str) noexcept { return VIGIL_E_UNSUPPORTED; }
+
+int64_t h_mono(vigil_ctx*) noexcept { return monotonic_now_ns(); }
+int64_t h_real(vigil_ctx*) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+int32_t h_should_stop(vigil_ctx* ctx) noexcept {
+  if (!ctx) return 0;
+  return (ctx->stopping.load() || monotonic_now_ns() >= ctx->deadline_mono_ns.load()) ? 1 : 0;
+}
+const void* h_get_service(vigil_ctx*, const char*) noexcept { return nullptr; }
+
+const vigil_host_v1 kHost = {
+    sizeof(vigil_host_v1), VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, h_log, h_fail, h_cfg_string, h_cfg_int,
+    h_cfg_double, h_cfg_bool, h_cfg_duration, h_cfg_size, h_cfg_count, h_cfg_key_at, h_emit, h_cache_get,
+    h_cache_set, h_cache_del, h_mono, h_real, h_should_stop, h_get_service,
+};
+
+}  // namespace
+
+const vigil_host_v1* host_table() { return &kHost; }
+
+int64_t monotonic_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace vigil::plugin_host

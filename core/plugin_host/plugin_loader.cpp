@@ -1,0 +1,88 @@
+#include "plugin_host/plugin_loader.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+
+#include "plugin_host/instance_context.h"
+
+namespace vigil::plugin_host {
+namespace {
+
+std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+// Smallest entry the host can use: everything up to and including get_interface.
+constexpr size_t kMinEntrySize = offsetof(vigil_plugin_entry_t, get_interface) + sizeof(void*);
+
+}  // namespace
+
+Status check_file_permissions(const std::string& path) {
+  namespace fs = std::filesystem;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::error(path + ": plugin file not found (check the path and [agent] plugin_dirs)");
+  if (!S_ISREG(st.st_mode)) return Status::error(path + ": not a regular file");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return Status::error(path + ": refusing to load a plugin writable by group or others (fix with: chmod go-w '" +
+                         path + "')");
+  const std::string dir = fs::path(path).parent_path().string();
+  struct stat dst {};
+  if (::stat(dir.empty() ? "." : dir.c_str(), &dst) == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) &&
+      !(dst.st_mode & S_ISVTX))
+    return Status::error(path + ": refusing to load a plugin from directory " + dir +
+                         ", which is writable by group or others (fix with: chmod go-w '" + dir + "')");
+  return {};
+}
+
+Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path) {
+  if (auto st = check_file_permissions(path); !st.ok()) return st;
+  auto lib = PluginLibrary::open(path);
+  if (!lib.ok()) return lib.status();
+  const auto* entry = static_cast<const vigil_plugin_entry_t*>(lib.value()->symbol(VIGIL_PLUGIN_ENTRY_SYMBOL));
+  if (!entry)
+    return Status::error(path + ": no \"vigil_plugin_entry\" symbol; not a vigil plugin, or built without "
+                                "VIGIL_EXPORT (build it with vigil_add_plugin() from the VigilPluginApi package)");
+  if (entry->abi_major != VIGIL_ABI_MAJOR) {
+    std::string name = entry->name ? entry->name : "?";
+    return Status::error(path + ": plugin \"" + name + "\" was built for ABI " +
+                         abi_text(entry->abi_major, entry->abi_minor) + ", but this vigil provides ABI " +
+                         abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
+                         " (rebuild the plugin against this vigil's plugin-api headers)");
+  }
+  if (entry->struct_size < kMinEntrySize)
+    return Status::error(path + ": entry struct_size " + std::to_string(entry->struct_size) + " is smaller than " +
+                         std::to_string(kMinEntrySize) + ", the minimum for ABI " + abi_text(VIGIL_ABI_MAJOR, 0) +
+                         " (set struct_size = sizeof(vigil_plugin_entry_t))");
+  auto out = std::make_shared<LoadedPlugin>();
+  std::memcpy(&out->descriptor, entry, std::min<size_t>(entry->struct_size, sizeof(vigil_plugin_entry_t)));
+  const auto& d = out->descriptor;
+  if (!d.name || !*d.name) return Status::error(path + ": the plugin entry has no name");
+  for (const char* c = d.name; *c; ++c)
+    if (!(std::islower(static_cast<unsigned char>(*c)) || std::isdigit(static_cast<unsigned char>(*c)) || *c == '_'))
+      return Status::error(path + ": plugin name \"" + d.name + "\" must use a-z, 0-9 and _ only");
+  if (!d.get_interface) return Status::error(path + ": plugin \"" + d.name + "\" has no get_interface function");
+  if (!d.provides || !d.provides[0])
+    return Status::error(path + ": plugin \"" + d.name + "\" provides no interface (fill `provides`)");
+  if (d.init) {
+    // init() runs once per load; the library stays loaded for the life of the process.
+    vigil_status st = VIGIL_E_INTERNAL;
+    try {
+      st = d.init(host_table());
+    } catch (...) {
+    }
+    if (st != VIGIL_OK)
+      return Status::error(path + ": plugin \"" + d.name + "\" failed to initialise (status " + std::to_string(st) + ")");
+  }
+  out->path = path;
+  out->library = std::move(lib.value());
+  out->entry = entry;
+  out->name = d.name;
+  out->version = d.version ? d.version : "";
+  out->description = d.description ? d.description : "";
+  for (const char* const* p = d.provides; *p; ++p) out->provides.emplace_back(*p);
+  return std::shared_ptr<const LoadedPlugin>(std::move(out));
+}
+
+}  // namespace vigil::plugin_host

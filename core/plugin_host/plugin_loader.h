@@ -1,0 +1,35 @@
+// Loading one plugin file: file checks (exists, not writable by group/others), the entry
+// symbol, ABI negotiation and descriptor validation, all before any plugin code runs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <vigil/plugin.h>
+
+#include "base/status.h"
+#include "plugin_host/plugin_library.h"
+
+namespace vigil::plugin_host {
+
+struct LoadedPlugin {
+  std::string path;
+  std::shared_ptr<PluginLibrary> library;  // keeps entry alive
+  const vigil_plugin_entry_t* entry = nullptr;
+  std::string name;
+  std::string version;
+  std::string description;
+  std::vector<std::string> provides;
+  // The entry copied into a zeroed host-sized struct, so fields a plugin built against an
+  // older minor lacks read as NULL.
+  vigil_plugin_entry_t descriptor{};
+};
+
+// Checks that path and its directory are not writable by group or others (a root agent must
+// not load code that anyone else could replace).
+Status check_file_permissions(const std::string& path);
+
+Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path);
+
+}  // namespace vigil::plugin_host
