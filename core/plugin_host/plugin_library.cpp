@@ -19,11 +19,14 @@ PluginLibrary::~PluginLibrary() = default;
 Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   boost::dll::fs::error_code ec;
-  impl->lib.load(path, ec, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  // RTLD_NODELETE: the code stays mapped even if a handle is closed, because a hung plugin
+  // thread may still be running in it at shutdown.
+  const auto mode = static_cast<boost::dll::load_mode::type>(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  impl->lib.load(path, ec, mode);
   if (ec) {
     // Boost's error_code loses the loader's text; ask dlopen once more for it.
     std::string detail = ec.message();
-    if (void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+    if (void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
       dlclose(h);
     } else if (const char* e = dlerror()) {
       detail = e;

@@ -170,7 +170,7 @@ url = "${PROBE_URL}"
   CHECK(has_problem(missing, "t.toml:2:9: environment variable SECRET_TOKEN is not set"));
 }
 
-TEST_CASE("duplicate aliases are rejected; defaults are numbered", "[config]") {
+TEST_CASE("duplicate aliases are rejected and defaults are numbered", "[config]") {
   auto r = load("[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\nalias = \"tcp_probe\"\n");
   CHECK(r.settings.collectors[1].alias == "tcp_probe-2");
   CHECK(has_problem(r, "duplicate alias \"tcp_probe\""));

@@ -36,7 +36,7 @@ TEST_CASE("metric and label names follow Prometheus rules", "[metrics]") {
   CHECK_FALSE(normalize(h).ok());
 }
 
-TEST_CASE("a source's samples replace its previous set; extra labels are added", "[metrics]") {
+TEST_CASE("a source's samples replace its previous set and extra labels are added", "[metrics]") {
   SampleStore store;
   AgentMetrics agent("test");
   store.replace("collector/fs", {gauge("fs_free", 1, {{"mount", "/"}}), gauge("fs_free", 2, {{"mount", "/data"}})},

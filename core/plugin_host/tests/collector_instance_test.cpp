@@ -85,7 +85,7 @@ TEST_CASE("the C++ helper turns exceptions into status codes", "[plugin_host]") 
   CHECK(contains(f.error, "E_INTERNAL: asked to fail"));
 }
 
-TEST_CASE("invalid metric names are rejected, counted and reported; valid ones kept", "[plugin_host]") {
+TEST_CASE("invalid metric names are rejected, counted and reported while valid ones are kept", "[plugin_host]") {
   auto inst = CollectorInstance::create(plugin("invalid_metric_name"), instance("[[collectors.invalid_metric_name]]\n"));
   REQUIRE(inst.ok());
   auto out = inst.value()->collect(in(5));

@@ -1,0 +1,77 @@
+// CollectorSet: the running collector instances and their scheduler jobs. It turns a validated
+// config into instances (prepare), and swaps them in with the fewest changes (apply): an
+// instance whose identity (plugin, alias, settings) is unchanged keeps running across reloads.
+//
+// Threading: prepare/apply/statuses on the control thread; jobs run on scheduler workers.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "config/settings.h"
+#include "runtime/scheduler.h"
+
+namespace vigil::metrics {
+class AgentMetrics;
+class SampleStore;
+}  // namespace vigil::metrics
+namespace vigil::plugin_host {
+class CollectorInstance;
+class PluginCatalog;
+}  // namespace vigil::plugin_host
+
+namespace vigil::runtime {
+
+// What /readyz reports per collector.
+struct CollectorStatus {
+  std::string plugin;
+  std::string alias;
+  bool optional = false;
+  bool ever_succeeded = false;
+  double seconds_since_success = -1;  // -1: never
+  std::string last_error;
+};
+
+class CollectorSet {
+ public:
+  struct Prepared {
+    // Instances created for the new config (identity -> instance); kept ones are absent.
+    std::map<std::string, std::shared_ptr<plugin_host::CollectorInstance>> created;
+    std::vector<std::string> identities;  // every instance of the new config
+    config::AgentSettings agent;
+    Problems problems;  // fatal problems
+    Problems warnings;  // optional instances that were skipped
+  };
+
+  CollectorSet(Scheduler& scheduler, metrics::AgentMetrics& metrics, metrics::SampleStore& store);
+  ~CollectorSet();
+
+  // Creates (and, with `for_check`, destroys again) every instance the config names that this
+  // set does not already run. No I/O in plugins' create().
+  Prepared prepare(const config::Settings& settings, const plugin_host::PluginCatalog& catalog) const;
+  // Starts new instances, stops removed ones, keeps unchanged ones. Fails (changing nothing
+  // that runs) if a non-optional new instance fails to start.
+  Status apply(Prepared prepared);
+  // Stops every instance (after the scheduler drained).
+  void clear();
+
+  std::vector<CollectorStatus> statuses() const;
+  size_t size() const;
+
+ private:
+  struct Entry;
+  Job make_job(const std::shared_ptr<Entry>& e, const config::AgentSettings& agent);
+
+  Scheduler& scheduler_;
+  metrics::AgentMetrics& metrics_;
+  metrics::SampleStore& store_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> running_;  // identity -> entry; guarded by mu_
+};
+
+}  // namespace vigil::runtime

@@ -1,0 +1,164 @@
+#include "runtime/scheduler.h"
+
+#include <random>
+#include <vector>
+
+namespace vigil::runtime {
+
+// A job's dedicated thread and its schedule. Shared with the thread itself, so a worker that
+// outlives remove() or stop() (a hung plugin) still owns valid state.
+struct Scheduler::Worker {
+  Worker(Job j, Clock::time_point first_due, std::shared_ptr<Shared> s)
+      : job(std::move(j)), schedule(job.spec, first_due), shared(std::move(s)) {}
+
+  Job job;
+  CollectionSchedule schedule;  // guarded by shared->mu
+  std::shared_ptr<Shared> shared;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool pending = false;                    // guarded by mu: a run was requested
+  Clock::time_point deadline{};            // guarded by mu
+  bool quit = false;                       // guarded by mu
+  bool busy = false;                       // guarded by mu
+  std::thread thread;
+
+  void main() {
+    std::unique_lock lock(mu);
+    while (true) {
+      cv.wait(lock, [&] { return pending || quit; });
+      if (quit) return;
+      pending = false;
+      busy = true;
+      const auto dl = deadline;
+      lock.unlock();
+      bool ok = false;
+      try {
+        ok = job.run(dl);
+      } catch (...) {
+        ok = false;
+      }
+      {
+        // Never hold `mu` while taking shared->mu: the scheduler loop takes them the other way.
+        std::lock_guard sl(shared->mu);
+        schedule.on_finish(Clock::now(), ok);
+        shared->cv.notify_all();
+      }
+      lock.lock();
+      busy = false;
+      cv.notify_all();
+    }
+  }
+};
+
+namespace {
+double random_fraction() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+}  // namespace
+
+Scheduler::Scheduler() : thread_([this] { loop(); }) {}
+
+Scheduler::~Scheduler() { stop(nanoseconds(0)); }
+
+void Scheduler::add(Job job) {
+  const auto first = Clock::now() + std::chrono::duration_cast<nanoseconds>(job.spec.jitter * random_fraction());
+  auto w = std::make_shared<Worker>(std::move(job), first, shared_);
+  w->thread = std::thread([w] { w->main(); });
+  std::lock_guard lock(shared_->mu);
+  if (auto it = workers_.find(w->job.id); it != workers_.end()) {
+    auto old = it->second;
+    {
+      std::lock_guard wl(old->mu);
+      old->quit = true;
+      old->cv.notify_all();
+    }
+    old->thread.detach();
+  }
+  workers_[w->job.id] = w;
+  shared_->cv.notify_all();
+}
+
+void Scheduler::remove(const std::string& id) {
+  std::shared_ptr<Worker> w;
+  {
+    std::lock_guard lock(shared_->mu);
+    auto it = workers_.find(id);
+    if (it == workers_.end()) return;
+    w = it->second;
+    workers_.erase(it);
+  }
+  {
+    std::lock_guard wl(w->mu);
+    w->quit = true;
+    w->cv.notify_all();
+  }
+  // Join when idle; a run in progress finishes on its own (its thread holds the worker).
+  bool idle;
+  {
+    std::lock_guard wl(w->mu);
+    idle = !w->busy;
+  }
+  if (idle) w->thread.join();
+  else w->thread.detach();
+}
+
+size_t Scheduler::stop(nanoseconds drain) {
+  std::map<std::string, std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard lock(shared_->mu);
+    if (stopping_ && workers_.empty()) {
+      if (thread_.joinable()) thread_.join();
+      return 0;
+    }
+    stopping_ = true;
+    workers.swap(workers_);
+    shared_->cv.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  const auto deadline = Clock::now() + drain;
+  size_t stuck = 0;
+  for (auto& [id, w] : workers) {
+    std::unique_lock wl(w->mu);
+    w->quit = true;
+    w->cv.notify_all();
+    const bool idle = w->cv.wait_until(wl, deadline, [&] { return !w->busy; });
+    wl.unlock();
+    if (idle) {
+      w->thread.join();
+    } else {
+      ++stuck;
+      w->thread.detach();
+    }
+  }
+  return stuck;
+}
+
+void Scheduler::loop() {
+  std::unique_lock lock(shared_->mu);
+  while (!stopping_) {
+    const auto now = Clock::now();
+    auto wake = now + std::chrono::seconds(1);
+    for (auto& [id, w] : workers_) {
+      auto& s = w->schedule;
+      if (s.check_overrun(now) && w->job.on_overrun) w->job.on_overrun();
+      if (now >= s.next_due()) {
+        const double lag = std::chrono::duration<double>(now - s.next_due()).count();
+        if (s.on_due(now, random_fraction()) == CollectionSchedule::Decision::skip) {
+          if (w->job.on_skip) w->job.on_skip();
+        } else {
+          if (w->job.on_lag) w->job.on_lag(lag);
+          std::lock_guard wl(w->mu);
+          w->pending = true;
+          w->deadline = s.deadline();
+          w->cv.notify_all();
+        }
+      }
+      wake = std::min(wake, s.next_due());
+      if (s.running()) wake = std::min(wake, s.deadline() + std::chrono::milliseconds(1));
+    }
+    shared_->cv.wait_until(lock, wake);
+  }
+}
+
+}  // namespace vigil::runtime
