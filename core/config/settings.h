@@ -39,8 +39,8 @@ struct LogSettings {
 struct HttpSettings {
   std::string listen = "127.0.0.1:9479";  // host:port; port 0 picks a free port
   uint32_t max_connections = 512;         // further connections are closed at once
-  nanoseconds read_timeout = std::chrono::seconds(10);  // to receive one whole request
-  nanoseconds idle_timeout = std::chrono::seconds(60);  // keep-alive between requests
+  nanoseconds read_timeout = std::chrono::seconds(10);  // to receive one whole request, and
+                                                        // the longest keep-alive wait for the next
   uint64_t max_header_bytes = 8u << 10;
   uint64_t max_body_bytes = 1u << 20;
 };

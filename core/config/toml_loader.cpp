@@ -262,7 +262,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
   TableReader r(*t, "http", p);
-  r.check_unknown({"listen", "max_connections", "read_timeout", "idle_timeout", "max_header_size",
+  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size",
                    "max_body_size"});
   r.string("listen", s.http.listen);
   const auto colon = s.http.listen.rfind(':');
@@ -273,7 +273,6 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   }
   r.integer("max_connections", s.http.max_connections, 1, 100000);
   r.duration("read_timeout", s.http.read_timeout);
-  r.duration("idle_timeout", s.http.idle_timeout);
   r.size("max_header_size", s.http.max_header_bytes);
   r.size("max_body_size", s.http.max_body_bytes);
 }

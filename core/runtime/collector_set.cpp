@@ -24,6 +24,7 @@ struct CollectorSet::Entry {
   Clock::time_point last_success{};  // guarded by mu
   bool ever_succeeded = false;       // guarded by mu
   std::string last_error;            // guarded by mu
+  double interval_seconds = 0;       // set before the job starts
 };
 
 namespace {
@@ -88,6 +89,7 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
   job.spec.timeout = s.timeout.count() ? s.timeout : agent.timeout;
   job.spec.jitter = std::min(agent.jitter, job.spec.interval);
   job.spec.max_backoff = agent.max_backoff;
+  e->interval_seconds = std::chrono::duration<double>(job.spec.interval).count();
   metrics::SampleStore* store = &store_;
   job.run = [e, store](Clock::time_point deadline) {
     const int64_t deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
@@ -220,6 +222,7 @@ std::vector<CollectorStatus> CollectorSet::statuses() const {
     s.plugin = e->instance->plugin_name();
     s.alias = e->instance->alias();
     s.optional = e->instance->settings().optional;
+    s.interval_seconds = e->interval_seconds;
     std::lock_guard el(e->mu);
     s.ever_succeeded = e->ever_succeeded;
     if (e->ever_succeeded) s.seconds_since_success = std::chrono::duration<double>(now - e->last_success).count();

@@ -34,6 +34,7 @@ struct CollectorStatus {
   bool optional = false;
   bool ever_succeeded = false;
   double seconds_since_success = -1;  // -1: never
+  double interval_seconds = 0;
   std::string last_error;
 };
 

@@ -1,0 +1,198 @@
+// `vigil run`: the wiring of the agent. Construct, connect, run until a signal.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "app/commands.h"
+#include "app/config_source.h"
+#include "app/plugin_dirs.h"
+#include "app/readiness.h"
+#include "http/http_server.h"
+#include "log/log.h"
+#include "metrics/agent_metrics.h"
+#include "metrics/sample_store.h"
+#include "plugin_host/plugin_catalog.h"
+#include "runtime/collector_set.h"
+#include "runtime/scheduler.h"
+
+namespace vigil::app {
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A root agent holding many connections needs more than the default 1024 descriptors.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+void log_problems(const Problems& problems, const char* msg) {
+  for (const auto& p : problems) log::error("config", msg, {{"problem", p}});
+}
+
+// State the HTTP handlers read; written on the control thread.
+struct AgentState {
+  std::atomic<bool> config_loaded{false};
+  std::atomic<bool> plugins_started{false};
+  std::string config_source;
+};
+
+std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::SampleStore& store,
+                                          runtime::CollectorSet& collectors, AgentState& state) {
+  auto r = std::make_shared<http::Router>();
+  r->add("GET", "/metrics", [&m, &store](const http::Request&) {
+    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", m.render(store)};
+  });
+  r->add("GET", "/healthz", [](const http::Request&) { return http::Response{200, "text/plain; charset=utf-8", "ok\n"}; });
+  r->add("GET", "/readyz", [&collectors, &state](const http::Request&) {
+    auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses());
+    return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
+  });
+  return r;
+}
+
+// Validates the new config fully (plugins' create included) and swaps in what changed.
+void reload(const std::string& path, const config::Settings& current, const plugin_host::PluginCatalog& catalog,
+            runtime::CollectorSet& collectors, metrics::AgentMetrics& m, config::Settings& applied) {
+  log::info("agent", "reloading configuration", {{"config", path.empty() ? kEmbeddedConfigName : path}});
+  auto loaded = load_config(path);
+  if (!loaded.ok()) {
+    log_problems(loaded.problems, "reload rejected; the running configuration stays");
+    m.config_reload(false, unix_now());
+    return;
+  }
+  auto prepared = collectors.prepare(loaded.settings, catalog);
+  for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
+  if (!prepared.problems.empty()) {
+    log_problems(prepared.problems, "reload rejected; the running configuration stays");
+    m.config_reload(false, unix_now());
+    return;
+  }
+  if (auto st = collectors.apply(std::move(prepared)); !st.ok()) {
+    log::error("config", "reload rejected; the running configuration stays", {{"problem", st.message()}});
+    m.config_reload(false, unix_now());
+    return;
+  }
+  if (auto st = log::configure(loaded.settings.log); !st.ok())
+    log::error("log", "log settings not applied", {{"problem", st.message()}});
+  if (loaded.settings.http.listen != current.http.listen)
+    log::warn("http", "[http] changes take effect after a restart", {{"listen", current.http.listen}});
+  applied = std::move(loaded.settings);
+  m.config_reload(true, unix_now());
+  log::info("agent", "configuration reloaded");
+}
+
+}  // namespace
+
+int run_agent(const std::string& config_path) {
+  const auto t0 = std::chrono::steady_clock::now();
+  // Signals are taken synchronously by this thread; block them before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto loaded = load_config(config_path);
+  const std::string source = config_path.empty() ? kEmbeddedConfigName : config_path;
+  if (!loaded.ok()) {
+    for (const auto& p : loaded.problems) std::cerr << "error: " << p << "\n";
+    std::cerr << source << ": " << loaded.problems.size() << " problem(s) found; not starting\n";
+    return 2;
+  }
+  config::Settings settings = std::move(loaded.settings);
+  if (auto st = log::configure(settings.log); !st.ok()) {
+    std::cerr << "error: " << st.message() << "\n";
+    return 2;
+  }
+  raise_fd_limit();
+  log::info("agent", "starting", {{"version", version()}, {"config", source}, {"pid", static_cast<int64_t>(getpid())}});
+
+  const auto catalog = plugin_host::PluginCatalog::scan(plugin_search_path(settings));
+  for (const auto& [file, e] : catalog.failures()) log::warn("plugin_host", "plugin file not loadable", {{"error", e}});
+
+  metrics::AgentMetrics agent_metrics(version());
+  metrics::SampleStore store;
+  runtime::Scheduler scheduler;
+  runtime::CollectorSet collectors(scheduler, agent_metrics, store);
+  AgentState state;
+  state.config_source = source;
+
+  auto prepared = collectors.prepare(settings, catalog);
+  for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
+  if (!prepared.problems.empty()) {
+    log_problems(prepared.problems, "configuration rejected; not starting");
+    for (const auto& p : prepared.problems) std::cerr << "error: " << p << "\n";
+    return 2;
+  }
+  state.config_loaded = true;
+  agent_metrics.config_reload(true, unix_now());
+
+  http::HttpServer server(
+      settings.http, make_router(agent_metrics, store, collectors, state),
+      [&agent_metrics](const std::string& route, unsigned code, double secs) {
+        agent_metrics.observe_http(route, code, secs);
+      },
+      [&agent_metrics](size_t open, bool rejected) {
+        agent_metrics.set_http_connections(static_cast<double>(open));
+        if (rejected) agent_metrics.inc_http_rejected();
+      });
+  auto port = server.start();
+  if (!port.ok()) {
+    log::error("http", "cannot start the HTTP server", {{"problem", port.message()}});
+    std::cerr << "error: " << port.message() << "\n";
+    return 1;
+  }
+  const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
+  log::info("http", "listening", {{"address", host + ":" + std::to_string(port.value())}, {"port", port.value()}});
+
+  if (auto st = collectors.apply(std::move(prepared)); !st.ok()) {
+    log::error("collector", "a collector failed to start; stopping", {{"problem", st.message()}});
+    std::cerr << "error: " << st.message() << "\n";
+    server.stop();
+    return 1;
+  }
+  state.plugins_started = true;
+  log::info("agent", "started",
+            {{"collectors", collectors.size()},
+             {"startup_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      reload(config_path, settings, catalog, collectors, agent_metrics, settings);
+      continue;
+    }
+    log::info("agent", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    break;
+  }
+  state.plugins_started = false;
+  const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
+  collectors.clear();
+  server.stop();
+  if (stuck > 0) {
+    // A plugin ignores its deadline: its thread can not be joined, so leave without running
+    // destructors under it.
+    log::warn("agent", "collections still running after the shutdown deadline; exiting anyway",
+              {{"stuck", stuck}});
+    log::flush();
+    std::_Exit(0);
+  }
+  log::info("agent", "stopped");
+  log::flush();
+  return 0;
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,46 @@
+#include <ostream>
+
+#include "app/commands.h"
+#include "app/config_source.h"
+#include "app/embedded_config.h"
+#include "app/plugin_dirs.h"
+#include "metrics/agent_metrics.h"
+#include "metrics/sample_store.h"
+#include "plugin_host/plugin_catalog.h"
+#include "runtime/collector_set.h"
+
+namespace vigil::app {
+
+const char* version() { return VIGIL_VERSION; }
+
+config::LoadResult load_config(const std::string& path) {
+  if (path.empty()) return config::load_config_text(embedded_default_config(), kEmbeddedConfigName);
+  return config::load_config_file(path);
+}
+
+int check_config(const std::string& config_path, std::ostream& out, std::ostream& err) {
+  auto loaded = load_config(config_path);
+  const std::string name = config_path.empty() ? kEmbeddedConfigName : config_path;
+  if (!loaded.ok()) {
+    for (const auto& p : loaded.problems) err << "error: " << p << "\n";
+    err << name << ": " << loaded.problems.size() << " problem(s) found\n";
+    return 2;
+  }
+  const auto catalog = plugin_host::PluginCatalog::scan(plugin_search_path(loaded.settings));
+  metrics::AgentMetrics agent_metrics(version());
+  metrics::SampleStore store;
+  runtime::Scheduler scheduler;
+  runtime::CollectorSet set(scheduler, agent_metrics, store);
+  // create() reads and validates settings without I/O; the instances are destroyed again.
+  auto prepared = set.prepare(loaded.settings, catalog);
+  for (const auto& w : prepared.warnings) err << "warning: " << w << "\n";
+  if (!prepared.problems.empty()) {
+    for (const auto& p : prepared.problems) err << "error: " << p << "\n";
+    err << name << ": " << prepared.problems.size() << " problem(s) found\n";
+    return 2;
+  }
+  out << name << ": OK (" << prepared.created.size() << " collector instance(s))\n";
+  return 0;
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,20 @@
+// The CLI commands, each returning the process exit status:
+// 0 success, 1 runtime failure, 2 invalid configuration or usage.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace vigil::app {
+
+// Runs the agent in the foreground until SIGTERM/SIGINT; SIGHUP reloads. "" = embedded config.
+int run_agent(const std::string& config_path);
+// Validates the config and every referenced plugin (load, ABI, create); lists every problem.
+int check_config(const std::string& config_path, std::ostream& out, std::ostream& err);
+// Lists the plugins found in the bundled directories and `extra_dirs`.
+int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out);
+
+const char* version();
+
+}  // namespace vigil::app

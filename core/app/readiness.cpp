@@ -1,0 +1,28 @@
+#include "app/readiness.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::app {
+
+Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
+                             const std::vector<runtime::CollectorStatus>& collectors) {
+  nlohmann::json checks = nlohmann::json::object();
+  checks["config"] = {{"ok", config_loaded}, {"source", config_source}};
+  checks["plugins"] = {{"ok", plugins_started}};
+  bool ready = config_loaded && plugins_started;
+  nlohmann::json cs = nlohmann::json::object();
+  for (const auto& c : collectors) {
+    const bool recent = c.ever_succeeded && c.seconds_since_success <= 3 * c.interval_seconds + 1;
+    nlohmann::json j = {{"ok", recent}, {"collector", c.plugin}, {"optional", c.optional}};
+    if (c.ever_succeeded) j["seconds_since_success"] = c.seconds_since_success;
+    if (!c.last_error.empty()) j["last_error"] = c.last_error;
+    if (!recent && !c.ever_succeeded && c.last_error.empty()) j["reason"] = "no collection has finished yet";
+    cs[c.alias.empty() ? c.plugin : c.plugin + "/" + c.alias] = std::move(j);
+    if (!recent && !c.optional) ready = false;
+  }
+  checks["collectors"] = std::move(cs);
+  nlohmann::json doc = {{"ready", ready}, {"checks", std::move(checks)}};
+  return Readiness{ready, doc.dump(2) + "\n"};
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,21 @@
+// The /readyz document: named checks (config loaded, plugins started, each collector's recent
+// success) and the overall verdict. A collector is healthy when it succeeded within the last
+// three intervals; optional collectors are reported but never make the agent unready.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/collector_set.h"
+
+namespace vigil::app {
+
+struct Readiness {
+  bool ready = false;
+  std::string json;
+};
+
+Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
+                             const std::vector<runtime::CollectorStatus>& collectors);
+
+}  // namespace vigil::app

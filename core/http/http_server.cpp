@@ -1,0 +1,239 @@
+// The only translation unit that includes Beast and Asio for the server.
+#include "http/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "log/log.h"
+
+namespace vigil::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+void Router::add(const std::string& method, const std::string& path, Handler h) {
+  routes_[path][method] = std::move(h);
+}
+
+Response Router::dispatch(const Request& r, std::string& route) const {
+  auto it = routes_.find(r.path);
+  if (it == routes_.end()) {
+    route = "other";
+    return Response{404, "text/plain; charset=utf-8", "not found: " + r.path + "\n"};
+  }
+  route = r.path;
+  auto m = it->second.find(r.method == "HEAD" ? "GET" : r.method);
+  if (m == it->second.end()) {
+    std::string allowed;
+    for (const auto& [k, v] : it->second) allowed += (allowed.empty() ? "" : ", ") + k;
+    return Response{405, "text/plain; charset=utf-8", "method " + r.method + " not allowed on " + r.path +
+                                                          "; allowed: " + allowed + "\n"};
+  }
+  return m->second(r);
+}
+
+struct HttpServer::Impl {
+  config::HttpSettings settings;
+  std::mutex router_mu;
+  std::shared_ptr<const Router> router;  // guarded by router_mu
+  RequestObserver on_request;
+  ConnectionObserver on_connection;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  std::atomic<size_t> open{0};
+  bool started = false;
+
+  std::shared_ptr<const Router> current_router() {
+    std::lock_guard lock(router_mu);
+    return router;
+  }
+  void connection_changed(bool rejected) {
+    if (on_connection) on_connection(open.load(), rejected);
+  }
+  void do_accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  ~Session() {
+    --server_.open;
+    server_.connection_changed(false);
+  }
+
+  void run() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.settings.max_header_bytes));
+    parser_->body_limit(server_.settings.max_body_bytes);
+    // One deadline for the whole request: a client trickling bytes is cut off all the same.
+    stream_.expires_after(server_.settings.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec == bhttp::error::header_limit) return send_error(431, "request header too large\n");
+    if (ec == bhttp::error::body_limit) return send_error(413, "request body too large\n");
+    if (ec) return send_error(400, "bad request: " + ec.message() + "\n");
+    const auto start = std::chrono::steady_clock::now();
+    auto& req = parser_->get();
+    Request r;
+    r.method = std::string(req.method_string());
+    const std::string target(req.target());
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    r.body = std::move(req.body());
+    std::string route = "other";
+    Response resp;
+    try {
+      resp = server_.current_router()->dispatch(r, route);
+    } catch (const std::exception& e) {
+      log::error("http", "handler failed", {{"path", r.path}, {"error", e.what()}});
+      resp = Response{500, "text/plain; charset=utf-8", "internal error\n"};
+    }
+    keep_alive_ = req.keep_alive();
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status),
+                                                                     req.version());
+    res->set(bhttp::field::server, "vigil");
+    res->set(bhttp::field::content_type, resp.content_type);
+    res->keep_alive(keep_alive_);
+    if (r.method != "HEAD") res->body() = std::move(resp.body);
+    res->prepare_payload();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (server_.on_request) server_.on_request(route, resp.status, secs);
+    write(std::move(res));
+  }
+
+  void send_error(unsigned status, std::string body) {
+    keep_alive_ = false;
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(status), 11);
+    res->set(bhttp::field::server, "vigil");
+    res->set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res->keep_alive(false);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    if (server_.on_request) server_.on_request("other", status, 0);
+    write(std::move(res));
+  }
+
+  void write(std::shared_ptr<bhttp::response<bhttp::string_body>> res) {
+    stream_.expires_after(server_.settings.read_timeout);
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  HttpServer::Impl& server_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::do_accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      if (open.load() >= settings.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        connection_changed(true);
+      } else {
+        ++open;
+        connection_changed(false);
+        std::make_shared<Session>(std::move(socket), *this)->run();
+      }
+    } else if (ec == asio::error::no_descriptors) {
+      // Out of file descriptors: pause briefly instead of spinning on accept.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    do_accept();
+  });
+}
+
+HttpServer::HttpServer(config::HttpSettings settings, std::shared_ptr<const Router> router, RequestObserver on_request,
+                       ConnectionObserver on_connection)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->settings = std::move(settings);
+  impl_->router = std::move(router);
+  impl_->on_request = std::move(on_request);
+  impl_->on_connection = std::move(on_connection);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<uint16_t> HttpServer::start() {
+  const auto& listen = impl_->settings.listen;
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const int port = std::stoi(listen.substr(colon + 1));
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec)
+    return Status::error("[http] listen = \"" + listen + "\": \"" + host +
+                         "\" is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or [::1])");
+  const tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status::error("[http] listen = \"" + listen + "\": cannot listen: " + ec.message() +
+                         " (is another process using the port? pick another, or port 0 for any free one)");
+  const uint16_t bound = a.local_endpoint().port();
+  impl_->do_accept();
+  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  impl_->started = true;
+  return bound;
+}
+
+void HttpServer::set_router(std::shared_ptr<const Router> router) {
+  std::lock_guard lock(impl_->router_mu);
+  impl_->router = std::move(router);
+}
+
+void HttpServer::stop() {
+  if (!impl_ || !impl_->started) return;
+  impl_->started = false;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  // Sessions finish the response in flight; idle ones are cut when the loop stops.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace vigil::http
