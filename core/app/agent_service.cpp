@@ -52,9 +52,12 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
   r->add("GET", "/metrics", [&m, &store](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", m.render(store)};
   });
-  r->add("GET", "/healthz", [](const http::Request&) { return http::Response{200, "text/plain; charset=utf-8", "ok\n"}; });
+  r->add("GET", "/healthz", [](const http::Request&) {
+    return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
+  });
   r->add("GET", "/readyz", [&collectors, &state](const http::Request&) {
-    auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses());
+    auto rd =
+        evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses());
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
   return r;
@@ -185,8 +188,7 @@ int run_agent(const std::string& config_path) {
   if (stuck > 0) {
     // A plugin ignores its deadline: its thread can not be joined, so leave without running
     // destructors under it.
-    log::warn("agent", "collections still running after the shutdown deadline; exiting anyway",
-              {{"stuck", stuck}});
+    log::warn("agent", "collections still running after the shutdown deadline; exiting anyway", {{"stuck", stuck}});
     log::flush();
     std::_Exit(0);
   }

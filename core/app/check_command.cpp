@@ -11,7 +11,9 @@
 
 namespace vigil::app {
 
-const char* version() { return VIGIL_VERSION; }
+const char* version() {
+  return VIGIL_VERSION;
+}
 
 config::LoadResult load_config(const std::string& path) {
   if (path.empty()) return config::load_config_text(embedded_default_config(), kEmbeddedConfigName);

@@ -23,10 +23,9 @@ Result<uint64_t> parse_byte_size(std::string_view text) {
     std::string_view name;
     double mult;
   };
-  static constexpr U kUnits[] = {{"", 1},          {"B", 1},         {"KiB", 1024.0},
-                                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
-                                 {"kB", 1e3},      {"KB", 1e3},      {"MB", 1e6},
-                                 {"GB", 1e9},      {"TB", 1e12}};
+  static constexpr U kUnits[] = {
+      {"", 1},     {"B", 1},    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+      {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6},     {"GB", 1e9},        {"TB", 1e12}};
   for (const auto& u : kUnits) {
     if (u.name == unit) {
       const double v = std::strtod(num.c_str(), nullptr) * u.mult;

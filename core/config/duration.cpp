@@ -12,9 +12,8 @@ struct Unit {
   std::string_view name;
   double ns;
 };
-constexpr Unit kUnits[] = {{"ns", 1.0},          {"us", 1e3},      {"\xC2\xB5s", 1e3},
-                           {"ms", 1e6},          {"s", 1e9},       {"m", 60e9},
-                           {"h", 3600e9},        {"d", 86400e9}};
+constexpr Unit kUnits[] = {{"ns", 1.0}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"ms", 1e6},
+                           {"s", 1e9},  {"m", 60e9}, {"h", 3600e9},      {"d", 86400e9}};
 
 Status bad(std::string_view text, std::string_view why) {
   return Status::error("invalid duration \"" + std::string(text) + "\": " + std::string(why) +
@@ -45,8 +44,7 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     if (!found) return bad(text, "unknown unit \"" + std::string(unit) + "\"");
     total += value * found->ns;
   }
-  if (total > static_cast<double>(std::numeric_limits<int64_t>::max()))
-    return bad(text, "it is too large");
+  if (total > static_cast<double>(std::numeric_limits<int64_t>::max())) return bad(text, "it is too large");
   return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total)));
 }
 

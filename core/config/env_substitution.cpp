@@ -49,8 +49,8 @@ Result<std::string> substitute_env(std::string_view text, const EnvLookup& env) 
     } else if (sep != std::string_view::npos) {
       out += body.substr(sep + 2);
     } else {
-      return Status::error("environment variable " + name +
-                           " is not set (set it, or give a default: ${" + name + ":-value})");
+      return Status::error("environment variable " + name + " is not set (set it, or give a default: ${" + name +
+                           ":-value})");
     }
     i = close;
   }

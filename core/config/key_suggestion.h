@@ -8,8 +8,7 @@
 
 namespace vigil::config {
 
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates);
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 // " (did you mean \"x\"?)" or "".
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

@@ -136,7 +136,11 @@ std::vector<PluginTable::KeyInfo> PluginTable::keys() const {
   return out;
 }
 
-const std::string& PluginTable::fingerprint() const { return impl_->fingerprint; }
-const std::string& PluginTable::where() const { return impl_->where; }
+const std::string& PluginTable::fingerprint() const {
+  return impl_->fingerprint;
+}
+const std::string& PluginTable::where() const {
+  return impl_->where;
+}
 
 }  // namespace vigil::config

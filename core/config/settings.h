@@ -16,29 +16,29 @@ using std::chrono::nanoseconds;
 
 // [agent]
 struct AgentSettings {
-  nanoseconds interval = std::chrono::seconds(10);  // default collection interval
-  nanoseconds jitter = nanoseconds(0);              // random delay of each run, in [0, jitter)
-  nanoseconds timeout = std::chrono::seconds(5);    // per-collection deadline (capped at interval)
-  nanoseconds max_backoff = std::chrono::minutes(5);     // cap of a failing instance's interval
+  nanoseconds interval = std::chrono::seconds(10);          // default collection interval
+  nanoseconds jitter = nanoseconds(0);                      // random delay of each run, in [0, jitter)
+  nanoseconds timeout = std::chrono::seconds(5);            // per-collection deadline (capped at interval)
+  nanoseconds max_backoff = std::chrono::minutes(5);        // cap of a failing instance's interval
   nanoseconds shutdown_timeout = std::chrono::seconds(10);  // drain deadline on SIGTERM
-  std::vector<std::string> plugin_dirs;  // searched first, then the built-in directories
-  std::string config_dir;                // extra *.toml files with plugin instances ("" = none)
-  std::string hostname;                  // "" = the machine's hostname
+  std::vector<std::string> plugin_dirs;                     // searched first, then the built-in directories
+  std::string config_dir;                                   // extra *.toml files with plugin instances ("" = none)
+  std::string hostname;                                     // "" = the machine's hostname
 };
 
 // [log]
 struct LogSettings {
-  std::string level = "info";   // trace|debug|info|warn|error
-  std::string format = "json";  // json|text
-  std::string file;             // "" = stderr
+  std::string level = "info";     // trace|debug|info|warn|error
+  std::string format = "json";    // json|text
+  std::string file;               // "" = stderr
   uint64_t max_size = 10u << 20;  // rotate the file at this size
   uint32_t max_files = 5;         // rotated files kept
 };
 
 // [http]
 struct HttpSettings {
-  std::string listen = "127.0.0.1:9479";  // host:port; port 0 picks a free port
-  uint32_t max_connections = 512;         // further connections are closed at once
+  std::string listen = "127.0.0.1:9479";                // host:port; port 0 picks a free port
+  uint32_t max_connections = 512;                       // further connections are closed at once
   nanoseconds read_timeout = std::chrono::seconds(10);  // to receive one whole request, and
                                                         // the longest keep-alive wait for the next
   uint64_t max_header_bytes = 8u << 10;
@@ -47,15 +47,15 @@ struct HttpSettings {
 
 // One [[collectors.NAME]] table.
 struct InstanceSettings {
-  std::string kind;    // "collector"
-  std::string plugin;  // NAME: the plugin's declared name
-  std::string alias;   // unique per plugin; defaults to NAME, or NAME-<n> for the n-th (n > 1)
+  std::string kind;         // "collector"
+  std::string plugin;       // NAME: the plugin's declared name
+  std::string alias;        // unique per plugin; defaults to NAME, or NAME-<n> for the n-th (n > 1)
   nanoseconds interval{0};  // 0 = agent interval
   nanoseconds timeout{0};   // 0 = agent timeout
   bool optional = false;    // a failure to load or start is logged, not fatal
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
-  PluginTable table;   // the plugin's own keys (host keys above removed)
-  std::string where;   // file:line:col of the table
+  PluginTable table;                                        // the plugin's own keys (host keys above removed)
+  std::string where;                                        // file:line:col of the table
   // Identity for reload: instances with equal keys are kept running across a reload.
   std::string identity() const;
 };

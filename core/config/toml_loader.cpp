@@ -18,8 +18,7 @@ namespace fs = std::filesystem;
 // Kinds of plugin instance tables, by their top-level key.
 const std::vector<std::string> kInstanceSections = {"collectors"};
 const std::vector<std::string> kTopLevel = {"agent", "log", "http", "collectors"};
-const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional",
-                                                    "labels"};
+const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -50,14 +49,18 @@ class TableReader {
 
   void string(const char* key, std::string& out) const {
     if (const auto* n = t_.get(key)) {
-      if (auto v = n->value<std::string>()) out = *v;
-      else wrong_type(*n, key, "a string");
+      if (auto v = n->value<std::string>())
+        out = *v;
+      else
+        wrong_type(*n, key, "a string");
     }
   }
   void boolean(const char* key, bool& out) const {
     if (const auto* n = t_.get(key)) {
-      if (n->is_boolean()) out = n->as_boolean()->get();
-      else wrong_type(*n, key, "a boolean (true or false)");
+      if (n->is_boolean())
+        out = n->as_boolean()->get();
+      else
+        wrong_type(*n, key, "a boolean (true or false)");
     }
   }
   template <class Int>
@@ -66,8 +69,8 @@ class TableReader {
       if (!n->is_integer()) return wrong_type(*n, key, "an integer");
       const int64_t v = n->as_integer()->get();
       if (v < min || v > max)
-        return problem(*n, "\"" + std::string(key) + "\" must be between " + std::to_string(min) +
-                               " and " + std::to_string(max) + ", not " + std::to_string(v));
+        return problem(*n, "\"" + std::string(key) + "\" must be between " + std::to_string(min) + " and " +
+                               std::to_string(max) + ", not " + std::to_string(v));
       out = static_cast<Int>(v);
     }
   }
@@ -100,8 +103,10 @@ class TableReader {
       if (!a) return wrong_type(*n, key, "an array of strings");
       out.clear();
       for (const auto& e : *a) {
-        if (auto s = e.value<std::string>()) out.push_back(*s);
-        else problem(e, "\"" + std::string(key) + "\" must hold strings only");
+        if (auto s = e.value<std::string>())
+          out.push_back(*s);
+        else
+          problem(e, "\"" + std::string(key) + "\" must hold strings only");
       }
     }
   }
@@ -113,14 +118,12 @@ class TableReader {
     problems_.push_back((n ? location_of(*n) : location_of(t_)) + ": \"" + key + "\" is \"" + value +
                         "\"; use one of " + list + did_you_mean(value, allowed));
   }
-  void problem(const toml::node& n, const std::string& msg) const {
-    problems_.push_back(location_of(n) + ": " + msg);
-  }
+  void problem(const toml::node& n, const std::string& msg) const { problems_.push_back(location_of(n) + ": " + msg); }
 
  private:
   void wrong_type(const toml::node& n, const char* key, const char* expected) const {
-    problems_.push_back(location_of(n) + ": \"" + std::string(key) + "\" in [" + section_ + "] must be " +
-                        expected + ", not " + toml_type_name(n));
+    problems_.push_back(location_of(n) + ": \"" + std::string(key) + "\" in [" + section_ + "] must be " + expected +
+                        ", not " + toml_type_name(n));
   }
 
   const toml::table& t_;
@@ -137,8 +140,10 @@ void substitute_all(toml::node& n, const EnvLookup& env, Problems& problems) {
   } else if (auto* s = n.as_string()) {
     if (s->get().find('$') == std::string::npos) return;
     auto r = substitute_env(s->get(), env);
-    if (r.ok()) *s = std::move(r.value());
-    else problems.push_back(location_of(n) + ": " + r.message());
+    if (r.ok())
+      *s = std::move(r.value());
+    else
+      problems.push_back(location_of(n) + ": " + r.message());
   }
 }
 
@@ -167,8 +172,9 @@ ParsedFile parse_text(const std::string& text, const std::string& name, Problems
 ParsedFile parse_file(const std::string& path, Problems& problems) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
-    problems.push_back(path + ": config file not found or not a regular file (pass an existing "
-                              "file with --config)");
+    problems.push_back(path +
+                       ": config file not found or not a regular file (pass an existing "
+                       "file with --config)");
     return {};
   }
   try {
@@ -228,8 +234,8 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [agent] must be a table");
   TableReader r(*t, "agent", p);
-  r.check_unknown({"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs",
-                   "config_dir", "hostname"});
+  r.check_unknown(
+      {"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs", "config_dir", "hostname"});
   r.duration("interval", s.agent.interval);
   r.duration("jitter", s.agent.jitter, true);
   r.duration("timeout", s.agent.timeout);
@@ -262,8 +268,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
   TableReader r(*t, "http", p);
-  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size",
-                   "max_body_size"});
+  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size", "max_body_size"});
   r.string("listen", s.http.listen);
   const auto colon = s.http.listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
@@ -278,8 +283,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
 }
 
 InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, const std::string& kind,
-                               const std::string& plugin, size_t ordinal, const toml::table& t,
-                               Problems& p) {
+                               const std::string& plugin, size_t ordinal, const toml::table& t, Problems& p) {
   InstanceSettings inst;
   inst.kind = kind;
   inst.plugin = plugin;
@@ -295,8 +299,10 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   if (const auto* ln = t.get("labels")) {
     if (const auto* lt = ln->as_table()) {
       for (const auto& [k, v] : *lt) {
-        if (auto sv = v.value<std::string>()) inst.labels.emplace_back(std::string(k.str()), *sv);
-        else r.problem(v, "label \"" + std::string(k.str()) + "\" must be a string");
+        if (auto sv = v.value<std::string>())
+          inst.labels.emplace_back(std::string(k.str()), *sv);
+        else
+          r.problem(v, "label \"" + std::string(k.str()) + "\" must be a string");
       }
     } else {
       r.problem(*ln, "\"labels\" must be a table of strings, e.g. labels = { env = \"prod\" }");
@@ -312,13 +318,13 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   return inst;
 }
 
-void read_instances(const std::shared_ptr<const toml::table>& shared_root, const std::string& section, const std::string& kind,
-                    std::vector<InstanceSettings>& out, Problems& p) {
+void read_instances(const std::shared_ptr<const toml::table>& shared_root, const std::string& section,
+                    const std::string& kind, std::vector<InstanceSettings>& out, Problems& p) {
   const auto* n = shared_root->get(section);
   if (!n) return;
   const auto* t = n->as_table();
-  if (!t) return p.push_back(location_of(*n) + ": \"" + section + "\" must hold tables such as [[" +
-                             section + ".NAME]]");
+  if (!t)
+    return p.push_back(location_of(*n) + ": \"" + section + "\" must hold tables such as [[" + section + ".NAME]]");
   for (const auto& [name, v] : *t) {
     const std::string plugin(name.str());
     if (const auto* single = v.as_table()) {
@@ -326,12 +332,14 @@ void read_instances(const std::shared_ptr<const toml::table>& shared_root, const
     } else if (const auto* arr = v.as_array()) {
       size_t ordinal = 0;
       for (const auto& e : *arr) {
-        if (const auto* et = e.as_table()) out.push_back(read_instance(shared_root, kind, plugin, ordinal++, *et, p));
-        else p.push_back(location_of(e) + ": [[" + section + "." + plugin + "]] entries must be tables");
+        if (const auto* et = e.as_table())
+          out.push_back(read_instance(shared_root, kind, plugin, ordinal++, *et, p));
+        else
+          p.push_back(location_of(e) + ": [[" + section + "." + plugin + "]] entries must be tables");
       }
     } else {
-      p.push_back(location_of(v) + ": \"" + section + "." + plugin + "\" must be a table; write [[" +
-                  section + "." + plugin + "]]");
+      p.push_back(location_of(v) + ": \"" + section + "." + plugin + "\" must be a table; write [[" + section + "." +
+                  plugin + "]]");
     }
   }
   std::set<std::pair<std::string, std::string>> seen;
@@ -342,8 +350,7 @@ void read_instances(const std::shared_ptr<const toml::table>& shared_root, const
   }
 }
 
-LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLookup& env,
-                     Problems problems) {
+LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLookup& env, Problems problems) {
   LoadResult out;
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
@@ -358,8 +365,8 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
       if (d.is_relative() && !base_dir.empty()) d = fs::path(base_dir) / d;
       std::error_code ec;
       if (!fs::is_directory(d, ec)) {
-        problems.push_back(location_of(*(*agent->as_table()).get("config_dir")) + ": config_dir \"" +
-                           d.string() + "\" is not a directory (create it or remove the key)");
+        problems.push_back(location_of(*(*agent->as_table()).get("config_dir")) + ": config_dir \"" + d.string() +
+                           "\" is not a directory (create it or remove the key)");
       } else {
         std::vector<fs::path> files;
         for (const auto& e : fs::directory_iterator(d, ec))

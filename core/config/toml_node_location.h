@@ -23,6 +23,8 @@ inline std::string location_of(const toml::source_region& src) {
   std::string file = src.path ? *src.path : std::string("<config>");
   return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
 }
-inline std::string location_of(const toml::node& n) { return location_of(n.source()); }
+inline std::string location_of(const toml::node& n) {
+  return location_of(n.source());
+}
 
 }  // namespace vigil::config

@@ -35,8 +35,8 @@ Response Router::dispatch(const Request& r, std::string& route) const {
   if (m == it->second.end()) {
     std::string allowed;
     for (const auto& [k, v] : it->second) allowed += (allowed.empty() ? "" : ", ") + k;
-    return Response{405, "text/plain; charset=utf-8", "method " + r.method + " not allowed on " + r.path +
-                                                          "; allowed: " + allowed + "\n"};
+    return Response{405, "text/plain; charset=utf-8",
+                    "method " + r.method + " not allowed on " + r.path + "; allowed: " + allowed + "\n"};
   }
   return m->second(r);
 }
@@ -82,8 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.settings.max_body_bytes);
     // One deadline for the whole request: a client trickling bytes is cut off all the same.
     stream_.expires_after(server_.settings.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -112,8 +111,8 @@ class Session : public std::enable_shared_from_this<Session> {
       resp = Response{500, "text/plain; charset=utf-8", "internal error\n"};
     }
     keep_alive_ = req.keep_alive();
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status),
-                                                                     req.version());
+    auto res =
+        std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), req.version());
     res->set(bhttp::field::server, "vigil");
     res->set(bhttp::field::content_type, resp.content_type);
     res->keep_alive(keep_alive_);
@@ -189,7 +188,9 @@ HttpServer::HttpServer(config::HttpSettings settings, std::shared_ptr<const Rout
   impl_->on_connection = std::move(on_connection);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Result<uint16_t> HttpServer::start() {
   const auto& listen = impl_->settings.listen;

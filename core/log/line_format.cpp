@@ -18,8 +18,8 @@ std::string iso_time(std::chrono::system_clock::time_point ts) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 
@@ -44,7 +44,7 @@ const char* level_name(Level level) {
 
 bool is_secret_key(std::string_view key) {
   const std::string k = lower(key);
-  static constexpr std::string_view kWords[] = {"password", "passwd", "token", "secret", "authorization",
+  static constexpr std::string_view kWords[] = {"password",   "passwd", "token",       "secret",  "authorization",
                                                 "credential", "cookie", "private_key", "api_key", "apikey"};
   for (auto w : kWords)
     if (k.find(w) != std::string::npos) return true;
@@ -76,8 +76,8 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-std::string format_json_line(std::chrono::system_clock::time_point ts, Level level,
-                             std::string_view component, std::string_view msg, Fields fields) {
+std::string format_json_line(std::chrono::system_clock::time_point ts, Level level, std::string_view component,
+                             std::string_view msg, Fields fields) {
   std::string out;
   out.reserve(96 + msg.size());
   out += "{\"ts\":\"";
@@ -110,8 +110,8 @@ std::string format_json_line(std::chrono::system_clock::time_point ts, Level lev
   return out;
 }
 
-std::string format_text_line(std::chrono::system_clock::time_point ts, Level level,
-                             std::string_view component, std::string_view msg, Fields fields) {
+std::string format_text_line(std::chrono::system_clock::time_point ts, Level level, std::string_view component,
+                             std::string_view msg, Fields fields) {
   std::string out = iso_time(ts);
   char lvl[8];
   std::snprintf(lvl, sizeof lvl, " %-5s ", level_name(level));

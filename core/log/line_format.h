@@ -17,10 +17,10 @@ bool is_secret_key(std::string_view key);
 // Appends s to out with JSON string escaping (quotes, backslash, control characters).
 void append_json_escaped(std::string& out, std::string_view s);
 
-std::string format_json_line(std::chrono::system_clock::time_point ts, Level level,
-                             std::string_view component, std::string_view msg, Fields fields);
-std::string format_text_line(std::chrono::system_clock::time_point ts, Level level,
-                             std::string_view component, std::string_view msg, Fields fields);
+std::string format_json_line(std::chrono::system_clock::time_point ts, Level level, std::string_view component,
+                             std::string_view msg, Fields fields);
+std::string format_text_line(std::chrono::system_clock::time_point ts, Level level, std::string_view component,
+                             std::string_view msg, Fields fields);
 
 const char* level_name(Level level);
 

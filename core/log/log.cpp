@@ -81,19 +81,22 @@ Status configure(const config::LogSettings& settings) {
   return {};
 }
 
-bool enabled(Level level) { return static_cast<int>(level) >= state().level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return static_cast<int>(level) >= state().level.load(std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view component, std::string_view msg, Fields fields) {
   if (!enabled(level)) return;
   const auto now = std::chrono::system_clock::now();
   const std::string line = state().json ? format_json_line(now, level, component, msg, fields)
                                         : format_text_line(now, level, component, msg, fields);
-  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug,
-                                                       spdlog::level::info, spdlog::level::warn,
-                                                       spdlog::level::err};
+  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+                                                       spdlog::level::warn, spdlog::level::err};
   current()->log(kMap[static_cast<int>(level)], std::string_view(line));
 }
 
-void flush() { current()->flush(); }
+void flush() {
+  current()->flush();
+}
 
 }  // namespace vigil::log

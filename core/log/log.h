@@ -57,11 +57,21 @@ void write(Level level, std::string_view component, std::string_view msg, Fields
 // Flushes buffered output (file sinks); call before exit.
 void flush();
 
-inline void trace(std::string_view c, std::string_view m, Fields f = {}) { write(Level::trace, c, m, f); }
-inline void debug(std::string_view c, std::string_view m, Fields f = {}) { write(Level::debug, c, m, f); }
-inline void info(std::string_view c, std::string_view m, Fields f = {}) { write(Level::info, c, m, f); }
-inline void warn(std::string_view c, std::string_view m, Fields f = {}) { write(Level::warn, c, m, f); }
-inline void error(std::string_view c, std::string_view m, Fields f = {}) { write(Level::error, c, m, f); }
+inline void trace(std::string_view c, std::string_view m, Fields f = {}) {
+  write(Level::trace, c, m, f);
+}
+inline void debug(std::string_view c, std::string_view m, Fields f = {}) {
+  write(Level::debug, c, m, f);
+}
+inline void info(std::string_view c, std::string_view m, Fields f = {}) {
+  write(Level::info, c, m, f);
+}
+inline void warn(std::string_view c, std::string_view m, Fields f = {}) {
+  write(Level::warn, c, m, f);
+}
+inline void error(std::string_view c, std::string_view m, Fields f = {}) {
+  write(Level::error, c, m, f);
+}
 
 Result<Level> parse_level(std::string_view name);
 

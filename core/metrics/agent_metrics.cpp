@@ -37,8 +37,8 @@ struct AgentMetrics::Families {
 
 namespace {
 
-const prometheus::Histogram::BucketBoundaries kDurationBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                               0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+const prometheus::Histogram::BucketBoundaries kDurationBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                               0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 template <class Builder>
 auto& build(Builder b, const char* name, const char* help, prometheus::Registry& r) {
@@ -51,8 +51,8 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
   auto& r = *registry_;
   auto& lag_family = build(prometheus::BuildHistogram(), "vigil_scheduler_lag_seconds",
                            "Delay between a collection's due time and its start.", r);
-  auto& conn_family = build(prometheus::BuildGauge(), "vigil_http_connections",
-                            "Open connections to the HTTP server.", r);
+  auto& conn_family =
+      build(prometheus::BuildGauge(), "vigil_http_connections", "Open connections to the HTTP server.", r);
   auto& rejected_family = build(prometheus::BuildCounter(), "vigil_http_rejected_connections_total",
                                 "Connections closed at once because max_connections was reached.", r);
   auto& last_reload = build(prometheus::BuildGauge(), "vigil_config_last_reload_success_timestamp_seconds",
@@ -62,8 +62,8 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       build(prometheus::BuildHistogram(), "vigil_collector_duration_seconds", "Duration of collections.", r),
       build(prometheus::BuildCounter(), "vigil_collector_runs_total", "Collections started.", r),
       build(prometheus::BuildCounter(), "vigil_collector_errors_total", "Collections that returned an error.", r),
-      build(prometheus::BuildCounter(), "vigil_collector_timeouts_total",
-            "Collections that ran past their deadline.", r),
+      build(prometheus::BuildCounter(), "vigil_collector_timeouts_total", "Collections that ran past their deadline.",
+            r),
       build(prometheus::BuildCounter(), "vigil_collector_skipped_total",
             "Collections skipped because the previous one was still running.", r),
       build(prometheus::BuildCounter(), "vigil_collector_samples_emitted_total", "Samples accepted.", r),
@@ -123,7 +123,9 @@ void AgentMetrics::remove_collector(const std::string& plugin, const std::string
   collectors_.erase(it);
 }
 
-void AgentMetrics::observe_scheduler_lag(double seconds) { f_->scheduler_lag.Observe(seconds); }
+void AgentMetrics::observe_scheduler_lag(double seconds) {
+  f_->scheduler_lag.Observe(seconds);
+}
 
 void AgentMetrics::observe_http(const std::string& route, unsigned code, double seconds) {
   std::lock_guard lock(mu_);
@@ -135,8 +137,12 @@ void AgentMetrics::observe_http(const std::string& route, unsigned code, double 
   dit->second->Observe(seconds);
 }
 
-void AgentMetrics::set_http_connections(double open) { f_->http_connections.Set(open); }
-void AgentMetrics::inc_http_rejected() { f_->http_rejected.Increment(); }
+void AgentMetrics::set_http_connections(double open) {
+  f_->http_connections.Set(open);
+}
+void AgentMetrics::inc_http_rejected() {
+  f_->http_rejected.Increment();
+}
 
 void AgentMetrics::config_reload(bool ok, double unix_seconds) {
   f_->reloads.Add({{"result", ok ? "success" : "failure"}}).Increment();
@@ -156,8 +162,10 @@ std::string AgentMetrics::render(const SampleStore& samples) const {
       f.help = help;
       f.type = type;
       prometheus::ClientMetric m;
-      if (type == prometheus::MetricType::Counter) m.counter.value = v;
-      else m.gauge.value = v;
+      if (type == prometheus::MetricType::Counter)
+        m.counter.value = v;
+      else
+        m.gauge.value = v;
       f.metric.push_back(std::move(m));
       fams.push_back(std::move(f));
     };

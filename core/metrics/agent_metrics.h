@@ -61,9 +61,9 @@ class AgentMetrics {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Families> f_;
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, CollectorSeries> collectors_;  // guarded by mu_
+  std::map<std::pair<std::string, std::string>, CollectorSeries> collectors_;       // guarded by mu_
   std::map<std::pair<std::string, unsigned>, prometheus::Counter*> http_requests_;  // guarded by mu_
-  std::map<std::string, prometheus::Histogram*> http_durations_;               // guarded by mu_
+  std::map<std::string, prometheus::Histogram*> http_durations_;                    // guarded by mu_
 };
 
 }  // namespace vigil::metrics

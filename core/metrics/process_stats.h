@@ -7,7 +7,7 @@
 namespace vigil::metrics {
 
 struct ProcessStats {
-  double cpu_seconds = 0;       // user + system
+  double cpu_seconds = 0;         // user + system
   double start_time_seconds = 0;  // unix time
   uint64_t resident_bytes = 0;
   uint64_t virtual_bytes = 0;

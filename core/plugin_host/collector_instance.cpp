@@ -66,15 +66,16 @@ Result<std::unique_ptr<CollectorInstance>> CollectorInstance::create(std::shared
   } catch (...) {
   }
   if (!iface)
-    return Status::error(who + ": " + plugin->path + " does not provide " VIGIL_IFACE_COLLECTOR +
-                         " (it provides " + (plugin->provides.empty() ? "nothing" : plugin->provides[0]) + ")");
+    return Status::error(who + ": " + plugin->path + " does not provide " VIGIL_IFACE_COLLECTOR + " (it provides " +
+                         (plugin->provides.empty() ? "nothing" : plugin->provides[0]) + ")");
   const auto* vt = static_cast<const vigil_collector_v1*>(iface);
   if (vt->life.struct_size < sizeof(vigil_lifecycle) || !vt->life.create || !vt->life.destroy)
-    return Status::error(who + ": " + plugin->path + ": the collector's lifecycle table is too small or lacks "
-                               "create/destroy (set life.struct_size = sizeof(vigil_lifecycle))");
+    return Status::error(who + ": " + plugin->path +
+                         ": the collector's lifecycle table is too small or lacks "
+                         "create/destroy (set life.struct_size = sizeof(vigil_lifecycle))");
   // The collector table has no struct_size of its own: its lifecycle's size vouches for the ABI minor.
-  Problems problems = check_against_schema(plugin->descriptor.config_schema, settings.table,
-                                           "collectors." + settings.plugin);
+  Problems problems =
+      check_against_schema(plugin->descriptor.config_schema, settings.table, "collectors." + settings.plugin);
   if (!problems.empty()) {
     std::string msg;
     for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
@@ -86,11 +87,12 @@ Result<std::unique_ptr<CollectorInstance>> CollectorInstance::create(std::shared
   if (!inst->table_.collect) return Status::error(who + ": " + plugin->path + ": collect is NULL");
   vigil_instance* out = nullptr;
   vigil_ctx* ctx = inst->ctx_.get();
-  const vigil_status st = call_plugin(ctx, [&]() -> vigil_status { return inst->table_.life.create(host_table(), ctx, &out); });
+  const vigil_status st =
+      call_plugin(ctx, [&]() -> vigil_status { return inst->table_.life.create(host_table(), ctx, &out); });
   if (st != VIGIL_OK) {
     std::string err = ctx->take_error();
-    return Status::error(who + ": create failed (" + status_name(st) + "): " +
-                         (err.empty() ? "the plugin gave no reason" : err));
+    return Status::error(who + ": create failed (" + status_name(st) +
+                         "): " + (err.empty() ? "the plugin gave no reason" : err));
   }
   if (!out) return Status::error(who + ": create returned OK but no instance (a plugin bug)");
   inst->instance_ = out;
@@ -134,7 +136,8 @@ CollectOutcome CollectorInstance::collect(int64_t deadline_mono_ns) {
   }
   ctx_->deadline_mono_ns = deadline_mono_ns;
   const int64_t t0 = monotonic_now_ns();
-  const vigil_status st = call_plugin(ctx_.get(), [&]() -> vigil_status { return table_.collect(instance_, deadline_mono_ns); });
+  const vigil_status st =
+      call_plugin(ctx_.get(), [&]() -> vigil_status { return table_.collect(instance_, deadline_mono_ns); });
   const int64_t t1 = monotonic_now_ns();
   out.seconds = static_cast<double>(t1 - t0) / 1e9;
   std::lock_guard lock(ctx_->mu);
@@ -155,13 +158,16 @@ CollectOutcome CollectorInstance::collect(int64_t deadline_mono_ns) {
   return out;
 }
 
-void CollectorInstance::request_stop() { ctx_->stopping = true; }
+void CollectorInstance::request_stop() {
+  ctx_->stopping = true;
+}
 
 void CollectorInstance::stop() {
   request_stop();
   if (!started_) return;
   started_ = false;
-  if (table_.life.stop) call_plugin(ctx_.get(), [&]() -> vigil_status {
+  if (table_.life.stop)
+    call_plugin(ctx_.get(), [&]() -> vigil_status {
       table_.life.stop(instance_);
       return VIGIL_OK;
     });

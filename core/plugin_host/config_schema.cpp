@@ -85,8 +85,7 @@ Problems check_against_schema(const vigil_config_key* schema, const config::Plug
     const auto* e = lookup(key.path);
     if (!e) {
       out.push_back(key.where + ": unknown key \"" + key.path + "\" in [" + section + "]" +
-                    config::did_you_mean(key.path, names) +
-                    (names.empty() ? " (this plugin takes no settings)" : ""));
+                    config::did_you_mean(key.path, names) + (names.empty() ? " (this plugin takes no settings)" : ""));
       continue;
     }
     if (key.path.find("[]") != std::string::npos) continue;  // element keys: type-checked by the plugin

@@ -14,7 +14,9 @@ namespace {
 
 using Type = config::PluginTable::Type;
 
-std::string_view view(vigil_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+std::string_view view(vigil_str s) {
+  return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
+}
 
 vigil_status set_error(vigil_ctx* ctx, vigil_status code, std::string msg) {
   if (ctx) {
@@ -43,8 +45,10 @@ vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept {
 void h_log(vigil_ctx* ctx, int32_t level, vigil_str msg) noexcept {
   try {
     const auto lvl = static_cast<log::Level>(std::clamp<int32_t>(level, 0, 4));
-    if (ctx) log::write(lvl, "plugin", view(msg), {{"plugin", ctx->plugin}, {"alias", ctx->alias}});
-    else log::write(lvl, "plugin", view(msg));
+    if (ctx)
+      log::write(lvl, "plugin", view(msg), {{"plugin", ctx->plugin}, {"alias", ctx->alias}});
+    else
+      log::write(lvl, "plugin", view(msg));
   } catch (...) {
   }
 }
@@ -81,9 +85,12 @@ vigil_status h_cfg_double(vigil_ctx* ctx, const char* path, double* out) noexcep
   return guarded(ctx, [&]() -> vigil_status {
     auto l = ctx->table.find(path);
     if (l.type == Type::missing) return VIGIL_E_NOT_FOUND;
-    if (l.type == Type::integer) *out = static_cast<double>(l.integer);
-    else if (l.type == Type::floating) *out = l.floating;
-    else return type_error(ctx, path, l, "a number");
+    if (l.type == Type::integer)
+      *out = static_cast<double>(l.integer);
+    else if (l.type == Type::floating)
+      *out = l.floating;
+    else
+      return type_error(ctx, path, l, "a number");
     return VIGIL_OK;
   });
 }
@@ -184,11 +191,19 @@ vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
   });
 }
 
-vigil_status h_cache_get(vigil_ctx*, vigil_str, vigil_writer*) noexcept { return VIGIL_E_UNSUPPORTED; }
-vigil_status h_cache_set(vigil_ctx*, vigil_str, const void*, size_t, int64_t) noexcept { return VIGIL_E_UNSUPPORTED; }
-vigil_status h_cache_del(vigil_ctx*, vigil_str) noexcept { return VIGIL_E_UNSUPPORTED; }
+vigil_status h_cache_get(vigil_ctx*, vigil_str, vigil_writer*) noexcept {
+  return VIGIL_E_UNSUPPORTED;
+}
+vigil_status h_cache_set(vigil_ctx*, vigil_str, const void*, size_t, int64_t) noexcept {
+  return VIGIL_E_UNSUPPORTED;
+}
+vigil_status h_cache_del(vigil_ctx*, vigil_str) noexcept {
+  return VIGIL_E_UNSUPPORTED;
+}
 
-int64_t h_mono(vigil_ctx*) noexcept { return monotonic_now_ns(); }
+int64_t h_mono(vigil_ctx*) noexcept {
+  return monotonic_now_ns();
+}
 int64_t h_real(vigil_ctx*) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -197,17 +212,21 @@ int32_t h_should_stop(vigil_ctx* ctx) noexcept {
   if (!ctx) return 0;
   return (ctx->stopping.load() || monotonic_now_ns() >= ctx->deadline_mono_ns.load()) ? 1 : 0;
 }
-const void* h_get_service(vigil_ctx*, const char*) noexcept { return nullptr; }
+const void* h_get_service(vigil_ctx*, const char*) noexcept {
+  return nullptr;
+}
 
 const vigil_host_v1 kHost = {
-    sizeof(vigil_host_v1), VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, h_log, h_fail, h_cfg_string, h_cfg_int,
-    h_cfg_double, h_cfg_bool, h_cfg_duration, h_cfg_size, h_cfg_count, h_cfg_key_at, h_emit, h_cache_get,
-    h_cache_set, h_cache_del, h_mono, h_real, h_should_stop, h_get_service,
+    sizeof(vigil_host_v1), VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, h_log,      h_fail,      h_cfg_string,  h_cfg_int,
+    h_cfg_double,          h_cfg_bool,      h_cfg_duration,  h_cfg_size, h_cfg_count, h_cfg_key_at,  h_emit,
+    h_cache_get,           h_cache_set,     h_cache_del,     h_mono,     h_real,      h_should_stop, h_get_service,
 };
 
 }  // namespace
 
-const vigil_host_v1* host_table() { return &kHost; }
+const vigil_host_v1* host_table() {
+  return &kHost;
+}
 
 int64_t monotonic_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())

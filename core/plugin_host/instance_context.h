@@ -24,11 +24,11 @@ struct vigil_ctx {
   std::atomic<bool> stopping{false};
 
   std::mutex mu;
-  std::string last_error;                     // guarded by mu
+  std::string last_error;                       // guarded by mu
   std::vector<vigil::metrics::Sample> pending;  // guarded by mu
-  uint64_t invalid_samples = 0;               // guarded by mu
-  std::string first_invalid;                  // guarded by mu
-  std::vector<std::string> kept_strings;      // guarded by mu; cfg_key_at results
+  uint64_t invalid_samples = 0;                 // guarded by mu
+  std::string first_invalid;                    // guarded by mu
+  std::vector<std::string> kept_strings;        // guarded by mu; cfg_key_at results
 
   std::string take_error() {
     std::lock_guard lock(mu);

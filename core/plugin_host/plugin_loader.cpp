@@ -11,7 +11,9 @@
 namespace vigil::plugin_host {
 namespace {
 
-std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+std::string abi_text(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
 
 // Smallest entry the host can use: everything up to and including get_interface.
 constexpr size_t kMinEntrySize = offsetof(vigil_plugin_entry_t, get_interface) + sizeof(void*);
@@ -42,8 +44,9 @@ Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path)
   if (!lib.ok()) return lib.status();
   const auto* entry = static_cast<const vigil_plugin_entry_t*>(lib.value()->symbol(VIGIL_PLUGIN_ENTRY_SYMBOL));
   if (!entry)
-    return Status::error(path + ": no \"vigil_plugin_entry\" symbol; not a vigil plugin, or built without "
-                                "VIGIL_EXPORT (build it with vigil_add_plugin() from the VigilPluginApi package)");
+    return Status::error(path +
+                         ": no \"vigil_plugin_entry\" symbol; not a vigil plugin, or built without "
+                         "VIGIL_EXPORT (build it with vigil_add_plugin() from the VigilPluginApi package)");
   if (entry->abi_major != VIGIL_ABI_MAJOR) {
     std::string name = entry->name ? entry->name : "?";
     return Status::error(path + ": plugin \"" + name + "\" was built for ABI " +
@@ -73,7 +76,8 @@ Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path)
     } catch (...) {
     }
     if (st != VIGIL_OK)
-      return Status::error(path + ": plugin \"" + d.name + "\" failed to initialise (status " + std::to_string(st) + ")");
+      return Status::error(path + ": plugin \"" + d.name + "\" failed to initialise (status " + std::to_string(st) +
+                           ")");
   }
   out->path = path;
   out->library = std::move(lib.value());

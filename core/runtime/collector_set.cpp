@@ -92,7 +92,8 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
   e->interval_seconds = std::chrono::duration<double>(job.spec.interval).count();
   metrics::SampleStore* store = &store_;
   job.run = [e, store](Clock::time_point deadline) {
-    const int64_t deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+    const int64_t deadline_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
     e->series->runs->Increment();
     auto out = e->instance->collect(deadline_ns);
     e->series->duration->Observe(out.seconds);

@@ -16,10 +16,10 @@ struct Scheduler::Worker {
   std::shared_ptr<Shared> shared;
   std::mutex mu;
   std::condition_variable cv;
-  bool pending = false;                    // guarded by mu: a run was requested
-  Clock::time_point deadline{};            // guarded by mu
-  bool quit = false;                       // guarded by mu
-  bool busy = false;                       // guarded by mu
+  bool pending = false;          // guarded by mu: a run was requested
+  Clock::time_point deadline{};  // guarded by mu
+  bool quit = false;             // guarded by mu
+  bool busy = false;             // guarded by mu
   std::thread thread;
 
   void main() {
@@ -59,7 +59,9 @@ double random_fraction() {
 
 Scheduler::Scheduler() : thread_([this] { loop(); }) {}
 
-Scheduler::~Scheduler() { stop(nanoseconds(0)); }
+Scheduler::~Scheduler() {
+  stop(nanoseconds(0));
+}
 
 void Scheduler::add(Job job) {
   const auto first = Clock::now() + std::chrono::duration_cast<nanoseconds>(job.spec.jitter * random_fraction());
@@ -99,8 +101,10 @@ void Scheduler::remove(const std::string& id) {
     std::lock_guard wl(w->mu);
     idle = !w->busy;
   }
-  if (idle) w->thread.join();
-  else w->thread.detach();
+  if (idle)
+    w->thread.join();
+  else
+    w->thread.detach();
 }
 
 size_t Scheduler::stop(nanoseconds drain) {

@@ -17,7 +17,9 @@ vigil::config::EnvLookup no_env() {
   return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
 }
 
-vigil::config::LoadResult load(const std::string& text) { return load_config_text(text, "t.toml", no_env()); }
+vigil::config::LoadResult load(const std::string& text) {
+  return load_config_text(text, "t.toml", no_env());
+}
 
 bool has_problem(const vigil::config::LoadResult& r, const std::string& needle) {
   for (const auto& p : r.problems)
@@ -134,7 +136,8 @@ max_size = "ten megs"
 optional = "yes"
 labels = "env=prod"
 )");
-  CHECK(has_problem(r, "t.toml:3:12: \"interval\" in [agent] must be a duration string such as \"10s\", not an integer"));
+  CHECK(
+      has_problem(r, "t.toml:3:12: \"interval\" in [agent] must be a duration string such as \"10s\", not an integer"));
   CHECK(has_problem(r, "\"plugin_dirs\" in [agent] must be an array of strings, not a string"));
   CHECK(has_problem(r, "\"max_connections\" in [http] must be an integer, not a string"));
   CHECK(has_problem(r, "\"listen\" must be HOST:PORT"));
@@ -160,7 +163,8 @@ TEST_CASE("environment variables are substituted in strings only", "[config]") {
 listen = "${LISTEN:-127.0.0.1:0}"
 [[collectors.http_probe]]
 url = "${PROBE_URL}"
-)", "t.toml", env);
+)",
+                            "t.toml", env);
   INFO(all(r));
   REQUIRE(r.ok());
   CHECK(r.settings.http.listen == "127.0.0.1:0");
@@ -171,7 +175,8 @@ url = "${PROBE_URL}"
 }
 
 TEST_CASE("duplicate aliases are rejected and defaults are numbered", "[config]") {
-  auto r = load("[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\nalias = \"tcp_probe\"\n");
+  auto r =
+      load("[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\n[[collectors.tcp_probe]]\nalias = \"tcp_probe\"\n");
   CHECK(r.settings.collectors[1].alias == "tcp_probe-2");
   CHECK(has_problem(r, "duplicate alias \"tcp_probe\""));
 }

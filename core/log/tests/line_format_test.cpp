@@ -13,9 +13,8 @@ const auto kTs = std::chrono::system_clock::time_point(std::chrono::milliseconds
 TEST_CASE("JSON lines carry ts, level, component, msg and typed fields", "[log]") {
   const auto line = format_json_line(kTs, Level::warn, "scheduler", "run skipped",
                                      {{"collector", "system"}, {"skipped", 3}, {"ok", false}, {"lag", 0.25}});
-  CHECK(line ==
-        R"({"ts":"2025-11-25T19:46:40.123Z","level":"warn","component":"scheduler","msg":"run skipped",)"
-        R"("collector":"system","skipped":3,"ok":false,"lag":0.25})");
+  CHECK(line == R"({"ts":"2025-11-25T19:46:40.123Z","level":"warn","component":"scheduler","msg":"run skipped",)"
+                R"("collector":"system","skipped":3,"ok":false,"lag":0.25})");
 }
 
 TEST_CASE("JSON escaping covers quotes, backslashes and control characters", "[log]") {
@@ -25,8 +24,8 @@ TEST_CASE("JSON escaping covers quotes, backslashes and control characters", "[l
 }
 
 TEST_CASE("secret values never appear", "[log]") {
-  for (const char* key : {"password", "smtp_password", "token", "access_token", "secret", "client_secret",
-                          "key", "api_key", "routing_key", "Authorization", "PASSWORD"}) {
+  for (const char* key : {"password", "smtp_password", "token", "access_token", "secret", "client_secret", "key",
+                          "api_key", "routing_key", "Authorization", "PASSWORD"}) {
     INFO(key);
     CHECK(is_secret_key(key));
     const auto json = format_json_line(kTs, Level::info, "c", "m", {{key, "hunter2"}});

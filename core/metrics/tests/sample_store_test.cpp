@@ -14,7 +14,9 @@ Sample gauge(std::string name, double v, std::vector<std::pair<std::string, std:
   s.help = "test gauge";
   return s;
 }
-bool contains(const std::string& h, const std::string& n) { return h.find(n) != std::string::npos; }
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("metric and label names follow Prometheus rules", "[metrics]") {

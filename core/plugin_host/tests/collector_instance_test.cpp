@@ -11,7 +11,9 @@ using Result_ = CollectOutcome::Result;
 
 namespace {
 
-bool contains(const std::string& h, const std::string& n) { return h.find(n) != std::string::npos; }
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
 
 vigil::config::InstanceSettings instance(const std::string& toml) {
   auto r = vigil::config::load_config_text(toml, "t.toml");
@@ -26,7 +28,9 @@ std::shared_ptr<const LoadedPlugin> plugin(const std::string& name) {
   return p.value();
 }
 
-int64_t in(double seconds) { return monotonic_now_ns() + static_cast<int64_t>(seconds * 1e9); }
+int64_t in(double seconds) {
+  return monotonic_now_ns() + static_cast<int64_t>(seconds * 1e9);
+}
 
 }  // namespace
 
@@ -48,7 +52,8 @@ TEST_CASE("unknown and mistyped plugin keys are rejected before create", "[plugi
   auto b = CollectorInstance::create(plugin("no_op"), instance("[[collectors.no_op]]\nvalue = \"high\"\n"));
   REQUIRE_FALSE(b.ok());
   CHECK(contains(b.message(), "t.toml:2:1: \"value\" in [collectors.no_op] must be a number, not a string"));
-  auto c = CollectorInstance::create(plugin("throws_in_collect"), instance("[[collectors.throws_in_collect]]\nx = 1\n"));
+  auto c =
+      CollectorInstance::create(plugin("throws_in_collect"), instance("[[collectors.throws_in_collect]]\nx = 1\n"));
   REQUIRE_FALSE(c.ok());
   CHECK(contains(c.message(), "this plugin takes no settings"));
 }
@@ -56,8 +61,9 @@ TEST_CASE("unknown and mistyped plugin keys are rejected before create", "[plugi
 TEST_CASE("a failing create names plugin, alias, location and the plugin's reason", "[plugin_host]") {
   auto r = CollectorInstance::create(plugin("create_fails"), instance("[[collectors.create_fails]]\nalias = \"x\"\n"));
   REQUIRE_FALSE(r.ok());
-  CHECK(contains(r.message(), "t.toml:1:1: collector \"create_fails\" (alias x): create failed (E_CONFIG): "
-                              "\"endpoint\" is required"));
+  CHECK(contains(r.message(),
+                 "t.toml:1:1: collector \"create_fails\" (alias x): create failed (E_CONFIG): "
+                 "\"endpoint\" is required"));
 }
 
 TEST_CASE("an exception escaping a C++ plugin is contained and reported", "[plugin_host]") {
@@ -86,7 +92,8 @@ TEST_CASE("the C++ helper turns exceptions into status codes", "[plugin_host]") 
 }
 
 TEST_CASE("invalid metric names are rejected, counted and reported while valid ones are kept", "[plugin_host]") {
-  auto inst = CollectorInstance::create(plugin("invalid_metric_name"), instance("[[collectors.invalid_metric_name]]\n"));
+  auto inst =
+      CollectorInstance::create(plugin("invalid_metric_name"), instance("[[collectors.invalid_metric_name]]\n"));
   REQUIRE(inst.ok());
   auto out = inst.value()->collect(in(5));
   CHECK(out.result == Result_::error);

@@ -10,7 +10,9 @@
 using namespace vigil::plugin_host;
 
 namespace {
-bool contains(const std::string& h, const std::string& n) { return h.find(n) != std::string::npos; }
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("a good C99 plugin loads and describes itself", "[plugin_host]") {
@@ -36,8 +38,9 @@ TEST_CASE("a library without the entry symbol is refused", "[plugin_host]") {
 TEST_CASE("an ABI major mismatch names the file and both versions", "[plugin_host]") {
   auto p = load_plugin(fixture("abi_major_mismatch"));
   REQUIRE_FALSE(p.ok());
-  CHECK(contains(p.message(), "abi_major_mismatch.so: plugin \"abi_major_mismatch\" was built for ABI 2.0, "
-                              "but this vigil provides ABI 1.0"));
+  CHECK(contains(p.message(),
+                 "abi_major_mismatch.so: plugin \"abi_major_mismatch\" was built for ABI 2.0, "
+                 "but this vigil provides ABI 1.0"));
 }
 
 TEST_CASE("a too-small entry struct_size is refused", "[plugin_host]") {
@@ -50,8 +53,8 @@ TEST_CASE("a plugin writable by others is refused", "[plugin_host]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("vigil-perm-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                           fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);
   const fs::path copy = dir / "no_op.so";
   fs::copy_file(fixture("no_op"), copy, fs::copy_options::overwrite_existing);
   fs::permissions(copy, fs::perms::others_write, fs::perm_options::add);

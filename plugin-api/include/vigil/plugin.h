@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 /* True when the struct at p (which starts with struct_size) is large enough to hold field f. */
-#define VIGIL_HAS(T, p, f) ((p)->struct_size >= offsetof(T, f) + sizeof(((T *)0)->f))
+#define VIGIL_HAS(T, p, f) ((p)->struct_size >= offsetof(T, f) + sizeof(((T*)0)->f))
 
 /* Interface ids, passed to get_interface(). */
 #define VIGIL_IFACE_COLLECTOR "vigil.collector/1"
@@ -62,23 +62,17 @@ enum {
   VIGIL_E_NOT_FOUND = 4,   /* cache miss, unset config key */
   VIGIL_E_UNSUPPORTED = 5, /* the operation or a requested feature is not provided */
   VIGIL_E_NOMEM = 6,
-  VIGIL_E_PARTIAL = 7,   /* some of the work succeeded (e.g. some samples emitted) */
-  VIGIL_E_INVALID = 8,   /* an argument is invalid (bad metric name, wrong type) */
-  VIGIL_E_INTERNAL = 9   /* PERMANENT: a bug or unexpected state */
+  VIGIL_E_PARTIAL = 7, /* some of the work succeeded (e.g. some samples emitted) */
+  VIGIL_E_INVALID = 8, /* an argument is invalid (bad metric name, wrong type) */
+  VIGIL_E_INTERNAL = 9 /* PERMANENT: a bug or unexpected state */
 };
 
 /* Log levels for vigil_host_v1.log. */
-enum {
-  VIGIL_LOG_TRACE = 0,
-  VIGIL_LOG_DEBUG = 1,
-  VIGIL_LOG_INFO = 2,
-  VIGIL_LOG_WARN = 3,
-  VIGIL_LOG_ERROR = 4
-};
+enum { VIGIL_LOG_TRACE = 0, VIGIL_LOG_DEBUG = 1, VIGIL_LOG_INFO = 2, VIGIL_LOG_WARN = 3, VIGIL_LOG_ERROR = 4 };
 
 /* UTF-8 text, not necessarily NUL-terminated. BORROWED for the call. */
 typedef struct vigil_str {
-  const char *ptr;
+  const char* ptr;
   size_t len;
 } vigil_str;
 
@@ -94,9 +88,9 @@ typedef void vigil_instance;
 
 /* A host-owned growable byte buffer. The plugin appends; the host owns and frees. */
 typedef struct vigil_writer {
-  void *impl;
+  void* impl;
   /* [ts] Appends len bytes (copied). Returns VIGIL_E_NOMEM when the host's bound is reached. */
-  vigil_status (*append)(struct vigil_writer *w, const void *data, size_t len);
+  vigil_status (*append)(struct vigil_writer* w, const void* data, size_t len);
 } vigil_writer;
 
 /* ---------------------------------------------------------------------------------------------
@@ -114,14 +108,14 @@ typedef struct vigil_sample {
   int32_t type;              /* VIGIL_METRIC_* */
   vigil_str name;            /* Prometheus metric name, [a-zA-Z_:][a-zA-Z0-9_:]* */
   vigil_str help;            /* optional one-line description; empty for none */
-  const vigil_label *labels; /* label names [a-zA-Z_][a-zA-Z0-9_]*, not starting "__" */
+  const vigil_label* labels; /* label names [a-zA-Z_][a-zA-Z0-9_]*, not starting "__" */
   size_t n_labels;
-  double value;              /* gauge, counter, untyped */
-  int64_t unix_ms;           /* sample time; 0 = the host stamps it at scrape time */
+  double value;    /* gauge, counter, untyped */
+  int64_t unix_ms; /* sample time; 0 = the host stamps it at scrape time */
   /* Histogram (type VIGIL_METRIC_HISTOGRAM): n_buckets finite upper bounds in increasing order
    * with their CUMULATIVE counts; the +Inf bucket is implied by `count`. */
-  const double *bucket_bounds;
-  const uint64_t *bucket_counts;
+  const double* bucket_bounds;
+  const uint64_t* bucket_counts;
   size_t n_buckets;
   double sum;
   uint64_t count;
@@ -146,11 +140,11 @@ enum {
 };
 
 typedef struct vigil_config_key {
-  const char *key;           /* static */
+  const char* key;           /* static */
   int32_t type;              /* VIGIL_CFG_* */
-  const char *default_value; /* static text shown in docs, or NULL when none */
+  const char* default_value; /* static text shown in docs, or NULL when none */
   int32_t required;          /* non-zero: the key must be set */
-  const char *doc;           /* static one-line description */
+  const char* doc;           /* static one-line description */
 } vigil_config_key;
 /* A schema is an array of vigil_config_key terminated by an entry whose key is NULL. */
 
@@ -162,49 +156,48 @@ typedef struct vigil_host_v1 {
   uint16_t abi_major, abi_minor;
 
   /* [ts] Writes a log line attributed to the instance (ctx may be NULL in init()). */
-  void (*log)(vigil_ctx *ctx, int32_t level, vigil_str msg);
+  void (*log)(vigil_ctx* ctx, int32_t level, vigil_str msg);
   /* [ts] Records the error message for the current call on this thread and returns `code`, so a
    * plugin writes `return host->fail(ctx, VIGIL_E_CONFIG, "...")`. msg is NUL-terminated, copied.
    * Say what is wrong, where, and how to fix it. */
-  vigil_status (*fail)(vigil_ctx *ctx, vigil_status code, const char *msg);
+  vigil_status (*fail)(vigil_ctx* ctx, vigil_status code, const char* msg);
 
   /* Typed access to the instance's own TOML table. [ts] after create().
    * `path` is NUL-terminated: "timeout", "tls.ca_file", "targets[2].url", "paths[0]".
    * Returns VIGIL_E_NOT_FOUND when unset, VIGIL_E_INVALID when the value has another type (and
    * sets the error message naming file:line:col). Strings stay valid until destroy() returns. */
-  vigil_status (*cfg_string)(vigil_ctx *ctx, const char *path, vigil_str *out);
-  vigil_status (*cfg_int)(vigil_ctx *ctx, const char *path, int64_t *out);
-  vigil_status (*cfg_double)(vigil_ctx *ctx, const char *path, double *out); /* ints accepted */
-  vigil_status (*cfg_bool)(vigil_ctx *ctx, const char *path, int32_t *out);
-  vigil_status (*cfg_duration_ns)(vigil_ctx *ctx, const char *path, int64_t *out);
-  vigil_status (*cfg_size_bytes)(vigil_ctx *ctx, const char *path, uint64_t *out);
+  vigil_status (*cfg_string)(vigil_ctx* ctx, const char* path, vigil_str* out);
+  vigil_status (*cfg_int)(vigil_ctx* ctx, const char* path, int64_t* out);
+  vigil_status (*cfg_double)(vigil_ctx* ctx, const char* path, double* out); /* ints accepted */
+  vigil_status (*cfg_bool)(vigil_ctx* ctx, const char* path, int32_t* out);
+  vigil_status (*cfg_duration_ns)(vigil_ctx* ctx, const char* path, int64_t* out);
+  vigil_status (*cfg_size_bytes)(vigil_ctx* ctx, const char* path, uint64_t* out);
   /* Number of elements of an array, or of keys of a table, at path. */
-  vigil_status (*cfg_count)(vigil_ctx *ctx, const char *path, size_t *out);
+  vigil_status (*cfg_count)(vigil_ctx* ctx, const char* path, size_t* out);
   /* Name of the index-th key of the table at path (in file order). */
-  vigil_status (*cfg_key_at)(vigil_ctx *ctx, const char *path, size_t index, vigil_str *out);
+  vigil_status (*cfg_key_at)(vigil_ctx* ctx, const char* path, size_t index, vigil_str* out);
 
   /* [ts] Emits one sample, copied. Rejects invalid names with VIGIL_E_INVALID. From a
    * collector, samples emitted during one collect() replace that instance's previous set as
    * a whole when the call returns (series that were not emitted again disappear). */
-  vigil_status (*emit)(vigil_ctx *ctx, const vigil_sample *sample);
+  vigil_status (*emit)(vigil_ctx* ctx, const vigil_sample* sample);
 
   /* [ts] The core cache. get writes the value into `out`; VIGIL_E_NOT_FOUND on a miss;
    * VIGIL_E_UNSUPPORTED when no cache is configured. ttl_ns 0 = backend default. */
-  vigil_status (*cache_get)(vigil_ctx *ctx, vigil_str key, vigil_writer *out);
-  vigil_status (*cache_set)(vigil_ctx *ctx, vigil_str key, const void *value, size_t n,
-                            int64_t ttl_ns);
-  vigil_status (*cache_del)(vigil_ctx *ctx, vigil_str key);
+  vigil_status (*cache_get)(vigil_ctx* ctx, vigil_str key, vigil_writer* out);
+  vigil_status (*cache_set)(vigil_ctx* ctx, vigil_str key, const void* value, size_t n, int64_t ttl_ns);
+  vigil_status (*cache_del)(vigil_ctx* ctx, vigil_str key);
 
   /* [ts] Clocks. */
-  int64_t (*monotonic_ns)(vigil_ctx *ctx);
-  int64_t (*realtime_ns)(vigil_ctx *ctx);
+  int64_t (*monotonic_ns)(vigil_ctx* ctx);
+  int64_t (*realtime_ns)(vigil_ctx* ctx);
   /* [ts] Non-zero once the current call's deadline passed or the host is stopping/reloading.
    * Long-running work polls this and returns VIGIL_E_TIMEOUT. */
-  int32_t (*should_stop)(vigil_ctx *ctx);
+  int32_t (*should_stop)(vigil_ctx* ctx);
 
   /* [ts] Optional services by id, e.g. "vigil.http/1"; NULL when absent. The returned table
    * is static for the life of the host and starts with struct_size. */
-  const void *(*get_service)(vigil_ctx *ctx, const char *id);
+  const void* (*get_service)(vigil_ctx* ctx, const char* id);
 } vigil_host_v1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -214,14 +207,14 @@ typedef struct vigil_lifecycle {
   uint32_t struct_size;
   /* [main] Reads and validates the configuration through host->cfg_*; no I/O, no threads.
    * `vigil check` calls create then destroy. On success stores the instance in *out. */
-  vigil_status (*create)(const vigil_host_v1 *host, vigil_ctx *ctx, vigil_instance **out);
+  vigil_status (*create)(const vigil_host_v1* host, vigil_ctx* ctx, vigil_instance** out);
   /* [main] Optional (may be NULL). Opens connections, starts threads.
    * VIGIL_E_UNAVAILABLE lets the host retry with backoff. */
-  vigil_status (*start)(vigil_instance *inst);
+  vigil_status (*start)(vigil_instance* inst);
   /* [main] Optional. Idempotent; joins every thread the plugin started. */
-  void (*stop)(vigil_instance *inst);
+  void (*stop)(vigil_instance* inst);
   /* [main] Frees the instance; called after stop(), or after a failed start()/create(). */
-  void (*destroy)(vigil_instance *inst);
+  void (*destroy)(vigil_instance* inst);
 } vigil_lifecycle;
 
 /* "vigil.collector/1" */
@@ -230,24 +223,22 @@ typedef struct vigil_collector_v1 {
   /* [worker] Collects once and emits samples through host->emit. deadline_mono_ns is on the
    * host->monotonic_ns clock; poll host->should_stop. The host skips (and counts) a run that
    * would overlap one still running, and backs off a failing instance. */
-  vigil_status (*collect)(vigil_instance *inst, int64_t deadline_mono_ns);
+  vigil_status (*collect)(vigil_instance* inst, int64_t deadline_mono_ns);
 } vigil_collector_v1;
 
 /* "vigil.cache/1": every operation [ts]. */
 typedef struct vigil_cache_v1 {
   vigil_lifecycle life;
   /* Writes the value into out; VIGIL_E_NOT_FOUND on a miss. */
-  vigil_status (*get)(vigil_instance *inst, vigil_str key, vigil_writer *out);
+  vigil_status (*get)(vigil_instance* inst, vigil_str key, vigil_writer* out);
   /* ttl_ns 0 = no expiry. */
-  vigil_status (*set)(vigil_instance *inst, vigil_str key, const void *value, size_t n,
-                      int64_t ttl_ns);
+  vigil_status (*set)(vigil_instance* inst, vigil_str key, const void* value, size_t n, int64_t ttl_ns);
   /* VIGIL_OK whether or not the key existed. */
-  vigil_status (*del)(vigil_instance *inst, vigil_str key);
+  vigil_status (*del)(vigil_instance* inst, vigil_str key);
   /* Batch forms. results[i] is OK or E_NOT_FOUND per key; values go to outs[i]. */
-  vigil_status (*mget)(vigil_instance *inst, const vigil_str *keys, size_t n, vigil_writer *outs,
-                       vigil_status *results);
-  vigil_status (*mset)(vigil_instance *inst, const vigil_str *keys, const vigil_str *values,
-                       size_t n, int64_t ttl_ns);
+  vigil_status (*mget)(vigil_instance* inst, const vigil_str* keys, size_t n, vigil_writer* outs,
+                       vigil_status* results);
+  vigil_status (*mset)(vigil_instance* inst, const vigil_str* keys, const vigil_str* values, size_t n, int64_t ttl_ns);
 } vigil_cache_v1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -259,9 +250,9 @@ enum { VIGIL_SEVERITY_INFO = 0, VIGIL_SEVERITY_WARNING = 1, VIGIL_SEVERITY_CRITI
 typedef struct vigil_alert {
   uint32_t struct_size;
   int32_t status; /* VIGIL_ALERT_* */
-  const vigil_label *labels;
+  const vigil_label* labels;
   size_t n_labels;
-  const vigil_label *annotations;
+  const vigil_label* annotations;
   size_t n_annotations;
   int64_t starts_unix_ms;
   int64_t ends_unix_ms; /* 0 while firing */
@@ -275,13 +266,13 @@ typedef struct vigil_notification {
   int32_t severity; /* highest VIGIL_SEVERITY_* in the group */
   vigil_str receiver;
   vigil_str group_key;
-  const vigil_label *group_labels;
+  const vigil_label* group_labels;
   size_t n_group_labels;
-  const vigil_label *common_labels;
+  const vigil_label* common_labels;
   size_t n_common_labels;
-  const vigil_label *common_annotations;
+  const vigil_label* common_annotations;
   size_t n_common_annotations;
-  const vigil_alert *alerts;
+  const vigil_alert* alerts;
   size_t n_alerts;
   vigil_str title;     /* rendered by the host from the receiver's templates */
   vigil_str body;      /* rendered text body */
@@ -294,8 +285,8 @@ typedef struct vigil_notifier_v1 {
   vigil_lifecycle life;
   /* [worker] Delivers n notifications. Sets results[i] for each: VIGIL_OK (delivered),
    * VIGIL_E_UNAVAILABLE (the host retries with backoff) or another code (dropped, logged). */
-  vigil_status (*deliver)(vigil_instance *inst, const vigil_notification *const *batch, size_t n,
-                          vigil_status *results, int64_t deadline_mono_ns);
+  vigil_status (*deliver)(vigil_instance* inst, const vigil_notification* const* batch, size_t n, vigil_status* results,
+                          int64_t deadline_mono_ns);
 } vigil_notifier_v1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -312,51 +303,50 @@ enum { VIGIL_SCENARIO_SERIAL = 1u /* host never calls this instance concurrently
 /* Host-owned request under construction. All setters copy; [ts] for distinct requests. */
 typedef struct vigil_http_request {
   uint32_t struct_size;
-  void *impl;
-  vigil_status (*set_method)(struct vigil_http_request *r, vigil_str method);
-  vigil_status (*set_target)(struct vigil_http_request *r, vigil_str path_and_query);
-  vigil_status (*add_header)(struct vigil_http_request *r, vigil_str name, vigil_str value);
-  vigil_status (*append_body)(struct vigil_http_request *r, const void *data, size_t n);
+  void* impl;
+  vigil_status (*set_method)(struct vigil_http_request* r, vigil_str method);
+  vigil_status (*set_target)(struct vigil_http_request* r, vigil_str path_and_query);
+  vigil_status (*add_header)(struct vigil_http_request* r, vigil_str name, vigil_str value);
+  vigil_status (*append_body)(struct vigil_http_request* r, const void* data, size_t n);
   /* Tag for per-kind latency breakdown in reports, e.g. "send_message". */
-  vigil_status (*set_tag)(struct vigil_http_request *r, vigil_str tag);
+  vigil_status (*set_tag)(struct vigil_http_request* r, vigil_str tag);
 } vigil_http_request;
 
 typedef struct vigil_http_reply {
   uint32_t struct_size;
   int32_t status_code;
-  const vigil_label *headers;
+  const vigil_label* headers;
   size_t n_headers;
-  const void *body;
+  const void* body;
   size_t body_len;
 } vigil_http_reply;
 
 typedef struct vigil_ws_message {
   uint32_t struct_size;
   int32_t binary; /* non-zero for a binary frame */
-  const void *data;
+  const void* data;
   size_t len;
 } vigil_ws_message;
 
 /* "vigil.scenario/1" */
 typedef struct vigil_scenario_v1 {
   vigil_lifecycle life;
-  uint32_t flags;     /* VIGIL_SCENARIO_SERIAL */
-  int32_t transport;  /* VIGIL_SCENARIO_HTTP | _WEBSOCKET | _CALL */
+  uint32_t flags;    /* VIGIL_SCENARIO_SERIAL */
+  int32_t transport; /* VIGIL_SCENARIO_HTTP | _WEBSOCKET | _CALL */
   /* HTTP: [ts] builds request number seq (0-based, unique per run). */
-  vigil_status (*build_http)(vigil_instance *inst, uint64_t seq, vigil_http_request *req);
+  vigil_status (*build_http)(vigil_instance* inst, uint64_t seq, vigil_http_request* req);
   /* HTTP: [ts] checks the reply to request seq; non-OK counts the request as failed with the
    * message set through host->fail. May be NULL (2xx passes). */
-  vigil_status (*check_http)(vigil_instance *inst, uint64_t seq, const vigil_http_reply *reply);
+  vigil_status (*check_http)(vigil_instance* inst, uint64_t seq, const vigil_http_reply* reply);
   /* WEBSOCKET: [ts] builds message seq for connection conn into out (the frame payload);
    * *binary set non-zero for a binary frame. VIGIL_E_NOT_FOUND: no message to send. */
-  vigil_status (*build_ws_message)(vigil_instance *inst, uint64_t conn, uint64_t seq,
-                                   vigil_writer *out, int32_t *binary);
+  vigil_status (*build_ws_message)(vigil_instance* inst, uint64_t conn, uint64_t seq, vigil_writer* out,
+                                   int32_t* binary);
   /* WEBSOCKET: [ts] checks a received message; VIGIL_OK completes the round trip of seq,
    * VIGIL_E_NOT_FOUND means "not the reply yet, keep reading". May be NULL. */
-  vigil_status (*check_ws_message)(vigil_instance *inst, uint64_t conn, uint64_t seq,
-                                   const vigil_ws_message *msg);
+  vigil_status (*check_ws_message)(vigil_instance* inst, uint64_t conn, uint64_t seq, const vigil_ws_message* msg);
   /* CALL: [ts] performs operation seq itself; the host measures the wall time around it. */
-  vigil_status (*call)(vigil_instance *inst, uint64_t seq, int64_t deadline_mono_ns);
+  vigil_status (*call)(vigil_instance* inst, uint64_t seq, int64_t deadline_mono_ns);
 } vigil_scenario_v1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -366,20 +356,20 @@ typedef struct vigil_plugin_entry_t {
   /* These four fields keep their offsets forever. */
   uint16_t abi_major, abi_minor; /* = VIGIL_ABI_MAJOR / VIGIL_ABI_MINOR at build time */
   uint32_t struct_size;          /* = sizeof(vigil_plugin_entry_t) at build time */
-  const char *name;              /* unique plugin name, [a-z0-9_]+; "vigil." prefix reserved */
+  const char* name;              /* unique plugin name, [a-z0-9_]+; "vigil." prefix reserved */
 
-  const char *version;     /* the plugin's own version, e.g. "1.2.0" */
-  const char *description; /* one line */
+  const char* version;     /* the plugin's own version, e.g. "1.2.0" */
+  const char* description; /* one line */
   /* NULL-terminated list of interface ids this library provides, e.g. {"vigil.collector/1", 0} */
-  const char *const *provides;
+  const char* const* provides;
   /* [main] Optional. Once per load, before any create(); no I/O. */
-  vigil_status (*init)(const vigil_host_v1 *host);
+  vigil_status (*init)(const vigil_host_v1* host);
   /* [main] Optional. Matched with init(). */
   void (*deinit)(void);
   /* [ts] Returns the static vtable for an interface id, or NULL. */
-  const void *(*get_interface)(const char *id);
+  const void* (*get_interface)(const char* id);
   /* Optional schema of the plugin's config keys, terminated by {NULL}. NULL = accept none. */
-  const vigil_config_key *config_schema;
+  const vigil_config_key* config_schema;
 } vigil_plugin_entry_t;
 
 #define VIGIL_PLUGIN_ENTRY_SYMBOL "vigil_plugin_entry"

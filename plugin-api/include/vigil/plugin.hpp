@@ -39,7 +39,9 @@ class Error : public std::runtime_error {
   vigil_status code_;
 };
 
-inline vigil_str to_str(std::string_view s) noexcept { return vigil_str{s.data(), s.size()}; }
+inline vigil_str to_str(std::string_view s) noexcept {
+  return vigil_str{s.data(), s.size()};
+}
 inline std::string_view to_view(vigil_str s) noexcept {
   return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
 }
@@ -54,9 +56,7 @@ class Context {
   const vigil_host_v1* host() const noexcept { return host_; }
   vigil_ctx* raw() const noexcept { return ctx_; }
 
-  void log(int32_t level, std::string_view msg) const noexcept {
-    host_->log(ctx_, level, to_str(msg));
-  }
+  void log(int32_t level, std::string_view msg) const noexcept { host_->log(ctx_, level, to_str(msg)); }
   void info(std::string_view msg) const noexcept { log(VIGIL_LOG_INFO, msg); }
   void warn(std::string_view msg) const noexcept { log(VIGIL_LOG_WARN, msg); }
 
@@ -122,12 +122,10 @@ class Context {
   }
 
   // Emission. Throws Error when the host rejects the sample (e.g. an invalid name).
-  void gauge(std::string_view name, double value, const Labels& labels = {},
-             std::string_view help = {}) const {
+  void gauge(std::string_view name, double value, const Labels& labels = {}, std::string_view help = {}) const {
     emit_value(VIGIL_METRIC_GAUGE, name, value, labels, help);
   }
-  void counter(std::string_view name, double value, const Labels& labels = {},
-               std::string_view help = {}) const {
+  void counter(std::string_view name, double value, const Labels& labels = {}, std::string_view help = {}) const {
     emit_value(VIGIL_METRIC_COUNTER, name, value, labels, help);
   }
   void emit(const vigil_sample& s) const {
@@ -188,8 +186,7 @@ vigil_status barrier(const vigil_host_v1* host, vigil_ctx* ctx, F&& f) noexcept 
 template <class T, class = void>
 struct has_start : std::false_type {};
 template <class T>
-struct has_start<T, std::void_t<decltype(std::declval<T&>().start(std::declval<Context&>()))>>
-    : std::true_type {};
+struct has_start<T, std::void_t<decltype(std::declval<T&>().start(std::declval<Context&>()))>> : std::true_type {};
 template <class T, class = void>
 struct has_stop : std::false_type {};
 template <class T>
@@ -253,17 +250,24 @@ struct CollectorAdapter {
 }  // namespace vigil::sdk
 
 // Defines the library's entry for a single C++ collector class.
-#define VIGIL_CPP_COLLECTOR(Type, Name, Version, Description, Schema)                         \
-  namespace {                                                                                \
-  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_COLLECTOR, nullptr};                \
-  const void* vigil_cpp_get_interface_(const char* id) noexcept {                            \
-    if (std::string_view(id) == VIGIL_IFACE_COLLECTOR)                                       \
-      return ::vigil::sdk::detail::CollectorAdapter<Type>::vtable();                         \
-    return nullptr;                                                                          \
-  }                                                                                          \
-  }                                                                                          \
-  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {                               \
-      VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, sizeof(vigil_plugin_entry_t), Name, Version,         \
-      Description, vigil_cpp_provides_, nullptr, nullptr, &vigil_cpp_get_interface_, Schema}
+#define VIGIL_CPP_COLLECTOR(Type, Name, Version, Description, Schema)                                                 \
+  namespace {                                                                                                         \
+  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_COLLECTOR, nullptr};                                         \
+  const void* vigil_cpp_get_interface_(const char* id) noexcept {                                                     \
+    if (std::string_view(id) == VIGIL_IFACE_COLLECTOR) return ::vigil::sdk::detail::CollectorAdapter<Type>::vtable(); \
+    return nullptr;                                                                                                   \
+  }                                                                                                                   \
+  }                                                                                                                   \
+  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,                                        \
+                                                              VIGIL_ABI_MINOR,                                        \
+                                                              sizeof(vigil_plugin_entry_t),                           \
+                                                              Name,                                                   \
+                                                              Version,                                                \
+                                                              Description,                                            \
+                                                              vigil_cpp_provides_,                                    \
+                                                              nullptr,                                                \
+                                                              nullptr,                                                \
+                                                              &vigil_cpp_get_interface_,                              \
+                                                              Schema}
 
 #endif  // VIGIL_PLUGIN_HPP

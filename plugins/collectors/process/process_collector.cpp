@@ -48,7 +48,9 @@ bool read_proc(const std::string& proc, long pid, double ticks, double page, dou
   return true;
 }
 
-std::string comm_of(const std::string& proc, long pid) { return read_first_line(proc + "/" + std::to_string(pid) + "/comm"); }
+std::string comm_of(const std::string& proc, long pid) {
+  return read_first_line(proc + "/" + std::to_string(pid) + "/comm");
+}
 
 std::string argv0_basename(const std::string& proc, long pid) {
   std::ifstream in(proc + "/" + std::to_string(pid) + "/cmdline");

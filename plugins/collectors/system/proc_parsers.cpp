@@ -98,8 +98,8 @@ std::vector<DiskStats> parse_diskstats(std::string_view text) {
     int major = 0, minor = 0;
     DiskStats d;
     if (!(in >> major >> minor >> d.device)) continue;
-    in >> d.reads_completed >> d.reads_merged >> d.sectors_read >> d.read_ms >> d.writes_completed >>
-        d.writes_merged >> d.sectors_written >> d.write_ms >> d.io_now >> d.io_ms >> d.weighted_io_ms;
+    in >> d.reads_completed >> d.reads_merged >> d.sectors_read >> d.read_ms >> d.writes_completed >> d.writes_merged >>
+        d.sectors_written >> d.write_ms >> d.io_now >> d.io_ms >> d.weighted_io_ms;
     if (in.fail()) continue;
     out.push_back(d);
   }

@@ -10,8 +10,8 @@
 namespace vigil::system_collector {
 
 struct CpuTimes {
-  std::string cpu;            // "0", "1", ...
-  double seconds[8] = {};     // user nice system idle iowait irq softirq steal
+  std::string cpu;         // "0", "1", ...
+  double seconds[8] = {};  // user nice system idle iowait irq softirq steal
 };
 inline constexpr const char* kCpuModes[8] = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
 

@@ -51,11 +51,20 @@ class SystemCollector {
     fs_types_exclude_ = ctx.get_string_array("fs_types_exclude");
     fs_mounts_include_ = ctx.get_string_array("fs_mounts_include");
     fs_mounts_exclude_ = ctx.get_string_array("fs_mounts_exclude");
-    if (!ctx.count("fs_mounts_exclude")) fs_mounts_exclude_ = {"/dev", "/dev/*", "/proc", "/proc/*", "/sys", "/sys/*", "/run/credentials/*", "/var/lib/docker/*", "/var/lib/containers/storage/*"};
+    if (!ctx.count("fs_mounts_exclude"))
+      fs_mounts_exclude_ = {"/dev",
+                            "/dev/*",
+                            "/proc",
+                            "/proc/*",
+                            "/sys",
+                            "/sys/*",
+                            "/run/credentials/*",
+                            "/var/lib/docker/*",
+                            "/var/lib/containers/storage/*"};
     disks_exclude_ = ctx.get_string_array("disks_exclude");
     if (!ctx.count("disks_exclude"))
-      disks_exclude_ = {"ram*", "loop*", "fd*", "sd[a-z]*[0-9]", "vd[a-z]*[0-9]", "xvd[a-z]*[0-9]", "hd[a-z]*[0-9]",
-                        "nvme*n*p*"};
+      disks_exclude_ = {"ram*",          "loop*",          "fd*",           "sd[a-z]*[0-9]",
+                        "vd[a-z]*[0-9]", "xvd[a-z]*[0-9]", "hd[a-z]*[0-9]", "nvme*n*p*"};
     interfaces_exclude_ = ctx.get_string_array("interfaces_exclude");
     ticks_ = static_cast<double>(sysconf(_SC_CLK_TCK));
   }
@@ -80,8 +89,7 @@ class SystemCollector {
     }
     if (groups_.count("stat")) {
       ctx.gauge("node_boot_time_seconds", st.boot_time, {}, "Node boot time, in unixtime.");
-      const double now =
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       ctx.gauge("node_time_seconds", now, {}, "System time in seconds since epoch (1970).");
       ctx.counter("node_context_switches_total", st.context_switches, {}, "Total number of context switches.");
       ctx.counter("node_intr_total", st.interrupts, {}, "Total number of interrupts serviced.");
@@ -110,14 +118,20 @@ class SystemCollector {
     for (const auto& d : parse_diskstats(read_file(proc_ + "/diskstats"))) {
       if (matches_any(disks_exclude_, d.device)) continue;
       const vigil::sdk::Labels l{{"device", d.device}};
-      ctx.counter("node_disk_reads_completed_total", d.reads_completed, l, "The total number of reads completed successfully.");
+      ctx.counter("node_disk_reads_completed_total", d.reads_completed, l,
+                  "The total number of reads completed successfully.");
       ctx.counter("node_disk_reads_merged_total", d.reads_merged, l, "The total number of reads merged.");
-      ctx.counter("node_disk_read_bytes_total", d.sectors_read * 512, l, "The total number of bytes read successfully.");
-      ctx.counter("node_disk_read_time_seconds_total", d.read_ms / 1000, l, "The total number of seconds spent by all reads.");
-      ctx.counter("node_disk_writes_completed_total", d.writes_completed, l, "The total number of writes completed successfully.");
+      ctx.counter("node_disk_read_bytes_total", d.sectors_read * 512, l,
+                  "The total number of bytes read successfully.");
+      ctx.counter("node_disk_read_time_seconds_total", d.read_ms / 1000, l,
+                  "The total number of seconds spent by all reads.");
+      ctx.counter("node_disk_writes_completed_total", d.writes_completed, l,
+                  "The total number of writes completed successfully.");
       ctx.counter("node_disk_writes_merged_total", d.writes_merged, l, "The number of writes merged.");
-      ctx.counter("node_disk_written_bytes_total", d.sectors_written * 512, l, "The total number of bytes written successfully.");
-      ctx.counter("node_disk_write_time_seconds_total", d.write_ms / 1000, l, "This is the total number of seconds spent by all writes.");
+      ctx.counter("node_disk_written_bytes_total", d.sectors_written * 512, l,
+                  "The total number of bytes written successfully.");
+      ctx.counter("node_disk_write_time_seconds_total", d.write_ms / 1000, l,
+                  "This is the total number of seconds spent by all writes.");
       ctx.gauge("node_disk_io_now", d.io_now, l, "The number of I/Os currently in progress.");
       ctx.counter("node_disk_io_time_seconds_total", d.io_ms / 1000, l, "Total seconds spent doing I/Os.");
       ctx.counter("node_disk_io_time_weighted_seconds_total", d.weighted_io_ms / 1000, l,
@@ -152,18 +166,22 @@ class SystemCollector {
       const vigil::sdk::Labels l{{"device", m.device}, {"fstype", m.fstype}, {"mountpoint", m.mountpoint}};
       // statvfs on a dead network mount can block: it is the last step, bounded by the host deadline.
       if (statvfs((rootfs_ + m.mountpoint).c_str(), &sv) != 0) {
-        ctx.gauge("node_filesystem_device_error", 1, l, "Whether an error occurred while getting statistics for the given device.");
+        ctx.gauge("node_filesystem_device_error", 1, l,
+                  "Whether an error occurred while getting statistics for the given device.");
         continue;
       }
       const double frsize = static_cast<double>(sv.f_frsize);
-      ctx.gauge("node_filesystem_size_bytes", static_cast<double>(sv.f_blocks) * frsize, l, "Filesystem size in bytes.");
-      ctx.gauge("node_filesystem_free_bytes", static_cast<double>(sv.f_bfree) * frsize, l, "Filesystem free space in bytes.");
+      ctx.gauge("node_filesystem_size_bytes", static_cast<double>(sv.f_blocks) * frsize, l,
+                "Filesystem size in bytes.");
+      ctx.gauge("node_filesystem_free_bytes", static_cast<double>(sv.f_bfree) * frsize, l,
+                "Filesystem free space in bytes.");
       ctx.gauge("node_filesystem_avail_bytes", static_cast<double>(sv.f_bavail) * frsize, l,
                 "Filesystem space available to non-root users in bytes.");
       ctx.gauge("node_filesystem_files", static_cast<double>(sv.f_files), l, "Filesystem total file nodes.");
       ctx.gauge("node_filesystem_files_free", static_cast<double>(sv.f_ffree), l, "Filesystem total free file nodes.");
       ctx.gauge("node_filesystem_readonly", (sv.f_flag & ST_RDONLY) ? 1 : 0, l, "Filesystem read-only status.");
-      ctx.gauge("node_filesystem_device_error", 0, l, "Whether an error occurred while getting statistics for the given device.");
+      ctx.gauge("node_filesystem_device_error", 0, l,
+                "Whether an error occurred while getting statistics for the given device.");
     }
   }
 
@@ -176,12 +194,14 @@ class SystemCollector {
 };
 
 const vigil_config_key kSchema[] = {
-    {"collect", VIGIL_CFG_STRING_ARRAY, "all", 0, "groups to collect: cpu, memory, filesystem, disk, network, load, stat"},
+    {"collect", VIGIL_CFG_STRING_ARRAY, "all", 0,
+     "groups to collect: cpu, memory, filesystem, disk, network, load, stat"},
     {"proc_path", VIGIL_CFG_STRING, "/proc", 0, "procfs mount point (a host's /proc when run in a container)"},
     {"rootfs_path", VIGIL_CFG_STRING, "\"\"", 0, "prefix for statvfs paths (the host's / when run in a container)"},
     {"fs_types_exclude", VIGIL_CFG_STRING_ARRAY, "[]", 0, "filesystem types to skip (glob patterns)"},
     {"fs_mounts_include", VIGIL_CFG_STRING_ARRAY, "[] (all)", 0, "only these mountpoints (glob patterns)"},
-    {"fs_mounts_exclude", VIGIL_CFG_STRING_ARRAY, "/dev, /proc, /sys and container storage (as node_exporter)", 0, "mountpoints to skip (glob patterns)"},
+    {"fs_mounts_exclude", VIGIL_CFG_STRING_ARRAY, "/dev, /proc, /sys and container storage (as node_exporter)", 0,
+     "mountpoints to skip (glob patterns)"},
     {"disks_exclude", VIGIL_CFG_STRING_ARRAY, "ram*, loop*, partitions", 0, "block devices to skip (glob patterns)"},
     {"interfaces_exclude", VIGIL_CFG_STRING_ARRAY, "[]", 0, "network interfaces to skip (glob patterns)"},
     {nullptr, 0, nullptr, 0, nullptr},

@@ -112,8 +112,7 @@ class FakeHost {
 
   const std::vector<RecordedSample>& samples() const { return samples_; }
   // The first sample with this name whose labels include every pair in `labels`.
-  const RecordedSample* find(std::string_view name,
-                             const std::map<std::string, std::string>& labels = {}) const {
+  const RecordedSample* find(std::string_view name, const std::map<std::string, std::string>& labels = {}) const {
     for (const auto& s : samples_) {
       if (s.name != name) continue;
       bool all = true;
@@ -250,13 +249,11 @@ class FakeHost {
     return VIGIL_OK;
   }
   static int64_t mono_(vigil_ctx*) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
   static int64_t real_(vigil_ctx*) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
   static int32_t should_stop_(vigil_ctx* c) { return self(c)->stop_ ? 1 : 0; }

@@ -80,7 +80,8 @@ TEST_CASE("the collector emits node_exporter series from a captured /proc", "[sy
   CHECK(host.find("node_disk_reads_completed_total", {{"device", "loop0"}}) == nullptr);  // loop
   CHECK(host.find("node_network_receive_bytes_total", {{"device", "eth0"}})->value == 987654321);
   // "/" exists here, so statvfs answers; /proc is excluded by default, /run (tmpfs) is not.
-  const auto* root = host.find("node_filesystem_size_bytes", {{"mountpoint", "/"}, {"fstype", "ext4"}, {"device", "/dev/vda"}});
+  const auto* root =
+      host.find("node_filesystem_size_bytes", {{"mountpoint", "/"}, {"fstype", "ext4"}, {"device", "/dev/vda"}});
   REQUIRE(root);
   CHECK(root->value > 0);
   CHECK(host.find("node_filesystem_size_bytes", {{"mountpoint", "/proc"}}) == nullptr);
