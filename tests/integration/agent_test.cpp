@@ -1,0 +1,273 @@
+// End-to-end: the real vigil binary, real plugins, HTTP over 127.0.0.1, signals.
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "agent_process.h"
+
+using namespace std::chrono_literals;
+using namespace vigil::testing;
+
+namespace {
+
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
+
+std::string base_config(const std::string& extra, const std::string& http_extra = "") {
+  return "[agent]\ninterval = \"1s\"\ntimeout = \"500ms\"\nshutdown_timeout = \"2s\"\nplugin_dirs = [\"" + build_dir() +
+         "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\n" + http_extra + "\n" + extra;
+}
+
+std::string write_config(const std::string& dir, const std::string& text) {
+  const std::string path = dir + "/vigil.toml";
+  write_file(path, text);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("the agent serves metrics, health and readiness, and stops on SIGTERM", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 3\nlabels = { env = \"test\" }\n"
+                                                 "[[collectors.system]]\n[[collectors.process]]\nself = true\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(http_get(agent.port(), "/healthz").status == 200);
+  REQUIRE(agent.wait_for("/readyz", "\"ready\": true", 5s));
+  const auto ready = http_get(agent.port(), "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(contains(ready.headers, "application/json"));
+  CHECK(contains(ready.body, "\"no_op/no_op\""));
+  const auto m = http_get(agent.port(), "/metrics");
+  REQUIRE(m.status == 200);
+  CHECK(contains(m.headers, "text/plain; version=0.0.4"));
+  CHECK(contains(m.body, "fixture_value{env=\"test\",source=\"no_op\"} 3"));
+  CHECK(contains(m.body, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}"));
+  CHECK(contains(m.body, "node_memory_MemAvailable_bytes "));
+  CHECK(contains(m.body, "vigil_target_process_up{process=\"vigil\"} 1"));
+  CHECK(contains(m.body, "vigil_build_info{"));
+  CHECK(contains(m.body, "vigil_collector_runs_total{alias=\"no_op\",collector=\"no_op\"}"));
+  CHECK(contains(m.body, "process_resident_memory_bytes "));
+  CHECK(http_get(agent.port(), "/nope").status == 404);
+  CHECK(contains(http_raw(agent.port(), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 2s),
+                 "405 Method Not Allowed"));
+  // Requests are counted by route and code.
+  CHECK(agent.wait_for("/metrics", "vigil_http_requests_total{code=\"404\",route=\"other\"} 1", 2s));
+
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+  CHECK(contains(agent.log(), "\"msg\":\"stopped\""));
+}
+
+TEST_CASE("/metrics passes promtool check metrics", "[integration]") {
+  if (run_command("command -v promtool").exit_code != 0) SKIP("promtool is not installed");
+  const auto dir = temp_dir();
+  const auto cfg = write_config(dir, base_config("[[collectors.system]]\n[[collectors.no_op]]\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/metrics", "node_load1", 5s));
+  write_file(dir + "/metrics.txt", http_get(agent.port(), "/metrics").body);
+  const auto r = run_command("promtool check metrics < " + dir + "/metrics.txt");
+  // node_exporter's /proc/meminfo names (node_memory_MemAvailable_bytes, ...) are kept on
+  // purpose so public dashboards work; they are the only lint promtool may report.
+  std::string other;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && !(line.rfind("node_memory_", 0) == 0 && contains(line, "camelCase"))) other += line + "\n";
+  INFO(r.output);
+  CHECK(other.empty());
+}
+
+TEST_CASE("SIGHUP applies a good config and keeps the old one on a bad config", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 1\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/metrics", "fixture_value{source=\"no_op\"} 1", 5s));
+
+  write_config(dir,
+               base_config("[[collectors.no_op]]\nvalue = 7\n[[collectors.no_op]]\nalias = \"second\"\nvalue = 8\n"));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  CHECK(agent.wait_for("/metrics", "vigil_collector_runs_total{alias=\"second\",collector=\"no_op\"}", 5s));
+  CHECK(agent.wait_for("/metrics", "vigil_config_loads_total{result=\"success\"} 2", 5s));
+
+  write_config(dir, base_config("[[collectors.no_op]]\nvalu = 9\n[agent\n"));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("reload rejected", 5s));
+  CHECK(contains(agent.log(), "invalid TOML"));
+  CHECK(agent.wait_for("/metrics", "vigil_config_loads_total{result=\"failure\"} 1", 5s));
+  CHECK(http_get(agent.port(), "/healthz").status == 200);
+  CHECK(contains(http_get(agent.port(), "/metrics").body, "alias=\"second\""));
+
+  // Valid TOML, invalid plugin settings: rejected too, with the plugin's location.
+  write_config(dir, base_config("[[collectors.no_op]]\nvalu = 9\n"));
+  agent.signal(SIGHUP);
+  CHECK(agent.wait_for_log("unknown key \\\"valu\\\" in [collectors.no_op]", 5s));
+  CHECK(agent.wait_for("/metrics", "vigil_config_loads_total{result=\"failure\"} 2", 5s));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}
+
+TEST_CASE("a hung collector is timed out and skipped while the others keep running", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(
+      dir, base_config("[[collectors.hangs_in_collect]]\nsleep_ms = 2500\ninterval = \"500ms\"\ntimeout = \"200ms\"\n"
+                       "[[collectors.no_op]]\ninterval = \"200ms\"\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(agent.wait_for(
+      "/metrics", "vigil_collector_timeouts_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s));
+  CHECK(agent.wait_for(
+      "/metrics", "vigil_collector_skipped_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 2", 5s));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "fixture_value{source=\"no_op\"} 1"));
+  CHECK(agent.wait_for("/metrics", "vigil_collector_runs_total{alias=\"no_op\",collector=\"no_op\"} 8", 5s));
+  // SIGTERM while the hung run is in progress: the drain deadline bounds the exit.
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(6s) == 0);
+}
+
+TEST_CASE("failing and misbehaving plugins are counted while everything else keeps working", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(dir, base_config("[[collectors.fails_in_collect]]\n[[collectors.invalid_metric_name]]\n"
+                                                 "[[collectors.throws_in_collect]]\n[[collectors.no_op]]\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(agent.wait_for(
+      "/metrics", "vigil_collector_errors_total{alias=\"fails_in_collect\",collector=\"fails_in_collect\"} 1", 5s));
+  CHECK(agent.wait_for(
+      "/metrics",
+      "vigil_collector_invalid_samples_total{alias=\"invalid_metric_name\",collector=\"invalid_metric_name\"} 1", 5s));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "fixture_ok"));
+  CHECK(contains(m, "fixture_value{source=\"no_op\"} 1"));
+  CHECK(contains(m, "vigil_collector_up{alias=\"throws_in_collect\",collector=\"throws_in_collect\"} 0"));
+  const auto log = agent.log();
+  CHECK(contains(log, "E_UNAVAILABLE: target down"));
+  CHECK(contains(log, "a C++ exception escaped the plugin: boom from collect"));
+  CHECK(contains(log, "invalid metric name \\\"bad-metric name\\\""));
+  // Failing collectors make the agent unready, naming them.
+  const auto ready = http_get(agent.port(), "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(contains(ready.body, "target down"));
+}
+
+TEST_CASE("a broken plugin stops the start unless the instance is optional", "[integration]") {
+  const auto dir = temp_dir();
+  {
+    const auto cfg = write_config(dir, base_config("[[collectors.create_fails]]\n[[collectors.no_op]]\n"));
+    AgentProcess agent(cfg);
+    CHECK_FALSE(agent.started());
+    CHECK(agent.wait_exit(5s) == 2);
+    CHECK(contains(agent.log(), "collector \\\"create_fails\\\" (alias create_fails): create failed (E_CONFIG)"));
+  }
+  {
+    const auto cfg = write_config(dir, base_config("[[collectors.abi_major_mismatch]]\n"));
+    AgentProcess agent(cfg);
+    CHECK_FALSE(agent.started());
+    CHECK(agent.wait_exit(5s) == 2);
+    CHECK(contains(agent.log(), "built for ABI 2.0, but this vigil provides ABI 1.0"));
+  }
+  {
+    const auto cfg =
+        write_config(dir, base_config("[[collectors.create_fails]]\noptional = true\n[[collectors.no_op]]\n"));
+    AgentProcess agent(cfg);
+    REQUIRE(agent.started());
+    CHECK(agent.wait_for("/metrics", "fixture_value", 5s));
+    CHECK(contains(agent.log(), "optional = true: skipped"));
+  }
+}
+
+TEST_CASE("vigil check reports every problem with its location and exits 2", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(
+      dir, base_config("[[collectors.no_op]]\nvalue = \"x\"\n[[collectors.nope]]\n", "max_conections = 3\n"));
+  const auto r = run_command(build_dir() + "/vigil check --config " + cfg);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, cfg + ":8:1: unknown key \"max_conections\" in [http] (did you mean \"max_connections\"?)"));
+  const auto ok_cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 2\n"));
+  const auto ok = run_command(build_dir() + "/vigil check --config " + ok_cfg);
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.output, "OK (1 collector instance(s))"));
+  const auto bad_plugin = write_config(dir, base_config("[[collectors.no_op]]\nvalue = \"x\"\n[[collectors.nope]]\n"));
+  const auto r2 = run_command(build_dir() + "/vigil check --config " + bad_plugin);
+  CHECK(r2.exit_code == 2);
+  CHECK(contains(r2.output, "\"value\" in [collectors.no_op] must be a number, not a string"));
+  CHECK(contains(r2.output, "no collector plugin named \"nope\""));
+  CHECK(contains(r2.output, "2 problem(s) found"));
+  const auto embedded = run_command(build_dir() + "/vigil check");
+  CHECK(embedded.exit_code == 0);
+  CHECK(contains(run_command(build_dir() + "/vigil --version").output, "vigil "));
+  const auto plugins = run_command(build_dir() + "/vigil plugins");
+  CHECK(contains(plugins.output, "system 1.0.0  ABI 1.0  vigil.collector/1"));
+  CHECK(contains(plugins.output, "fs_types_exclude (an array of strings"));
+}
+
+TEST_CASE("the HTTP server withstands oversized, slow and many idle clients", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg =
+      write_config(dir, base_config("[[collectors.no_op]]\n",
+                                    "read_timeout = \"1s\"\nmax_header_size = \"4KiB\"\nmax_connections = 1100\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+
+  SECTION("an oversized header gets 431") {
+    const std::string big(8000, 'a');
+    const auto r = http_raw(agent.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 3s);
+    CHECK(r.rfind("HTTP/1.1 431", 0) == 0);
+  }
+  SECTION("a client sending headers one byte at a time is cut off at read_timeout") {
+    const int fd = connect_loopback(agent.port());
+    REQUIRE(fd >= 0);
+    const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+    const auto t0 = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (char c : req) {
+      if (::send(fd, &c, 1, MSG_NOSIGNAL) <= 0) {
+        closed = true;
+        break;
+      }
+      char b;
+      if (::recv(fd, &b, 1, MSG_DONTWAIT) == 0) {
+        closed = true;
+        break;
+      }
+      std::this_thread::sleep_for(200ms);
+      if (std::chrono::steady_clock::now() - t0 > 4s) break;
+    }
+    ::close(fd);
+    CHECK(closed);
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+    CHECK(http_get(agent.port(), "/healthz").status == 200);
+  }
+  SECTION("1,000 concurrent idle connections do not stop service") {
+    std::vector<int> fds;
+    for (int i = 0; i < 1000; ++i) {
+      const int fd = connect_loopback(agent.port());
+      if (fd >= 0) fds.push_back(fd);
+    }
+    CHECK(fds.size() == 1000);
+    CHECK(agent.wait_for("/metrics", "vigil_http_connections 10", 3s));  // 1000+ open
+    CHECK(http_get(agent.port(), "/healthz").status == 200);
+    for (int fd : fds) ::close(fd);
+  }
+  SECTION("connections over max_connections are closed and counted") {
+    std::vector<int> fds;
+    for (int i = 0; i < 1150; ++i) {
+      const int fd = connect_loopback(agent.port());
+      if (fd >= 0) fds.push_back(fd);
+    }
+    std::this_thread::sleep_for(1s);  // let the server accept (and refuse) them while all are open
+    for (int fd : fds) ::close(fd);
+    CHECK(agent.wait_for("/metrics", "vigil_http_rejected_connections_total ", 3s));
+    const auto m = http_get(agent.port(), "/metrics").body;
+    CHECK_FALSE(contains(m, "vigil_http_rejected_connections_total 0\n"));
+  }
+}
