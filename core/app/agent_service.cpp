@@ -64,7 +64,7 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
 }
 
 // Validates the new config fully (plugins' create included) and swaps in what changed.
-void reload(const std::string& path, const config::Settings& current, const plugin_host::PluginCatalog& catalog,
+void reload(const std::string& path, const config::Settings& current, plugin_host::PluginCatalog& catalog,
             runtime::CollectorSet& collectors, metrics::AgentMetrics& m, config::Settings& applied) {
   log::info("agent", "reloading configuration", {{"config", path.empty() ? kEmbeddedConfigName : path}});
   auto loaded = load_config(path);
@@ -122,8 +122,7 @@ int run_agent(const std::string& config_path) {
   raise_fd_limit();
   log::info("agent", "starting", {{"version", version()}, {"config", source}, {"pid", static_cast<int64_t>(getpid())}});
 
-  const auto catalog = plugin_host::PluginCatalog::scan(plugin_search_path(settings));
-  for (const auto& [file, e] : catalog.failures()) log::warn("plugin_host", "plugin file not loadable", {{"error", e}});
+  plugin_host::PluginCatalog catalog(plugin_search_path(settings));
 
   metrics::AgentMetrics agent_metrics(version());
   metrics::SampleStore store;

@@ -28,7 +28,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
     err << name << ": " << loaded.problems.size() << " problem(s) found\n";
     return 2;
   }
-  const auto catalog = plugin_host::PluginCatalog::scan(plugin_search_path(loaded.settings));
+  plugin_host::PluginCatalog catalog(plugin_search_path(loaded.settings));
   metrics::AgentMetrics agent_metrics(version());
   metrics::SampleStore store;
   runtime::Scheduler scheduler;

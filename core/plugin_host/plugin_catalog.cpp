@@ -7,37 +7,56 @@
 
 namespace vigil::plugin_host {
 
-PluginCatalog PluginCatalog::scan(const std::vector<std::string>& dirs) {
+void PluginCatalog::load_file(const std::string& f) {
+  if (!loaded_paths_.insert(f).second) return;
+  auto p = load_plugin(f);
+  if (!p.ok()) {
+    failures_.emplace_back(f, p.message());
+    return;
+  }
+  const auto& name = p.value()->name;
+  if (auto it = plugins_.find(name); it != plugins_.end()) {
+    failures_.emplace_back(f, f + ": plugin \"" + name + "\" is also provided by " + it->second->path +
+                                  ", which is used (remove one of them)");
+    return;
+  }
+  plugins_.emplace(name, std::move(p.value()));
+}
+
+void PluginCatalog::scan_all() {
   namespace fs = std::filesystem;
-  PluginCatalog c;
-  c.dirs_ = dirs;
-  for (const auto& dir : dirs) {
+  if (scanned_) return;
+  scanned_ = true;
+  // Directory order decides which file wins a duplicate name, so plugin_dirs can override
+  // bundled plugins.
+  for (const auto& dir : dirs_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(dir, ec))
       if (e.path().extension() == ".so") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      auto p = load_plugin(f);
-      if (!p.ok()) {
-        c.failures_.emplace_back(f, p.message());
-        continue;
-      }
-      const auto& name = p.value()->name;
-      if (auto it = c.plugins_.find(name); it != c.plugins_.end()) {
-        // The first directory wins, so plugin_dirs can override bundled plugins.
-        c.failures_.emplace_back(f, f + ": plugin \"" + name + "\" is also provided by " + it->second->path +
-                                        ", which is used (remove one of them)");
-        continue;
-      }
-      c.plugins_.emplace(name, std::move(p.value()));
-    }
+    for (const auto& f : files) load_file(f);
   }
+}
+
+PluginCatalog PluginCatalog::scan(const std::vector<std::string>& dirs) {
+  PluginCatalog c(dirs);
+  c.scan_all();
   return c;
 }
 
-std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name) const {
+std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name) {
+  namespace fs = std::filesystem;
+  if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
+  for (const auto& dir : dirs_) {
+    const fs::path hint = fs::path(dir) / (name + ".so");
+    std::error_code ec;
+    if (!fs::exists(hint, ec)) continue;
+    load_file(hint.string());
+    if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
+  }
+  scan_all();
   auto it = plugins_.find(name);
   return it == plugins_.end() ? nullptr : it->second;
 }

@@ -1,9 +1,14 @@
-// PluginCatalog: every plugin found in the plugin directories, by declared name. Files that
-// fail to load are kept with their error, so a reference to a missing name can say why.
-// Built once on the control thread; read-only afterwards. Never unloads anything.
+// PluginCatalog: plugins in the plugin directories, by declared name. Files that fail to load
+// are kept with their error, so a reference to a missing name can say why.
+//
+// Loading is lazy: find("x") first tries the file x.so in each directory (a hint only: the
+// entry's declared name must match), and scans every file only when that fails. So an agent
+// loads just the plugins its config uses. Each file is loaded at most once; nothing is ever
+// unloaded. Control thread only.
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,11 +19,12 @@ namespace vigil::plugin_host {
 
 class PluginCatalog {
  public:
-  // Scans each directory (non-recursively) for *.so files. Missing directories are skipped.
+  explicit PluginCatalog(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {}
+  // A catalog with every *.so of every directory loaded (for `vigil plugins`).
   static PluginCatalog scan(const std::vector<std::string>& dirs);
 
   // nullptr when no loadable plugin has that name.
-  std::shared_ptr<const LoadedPlugin> find(const std::string& name) const;
+  std::shared_ptr<const LoadedPlugin> find(const std::string& name);
   // "no plugin named ... (hint)" with the list of files that failed to load.
   std::string not_found_message(const std::string& name, const std::string& kind) const;
 
@@ -28,7 +34,12 @@ class PluginCatalog {
   const std::vector<std::string>& dirs() const { return dirs_; }
 
  private:
+  void load_file(const std::string& path);
+  void scan_all();
+
   std::vector<std::string> dirs_;
+  std::set<std::string> loaded_paths_;
+  bool scanned_ = false;
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> plugins_;
   std::vector<std::pair<std::string, std::string>> failures_;
 };

@@ -46,7 +46,7 @@ CollectorSet::CollectorSet(Scheduler& scheduler, metrics::AgentMetrics& metrics,
 CollectorSet::~CollectorSet() = default;
 
 CollectorSet::Prepared CollectorSet::prepare(const config::Settings& settings,
-                                             const plugin_host::PluginCatalog& catalog) const {
+                                             plugin_host::PluginCatalog& catalog) const {
   Prepared out;
   out.agent = settings.agent;
   std::set<std::string> running;

@@ -54,7 +54,7 @@ class CollectorSet {
 
   // Creates (and, with `for_check`, destroys again) every instance the config names that this
   // set does not already run. No I/O in plugins' create().
-  Prepared prepare(const config::Settings& settings, const plugin_host::PluginCatalog& catalog) const;
+  Prepared prepare(const config::Settings& settings, plugin_host::PluginCatalog& catalog) const;
   // Starts new instances, stops removed ones, keeps unchanged ones. Fails (changing nothing
   // that runs) if a non-optional new instance fails to start.
   Status apply(Prepared prepared);

@@ -64,7 +64,9 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::add(Job job) {
-  const auto first = Clock::now() + std::chrono::duration_cast<nanoseconds>(job.spec.jitter * random_fraction());
+  // The first run is due at once so a fresh agent becomes ready after one collection; jitter
+  // spreads the runs after it.
+  const auto first = Clock::now();
   auto w = std::make_shared<Worker>(std::move(job), first, shared_);
   w->thread = std::thread([w] { w->main(); });
   std::lock_guard lock(shared_->mu);

@@ -35,7 +35,7 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // The first run is due after a random delay within the job's jitter (at once without).
+  // The first run is due at once; later ones each get a random delay within the jitter.
   void add(Job job);
   // Stops scheduling the job; a run in progress finishes on its own thread.
   void remove(const std::string& id);
