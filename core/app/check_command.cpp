@@ -15,6 +15,11 @@ const char* version() {
   return VIGIL_VERSION;
 }
 
+std::string version_line() {
+  return std::string("vigil ") + VIGIL_VERSION + " (plugin ABI " + std::to_string(VIGIL_ABI_MAJOR) + "." +
+         std::to_string(VIGIL_ABI_MINOR) + ")";
+}
+
 config::LoadResult load_config(const std::string& path) {
   if (path.empty()) return config::load_config_text(embedded_default_config(), kEmbeddedConfigName);
   return config::load_config_file(path);

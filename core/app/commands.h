@@ -16,5 +16,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
 int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out);
 
 const char* version();
+// "vigil 0.1.0 (plugin ABI 1.0)"
+std::string version_line();
 
 }  // namespace vigil::app

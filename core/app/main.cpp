@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   if (show_version) {
-    std::cout << "vigil " << vigil::app::version() << " (plugin ABI 1.0)\n";
+    std::cout << vigil::app::version_line() << "\n";
     return 0;
   }
   if (*run) return vigil::app::run_agent(run_config);

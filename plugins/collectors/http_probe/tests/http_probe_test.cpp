@@ -2,7 +2,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
 
 #include <atomic>
 #include <catch2/catch_test_macros.hpp>
@@ -158,4 +163,93 @@ TEST_CASE("bad settings are config errors", "[http_probe]") {
   c.set("body_regex", "([");
   CHECK(c.create_collector(vigil_plugin_entry) == nullptr);
   CHECK(c.last_error().find("not a valid regular expression") != std::string::npos);
+}
+
+namespace {
+
+// openssl s_server with a fresh self-signed certificate valid for `days`, on 127.0.0.1.
+class TlsServer {
+ public:
+  explicit TlsServer(int days) {
+    dir_ = "/tmp/vigil-tls-" + std::to_string(getpid());
+    const std::string gen = "mkdir -p " + dir_ + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir_ +
+                            "/k.pem -out " + dir_ + "/c.pem -days " + std::to_string(days) +
+                            " -subj /CN=127.0.0.1 >/dev/null 2>&1";
+    if (std::system(gen.c_str()) != 0) return;
+    // An ephemeral port, released just before s_server takes it.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::close(fd);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string accept = "127.0.0.1:" + std::to_string(port_);
+      const std::string cert = dir_ + "/c.pem", key = dir_ + "/k.pem";
+      ::freopen("/dev/null", "w", stdout);
+      ::freopen("/dev/null", "w", stderr);
+      ::execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", accept.c_str(), "-cert", cert.c_str(),
+               "-key", key.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100; ++i) {  // wait until it listens
+      const int c = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in b = a;
+      b.sin_port = htons(static_cast<uint16_t>(port_));
+      const bool up = ::connect(c, reinterpret_cast<sockaddr*>(&b), sizeof b) == 0;
+      ::close(c);
+      if (up) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~TlsServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::system(("rm -rf " + dir_).c_str());
+  }
+  bool ok() const { return pid_ > 0; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("https: certificate expiry is reported; an untrusted certificate fails with reason tls", "[http_probe]") {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) SKIP("openssl is not installed");
+  vigil_plugin_entry.init(nullptr);
+  TlsServer tls(30);
+  REQUIRE(tls.ok());
+  {
+    FakeHost host;
+    host.set("url", tls.url());
+    host.set("tls_skip_verify", true);
+    auto* inst = host.create_collector(vigil_plugin_entry);
+    REQUIRE(host.collect(inst) == VIGIL_OK);
+    CHECK(value(host, "probe_success") == 1);
+    const double expiry = value(host, "probe_ssl_earliest_cert_expiry");
+    const double in_30_days = static_cast<double>(std::time(nullptr)) + 30 * 86400.0;
+    CHECK(expiry > in_30_days - 86400);
+    CHECK(expiry < in_30_days + 86400);
+    CHECK(value(host, "probe_http_duration_seconds", {{"phase", "tls"}}) > 0);
+    host.destroy(inst);
+  }
+  {
+    FakeHost host;
+    host.set("url", tls.url());
+    auto* inst = host.create_collector(vigil_plugin_entry);
+    REQUIRE(host.collect(inst) == VIGIL_OK);
+    CHECK(value(host, "probe_success") == 0);
+    CHECK(value(host, "vigil_probe_failures_total", {{"reason", "tls"}}) == 1);
+    host.destroy(inst);
+  }
 }
