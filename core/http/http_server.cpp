@@ -135,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
     write(std::move(res));
   }
 
-  void write(std::shared_ptr<bhttp::response<bhttp::string_body>> res) {
+  void write(const std::shared_ptr<bhttp::response<bhttp::string_body>>& res) {
     stream_.expires_after(server_.settings.read_timeout);
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->close();

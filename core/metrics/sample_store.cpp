@@ -23,7 +23,7 @@ prometheus::MetricType to_prom(SampleType t) {
 }  // namespace
 
 void SampleStore::replace(const std::string& source, std::vector<Sample> samples,
-                          std::vector<std::pair<std::string, std::string>> extra_labels) {
+                          const std::vector<std::pair<std::string, std::string>>& extra_labels) {
   if (!extra_labels.empty()) {
     for (auto& s : samples) {
       for (const auto& [k, v] : extra_labels) {

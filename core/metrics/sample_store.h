@@ -25,7 +25,7 @@ class SampleStore {
  public:
   // Extra labels added to every sample of the source (an instance's `labels` table).
   void replace(const std::string& source, std::vector<Sample> samples,
-               std::vector<std::pair<std::string, std::string>> extra_labels = {});
+               const std::vector<std::pair<std::string, std::string>>& extra_labels = {});
   void remove(const std::string& source);
 
   // Appends the merged families. Where two sources disagree on a family's type, or emit the

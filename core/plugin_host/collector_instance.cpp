@@ -57,7 +57,7 @@ std::string CollectorInstance::describe() const {
   return "collector " + settings_.plugin + " (alias " + settings_.alias + ", " + plugin_->path + ")";
 }
 
-Result<std::unique_ptr<CollectorInstance>> CollectorInstance::create(std::shared_ptr<const LoadedPlugin> plugin,
+Result<std::unique_ptr<CollectorInstance>> CollectorInstance::create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                                      const config::InstanceSettings& settings) {
   const std::string who = settings.where + ": collector \"" + settings.plugin + "\" (alias " + settings.alias + ")";
   const void* iface = nullptr;

@@ -32,7 +32,7 @@ class CollectorInstance {
  public:
   // Checks the table against the plugin's schema, then calls the plugin's create(). Every
   // problem is reported (file:line:col, plugin, reason).
-  static Result<std::unique_ptr<CollectorInstance>> create(std::shared_ptr<const LoadedPlugin> plugin,
+  static Result<std::unique_ptr<CollectorInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                            const config::InstanceSettings& settings);
   ~CollectorInstance();  // stop() then the plugin's destroy()
   CollectorInstance(const CollectorInstance&) = delete;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 namespace vigil::scrape {
@@ -15,9 +16,9 @@ struct Family {
 };
 
 bool parse_value(std::string_view s, double& out) {
-  if (s == "+Inf" || s == "Inf") return out = INFINITY, true;
-  if (s == "-Inf") return out = -INFINITY, true;
-  if (s == "NaN") return out = NAN, true;
+  if (s == "+Inf" || s == "Inf") return out = std::numeric_limits<double>::infinity(), true;
+  if (s == "-Inf") return out = -std::numeric_limits<double>::infinity(), true;
+  if (s == "NaN") return out = std::numeric_limits<double>::quiet_NaN(), true;
   const std::string tmp(s);
   char* end = nullptr;
   out = std::strtod(tmp.c_str(), &end);
