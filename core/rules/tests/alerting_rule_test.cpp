@@ -1,0 +1,110 @@
+// The alert state machine with an injected clock: times are evaluation timestamps.
+#include "rules/alerting_rule.h"
+
+#include <catch2/catch_test_macros.hpp>
+
+#include "rules/evaluator.h"
+#include "rules/promql_parser.h"
+
+using namespace vigil::rules;
+using vigil::metrics::SeriesStore;
+
+namespace {
+
+constexpr int64_t kM = 60 * 1000;
+
+RuleSpec alert(const std::string& expr, int64_t for_min, int64_t keep_min = 0) {
+  RuleSpec r;
+  r.alert = "HighLoad";
+  r.expr = parse_expr(expr).value();
+  r.for_duration = std::chrono::minutes(for_min);
+  r.keep_firing_for = std::chrono::minutes(keep_min);
+  r.labels = {{"severity", "warning"}, {"instance", "{{ $labels.instance }}-x"}};
+  r.annotations = {{"summary", "load {{ $value }}"}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("inactive -> pending -> firing -> resolved, kept 15 minutes", "[rules]") {
+  SeriesStore store;
+  const vigil::metrics::LabelSet l{{"__name__", "load"}, {"instance", "a"}};
+  Evaluator ev(store);
+  AlertingRule rule(alert("load > 1", 5));
+  auto at = [&](int64_t minute, double v) {
+    REQUIRE(store.append(l, minute * kM, v));
+    REQUIRE(rule.eval(ev, minute * kM, 0).ok());
+    return rule.alerts();
+  };
+  CHECK(at(0, 0.5).empty());
+  auto a = at(1, 2);
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].state == AlertState::pending);
+  CHECK(a[0].active_at_ms == 1 * kM);
+  CHECK(a[0].labels ==
+        vigil::metrics::LabelSet{{"alertname", "HighLoad"}, {"instance", "a-x"}, {"severity", "warning"}});
+  CHECK(a[0].annotations[0].second == "load 2");
+  CHECK(at(5, 3)[0].state == AlertState::pending);
+  auto f = at(6, 3);
+  CHECK(f[0].state == AlertState::firing);
+  CHECK(f[0].fired_at_ms == 6 * kM);
+  CHECK(f[0].annotations[0].second == "load 3");
+  auto r = at(7, 0);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].state == AlertState::inactive);
+  CHECK(r[0].resolved_at_ms == 7 * kM);
+  CHECK(at(22, 0).size() == 1);  // 15 minutes: still reported as resolved
+  CHECK(at(23, 0).empty());
+}
+
+TEST_CASE("a pending alert that stops matching is dropped; keep_firing_for holds a firing one", "[rules]") {
+  SeriesStore store;
+  const vigil::metrics::LabelSet l{{"__name__", "load"}, {"instance", "a"}};
+  Evaluator ev(store);
+  AlertingRule pending(alert("load > 1", 5));
+  AlertingRule held(alert("load > 1", 0, 3));
+  auto step = [&](int64_t minute, double v) {
+    REQUIRE(store.append(l, minute * kM, v));
+    REQUIRE(pending.eval(ev, minute * kM, 0).ok());
+    REQUIRE(held.eval(ev, minute * kM, 0).ok());
+  };
+  step(0, 2);
+  CHECK(held.alerts()[0].state == AlertState::firing);  // for: 0 fires at once
+  step(1, 0);
+  CHECK(pending.alerts().empty());
+  CHECK(held.alerts()[0].state == AlertState::firing);  // kept firing
+  step(3, 0);
+  CHECK(held.alerts()[0].state == AlertState::firing);
+  step(4, 0);
+  CHECK(held.alerts()[0].state == AlertState::inactive);
+}
+
+TEST_CASE("the group limit and duplicate label sets are errors", "[rules]") {
+  SeriesStore store;
+  store.append({{"__name__", "load"}, {"instance", "a"}}, 0, 2);
+  store.append({{"__name__", "load"}, {"instance", "b"}}, 0, 2);
+  Evaluator ev(store);
+  AlertingRule rule(alert("load > 1", 0));
+  auto st = rule.eval(ev, 0, 1);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message() == "exceeded limit of 1 with 2 alerts");
+  CHECK(rule.alerts().empty());
+  RuleSpec dup = alert("load > 1", 0);
+  dup.labels = {{"instance", "same"}};
+  AlertingRule d(dup);
+  CHECK(d.eval(ev, 0, 0).message().find("same labelset after applying alert labels") != std::string::npos);
+}
+
+TEST_CASE("for progress is restored after a restart", "[rules]") {
+  SeriesStore store;
+  const vigil::metrics::LabelSet l{{"__name__", "load"}, {"instance", "a"}};
+  store.append(l, 10 * kM, 2);
+  Evaluator ev(store);
+  AlertingRule rule(alert("load > 1", 5));
+  rule.restore_active_at({{"alertname", "HighLoad"}, {"instance", "a-x"}, {"severity", "warning"}}, 6 * kM);
+  REQUIRE(rule.eval(ev, 10 * kM, 0).ok());
+  CHECK(rule.alerts()[0].active_at_ms == 6 * kM);
+  store.append(l, 11 * kM, 2);
+  REQUIRE(rule.eval(ev, 11 * kM, 0).ok());
+  CHECK(rule.alerts()[0].state == AlertState::firing);
+}
