@@ -16,7 +16,9 @@
 #include "metrics/agent_metrics.h"
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
+#include "app/rules_api.h"
 #include "runtime/collector_set.h"
+#include "runtime/rule_scheduler.h"
 #include "runtime/scheduler.h"
 
 namespace vigil::app {
@@ -46,14 +48,26 @@ struct AgentState {
   std::string config_source;
 };
 
+std::string base_dir_of(const std::string& config_path) {
+  const auto slash = config_path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : config_path.substr(0, slash);
+}
+
 std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::SampleStore& store,
-                                          runtime::CollectorSet& collectors, AgentState& state) {
+                                          runtime::CollectorSet& collectors, runtime::RuleScheduler& rules,
+                                          AgentState& state) {
   auto r = std::make_shared<http::Router>();
   r->add("GET", "/metrics", [&m, &store](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", m.render(store)};
   });
   r->add("GET", "/healthz", [](const http::Request&) {
     return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
+  });
+  r->add("GET", "/api/v1/rules", [&rules](const http::Request&) {
+    return http::Response{200, "application/json", rules_json(rules.snapshot())};
+  });
+  r->add("GET", "/api/v1/alerts", [&rules](const http::Request&) {
+    return http::Response{200, "application/json", alerts_json(rules.snapshot())};
   });
   r->add("GET", "/readyz", [&collectors, &state](const http::Request&) {
     auto rd =
@@ -65,11 +79,18 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
 
 // Validates the new config fully (plugins' create included) and swaps in what changed.
 void reload(const std::string& path, const config::Settings& current, plugin_host::PluginCatalog& catalog,
-            runtime::CollectorSet& collectors, metrics::AgentMetrics& m, config::Settings& applied) {
+            runtime::CollectorSet& collectors, runtime::RuleScheduler& rules, metrics::AgentMetrics& m,
+            config::Settings& applied) {
   log::info("agent", "reloading configuration", {{"config", path.empty() ? kEmbeddedConfigName : path}});
   auto loaded = load_config(path);
   if (!loaded.ok()) {
     log_problems(loaded.problems, "reload rejected; the running configuration stays");
+    m.config_reload(false, unix_now());
+    return;
+  }
+  auto new_rules = runtime::RuleScheduler::load(loaded.settings.rules, base_dir_of(path));
+  if (!new_rules.problems.empty()) {
+    log_problems(new_rules.problems, "reload rejected; the running configuration stays");
     m.config_reload(false, unix_now());
     return;
   }
@@ -85,6 +106,8 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
     m.config_reload(false, unix_now());
     return;
   }
+  collectors.set_series_store(new_rules.groups.empty() ? nullptr : &rules.series());
+  rules.apply(std::move(new_rules));
   if (auto st = log::configure(loaded.settings.log); !st.ok())
     log::error("log", "log settings not applied", {{"problem", st.message()}});
   if (loaded.settings.http.listen != current.http.listen)
@@ -138,11 +161,19 @@ int run_agent(const std::string& config_path) {
     for (const auto& p : prepared.problems) std::cerr << "error: " << p << "\n";
     return 2;
   }
+  auto rule_files = runtime::RuleScheduler::load(settings.rules, base_dir_of(config_path));
+  if (!rule_files.problems.empty()) {
+    log_problems(rule_files.problems, "rule files rejected; not starting");
+    for (const auto& p : rule_files.problems) std::cerr << "error: " << p << "\n";
+    return 2;
+  }
+  runtime::RuleScheduler rules(scheduler, store, settings.rules);
+  if (!rule_files.groups.empty()) collectors.set_series_store(&rules.series());
   state.config_loaded = true;
   agent_metrics.config_reload(true, unix_now());
 
   http::HttpServer server(
-      settings.http, make_router(agent_metrics, store, collectors, state),
+      settings.http, make_router(agent_metrics, store, collectors, rules, state),
       [&agent_metrics](const std::string& route, unsigned code, double secs) {
         agent_metrics.observe_http(route, code, secs);
       },
@@ -165,6 +196,7 @@ int run_agent(const std::string& config_path) {
     server.stop();
     return 1;
   }
+  rules.apply(std::move(rule_files));
   state.plugins_started = true;
   log::info("agent", "started",
             {{"collectors", collectors.size()},
@@ -174,13 +206,14 @@ int run_agent(const std::string& config_path) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(config_path, settings, catalog, collectors, agent_metrics, settings);
+      reload(config_path, settings, catalog, collectors, rules, agent_metrics, settings);
       continue;
     }
     log::info("agent", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     break;
   }
   state.plugins_started = false;
+  rules.stop();
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
   collectors.clear();
   server.stop();

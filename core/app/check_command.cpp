@@ -8,6 +8,7 @@
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
 #include "runtime/collector_set.h"
+#include "runtime/rule_scheduler.h"
 
 namespace vigil::app {
 
@@ -46,7 +47,18 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
     err << name << ": " << prepared.problems.size() << " problem(s) found\n";
     return 2;
   }
-  out << name << ": OK (" << prepared.created.size() << " collector instance(s))\n";
+  const auto slash = config_path.rfind('/');
+  auto rule_files = runtime::RuleScheduler::load(loaded.settings.rules,
+                                                 slash == std::string::npos ? "." : config_path.substr(0, slash));
+  if (!rule_files.problems.empty()) {
+    for (const auto& p : rule_files.problems) err << "error: " << p << "\n";
+    err << name << ": " << rule_files.problems.size() << " problem(s) found\n";
+    return 2;
+  }
+  size_t n_rules = 0;
+  for (const auto& g : rule_files.groups) n_rules += g.rules.size();
+  out << name << ": OK (" << prepared.created.size() << " collector instance(s), " << rule_files.groups.size()
+      << " rule group(s) with " << n_rules << " rule(s))\n";
   return 0;
 }
 

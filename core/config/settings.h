@@ -60,11 +60,22 @@ struct InstanceSettings {
   std::string identity() const;
 };
 
+// [rules]
+struct RulesSettings {
+  std::vector<std::string> files;  // globs of Prometheus rule files, relative to the config file
+  nanoseconds evaluation_interval = std::chrono::seconds(30);  // groups without their own interval
+  nanoseconds lookback = std::chrono::minutes(5);              // instant selectors look back this far
+  uint64_t max_series = 100000;                                // recent-sample store limits
+  uint64_t max_bytes = 64u << 20;
+  std::vector<std::pair<std::string, std::string>> external_labels;  // $externalLabels in templates
+};
+
 struct Settings {
   std::string source_file;
   AgentSettings agent;
   LogSettings log;
   HttpSettings http;
+  RulesSettings rules;
   std::vector<InstanceSettings> collectors;
 };
 

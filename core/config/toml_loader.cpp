@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 // Kinds of plugin instance tables, by their top-level key.
 const std::vector<std::string> kInstanceSections = {"collectors"};
-const std::vector<std::string> kTopLevel = {"agent", "log", "http", "collectors"};
+const std::vector<std::string> kTopLevel = {"agent", "log", "http", "rules", "collectors"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels"};
 
 const char* toml_type_name(const toml::node& n) {
@@ -282,6 +282,32 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   r.size("max_body_size", s.http.max_body_bytes);
 }
 
+void read_rules(const toml::table& root, Settings& s, Problems& p) {
+  const auto* n = root.get("rules");
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": [rules] must be a table");
+  TableReader r(*t, "rules", p);
+  r.check_unknown({"files", "evaluation_interval", "lookback", "max_series", "max_bytes", "external_labels"});
+  r.string_array("files", s.rules.files);
+  r.duration("evaluation_interval", s.rules.evaluation_interval);
+  r.duration("lookback", s.rules.lookback);
+  r.integer("max_series", s.rules.max_series, 1, 100000000);
+  r.size("max_bytes", s.rules.max_bytes);
+  if (const auto* el = t->get("external_labels")) {
+    if (const auto* et = el->as_table()) {
+      for (const auto& [k, v] : *et) {
+        if (auto sv = v.value<std::string>())
+          s.rules.external_labels.emplace_back(std::string(k.str()), *sv);
+        else
+          r.problem(v, "external label \"" + std::string(k.str()) + "\" must be a string");
+      }
+    } else {
+      r.problem(*el, "\"external_labels\" must be a table of strings");
+    }
+  }
+}
+
 InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, const std::string& kind,
                                const std::string& plugin, size_t ordinal, const toml::table& t, Problems& p) {
   InstanceSettings inst;
@@ -383,6 +409,7 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   read_agent(root, out.settings, problems);
   read_log(root, out.settings, problems);
   read_http(root, out.settings, problems);
+  read_rules(root, out.settings, problems);
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);

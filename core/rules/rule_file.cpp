@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <glob.h>
+
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -143,6 +146,34 @@ RuleFileResult parse_rule_yaml(const std::string& text, const std::string& file)
       group.rules.push_back(std::move(rule));
     }
     out.groups.push_back(std::move(group));
+  }
+  return out;
+}
+
+RuleFileResult load_rule_files(const std::vector<std::string>& globs, const std::string& base_dir) {
+  RuleFileResult out;
+  std::set<std::string> names;
+  for (const auto& g : globs) {
+    const std::string pattern = (!g.empty() && g[0] != '/' && !base_dir.empty()) ? base_dir + "/" + g : g;
+    glob_t gl{};
+    const int rc = ::glob(pattern.c_str(), 0, nullptr, &gl);
+    if (rc != 0) {
+      out.problems.push_back("rule_files: \"" + g + "\" matches no file (looked for " + pattern + ")");
+      globfree(&gl);
+      continue;
+    }
+    std::vector<std::string> files(gl.gl_pathv, gl.gl_pathv + gl.gl_pathc);
+    globfree(&gl);
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto r = load_rule_file(f);
+      for (auto& p : r.problems) out.problems.push_back(std::move(p));
+      for (auto& grp : r.groups) {
+        if (!names.insert(grp.name).second)
+          out.problems.push_back(f + ": group \"" + grp.name + "\" is also defined in another rule file");
+        out.groups.push_back(std::move(grp));
+      }
+    }
   }
   return out;
 }

@@ -39,6 +39,9 @@ struct RuleFileResult {
 };
 
 RuleFileResult load_rule_file(const std::string& path);
+// Every file matching the globs (relative ones against base_dir), in name order. A glob that
+// matches nothing is a problem, so a typo does not silently disable alerting.
+RuleFileResult load_rule_files(const std::vector<std::string>& globs, const std::string& base_dir);
 RuleFileResult parse_rule_yaml(const std::string& text, const std::string& name);
 
 }  // namespace vigil::rules

@@ -10,6 +10,7 @@
 #include "log/rate_limiter.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/sample_store.h"
+#include "metrics/series_store.h"
 #include "plugin_host/collector_instance.h"
 #include "plugin_host/plugin_catalog.h"
 
@@ -91,7 +92,8 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
   job.spec.max_backoff = agent.max_backoff;
   e->interval_seconds = std::chrono::duration<double>(job.spec.interval).count();
   metrics::SampleStore* store = &store_;
-  job.run = [e, store](Clock::time_point deadline) {
+  auto series = series_ptr_;
+  job.run = [e, store, series](Clock::time_point deadline) {
     const int64_t deadline_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
     e->series->runs->Increment();
@@ -99,6 +101,20 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
     e->series->duration->Observe(out.seconds);
     e->series->samples->Increment(static_cast<double>(out.samples.size()));
     if (out.invalid_samples) e->series->invalid_samples->Increment(static_cast<double>(out.invalid_samples));
+    if (auto* s = series->load()) {
+      const int64_t now_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      auto with_labels = out.samples;
+      for (auto& smp : with_labels) {
+        for (const auto& [k, v] : e->instance->settings().labels)
+          if (std::none_of(smp.labels.begin(), smp.labels.end(), [&](const auto& l) { return l.first == k; }))
+            smp.labels.emplace_back(k, v);
+        std::sort(smp.labels.begin(), smp.labels.end());
+      }
+      if (!with_labels.empty() || out.result == plugin_host::CollectOutcome::Result::ok)
+        s->append_batch(e->source, now_ms, with_labels);
+    }
     // Whatever valid samples the run produced are published, even from a failed run.
     if (!out.samples.empty() || out.result == plugin_host::CollectOutcome::Result::ok)
       store->replace(e->source, std::move(out.samples), e->instance->settings().labels);
@@ -184,6 +200,10 @@ Status CollectorSet::apply(Prepared prepared) {
     scheduler_.remove(e->identity);
     e->instance->stop();
     store_.remove(e->source);
+    if (auto* s = series_.load())
+      s->end_source(e->source, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
   }
   // Series of a removed alias go away unless a new instance reuses the alias.
   std::set<std::pair<std::string, std::string>> live;

@@ -5,6 +5,7 @@
 // Threading: prepare/apply/statuses on the control thread; jobs run on scheduler workers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 namespace vigil::metrics {
 class AgentMetrics;
 class SampleStore;
+class SeriesStore;
 }  // namespace vigil::metrics
 namespace vigil::plugin_host {
 class CollectorInstance;
@@ -62,6 +64,9 @@ class CollectorSet {
   void clear();
 
   std::vector<CollectorStatus> statuses() const;
+  // From now on every collection is also appended to `series` (for rule evaluation); nullptr
+  // stops it. The store must outlive this set.
+  void set_series_store(metrics::SeriesStore* series) { series_.store(series); }
   size_t size() const;
 
  private:
@@ -71,6 +76,9 @@ class CollectorSet {
   Scheduler& scheduler_;
   metrics::AgentMetrics& metrics_;
   metrics::SampleStore& store_;
+  std::shared_ptr<std::atomic<metrics::SeriesStore*>> series_ptr_ =
+      std::make_shared<std::atomic<metrics::SeriesStore*>>(nullptr);
+  std::atomic<metrics::SeriesStore*>& series_ = *series_ptr_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> running_;  // identity -> entry; guarded by mu_
 };

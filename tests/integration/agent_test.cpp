@@ -195,7 +195,7 @@ TEST_CASE("vigil check reports every problem with its location and exits 2", "[i
   const auto ok_cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 2\n"));
   const auto ok = run_command(build_dir() + "/vigil check --config " + ok_cfg);
   CHECK(ok.exit_code == 0);
-  CHECK(contains(ok.output, "OK (1 collector instance(s))"));
+  CHECK(contains(ok.output, "OK (1 collector instance(s), 0 rule group(s)"));
   const auto bad_plugin = write_config(dir, base_config("[[collectors.no_op]]\nvalue = \"x\"\n[[collectors.nope]]\n"));
   const auto r2 = run_command(build_dir() + "/vigil check --config " + bad_plugin);
   CHECK(r2.exit_code == 2);
@@ -270,4 +270,53 @@ TEST_CASE("the HTTP server withstands oversized, slow and many idle clients", "[
     const auto m = http_get(agent.port(), "/metrics").body;
     CHECK_FALSE(contains(m, "vigil_http_rejected_connections_total 0\n"));
   }
+}
+
+TEST_CASE("rules: recording and alerting rules run on collected samples", "[integration]") {
+  const auto dir = temp_dir();
+  write_file(dir + "/fixture.yml", R"(groups:
+  - name: fixture
+    rules:
+      - record: fixture:doubled
+        expr: fixture_value * 2
+      - alert: FixtureHigh
+        expr: fixture:doubled > 5
+        labels:
+          severity: critical
+        annotations:
+          summary: "doubled is {{ $value }} on {{ $labels.source }}"
+      - alert: NeverFires
+        expr: fixture_value > 100
+)");
+  const auto cfg = write_config(dir, base_config("[rules]\nfiles = [\"*.yml\"]\nevaluation_interval = \"200ms\"\n"
+                                                 "[[collectors.no_op]]\nvalue = 3\ninterval = \"200ms\"\n"));
+  const auto check = run_command(build_dir() + "/vigil check --config " + cfg);
+  CHECK(check.exit_code == 0);
+  CHECK(contains(check.output, "1 rule group(s) with 3 rule(s)"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(agent.wait_for("/api/v1/alerts", "\"state\":\"firing\"", 5s));
+  const auto alerts = http_get(agent.port(), "/api/v1/alerts").body;
+  CHECK(contains(alerts, "\"alertname\":\"FixtureHigh\""));
+  CHECK(contains(alerts, "\"summary\":\"doubled is 6 on no_op\""));
+  CHECK_FALSE(contains(alerts, "NeverFires"));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "fixture:doubled{source=\"no_op\"} 6"));
+  CHECK(
+      contains(m, "ALERTS{alertname=\"FixtureHigh\",alertstate=\"firing\",severity=\"critical\",source=\"no_op\"} 1"));
+  CHECK(contains(m, "vigil_rule_health{group=\"fixture\",rule=\"FixtureHigh\"} 1"));
+  const auto rules = http_get(agent.port(), "/api/v1/rules").body;
+  CHECK(contains(rules, "\"type\":\"recording\""));
+  CHECK(contains(rules, "\"health\":\"ok\""));
+
+  // A broken rule file is rejected by check and by reload; the running rules stay.
+  write_file(dir + "/fixture.yml", "groups:\n  - name: fixture\n    rules:\n      - alert: X\n        expr: rate(x)\n");
+  const auto bad = run_command(build_dir() + "/vigil check --config " + cfg);
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "fixture.yml:5:15: in expr: 1:6: expected type range vector"));
+  agent.signal(SIGHUP);
+  CHECK(agent.wait_for_log("reload rejected", 5s));
+  CHECK(agent.wait_for("/api/v1/alerts", "FixtureHigh", 2s));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
 }

@@ -1,0 +1,108 @@
+#include "runtime/rule_scheduler.h"
+
+#include <chrono>
+
+#include "log/log.h"
+#include "metrics/sample_store.h"
+
+namespace vigil::runtime {
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+metrics::SeriesStoreLimits limits_of(const config::RulesSettings& s) {
+  metrics::SeriesStoreLimits l;
+  l.max_series = s.max_series;
+  l.max_bytes = s.max_bytes;
+  l.retention_ms = 0;  // set by apply() from the loaded rules
+  return l;
+}
+
+}  // namespace
+
+RuleScheduler::RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings)
+    : scheduler_(scheduler), samples_(samples), series_(limits_of(settings)) {}
+
+RuleScheduler::~RuleScheduler() {
+  stop();
+}
+
+RuleScheduler::Loaded RuleScheduler::load(const config::RulesSettings& settings, const std::string& base_dir) {
+  Loaded out;
+  out.settings = settings;
+  if (settings.files.empty()) return out;
+  auto r = rules::load_rule_files(settings.files, base_dir);
+  out.groups = std::move(r.groups);
+  out.problems = std::move(r.problems);
+  return out;
+}
+
+void RuleScheduler::apply(Loaded loaded) {
+  stop();
+  const auto lookback = std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.lookback);
+  const auto default_interval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.evaluation_interval);
+  std::map<std::string, std::string> external(loaded.settings.external_labels.begin(),
+                                              loaded.settings.external_labels.end());
+  int64_t longest_interval = 0;
+  std::vector<std::shared_ptr<rules::RuleGroup>> groups;
+  for (auto& spec : loaded.groups) {
+    auto g = std::make_shared<rules::RuleGroup>(std::move(spec), default_interval, external, lookback.count());
+    longest_interval = std::max<int64_t>(longest_interval, g->interval().count());
+    groups.push_back(std::move(g));
+  }
+  // Keep what the longest selector reaches back, plus the lookback and one interval of slack.
+  series_.set_retention_ms(
+      groups.empty() ? 0 : rules::longest_lookback_ms(loaded.groups) + lookback.count() + longest_interval);
+  for (const auto& g : groups) {
+    Job job;
+    job.id = "rules/" + g->name();
+    job.spec.interval = g->interval();
+    job.spec.timeout = g->interval();
+    job.spec.max_backoff = g->interval();
+    metrics::SeriesStore* series = &series_;
+    metrics::SampleStore* samples = &samples_;
+    job.run = [g, series, samples](Clock::time_point) {
+      const int64_t now = unix_ms();
+      series->evict(now);
+      g->evaluate(now, *series, *samples);
+      return true;
+    };
+    job.on_overrun = [name = g->name()] {
+      log::warn("rules", "rule group evaluation took longer than its interval", {{"group", name}});
+    };
+    scheduler_.add(std::move(job));
+  }
+  std::lock_guard lock(mu_);
+  groups_ = std::move(groups);
+  log::info("rules", "rule groups loaded", {{"groups", groups_.size()}});
+}
+
+void RuleScheduler::stop() {
+  std::vector<std::shared_ptr<rules::RuleGroup>> old;
+  {
+    std::lock_guard lock(mu_);
+    old.swap(groups_);
+  }
+  for (const auto& g : old) {
+    scheduler_.remove("rules/" + g->name());
+    samples_.remove("rules/" + g->name());
+  }
+}
+
+std::vector<rules::GroupStatus> RuleScheduler::snapshot() const {
+  std::lock_guard lock(mu_);
+  std::vector<rules::GroupStatus> out;
+  for (const auto& g : groups_) out.push_back(g->snapshot());
+  return out;
+}
+
+size_t RuleScheduler::group_count() const {
+  std::lock_guard lock(mu_);
+  return groups_.size();
+}
+
+}  // namespace vigil::runtime

@@ -1,0 +1,54 @@
+// RuleScheduler: runs the configured rule groups on the Scheduler, each at its own interval on
+// its own thread, over the recent-sample store that collectors feed. Reload replaces the groups
+// only when every rule file is valid.
+//
+// Threading: load/apply on the control thread; snapshot() from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "config/settings.h"
+#include "metrics/series_store.h"
+#include "rules/rule_group.h"
+#include "runtime/scheduler.h"
+
+namespace vigil::metrics {
+class SampleStore;
+}
+
+namespace vigil::runtime {
+
+class RuleScheduler {
+ public:
+  struct Loaded {
+    std::vector<rules::RuleGroupSpec> groups;
+    config::RulesSettings settings;
+    Problems problems;
+  };
+
+  RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings);
+  ~RuleScheduler();
+
+  // Reads and checks every rule file the settings name; base_dir resolves relative globs.
+  static Loaded load(const config::RulesSettings& settings, const std::string& base_dir);
+  // Replaces the running groups with `loaded` (REQUIRES: loaded.problems is empty).
+  void apply(Loaded loaded);
+  void stop();
+
+  metrics::SeriesStore& series() { return series_; }
+  std::vector<rules::GroupStatus> snapshot() const;
+  size_t group_count() const;
+
+ private:
+  Scheduler& scheduler_;
+  metrics::SampleStore& samples_;
+  metrics::SeriesStore series_;
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<rules::RuleGroup>> groups_;  // guarded by mu_
+};
+
+}  // namespace vigil::runtime
