@@ -15,6 +15,9 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
 // Lists the plugins found in the bundled directories and `extra_dirs`.
 int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out);
 
+// Runs rule unit-test files (promtool's format); 0 when all pass, 1 otherwise.
+int test_rules(const std::vector<std::string>& files, std::ostream& out);
+
 const char* version();
 // "vigil 0.1.0 (plugin ABI 1.0)"
 std::string version_line();

@@ -23,6 +23,13 @@ int main(int argc, char** argv) {
   auto* plugins = cli.add_subcommand("plugins", "List the plugins vigil can load, with their config keys");
   plugins->add_option("-d,--plugin-dir", plugin_dirs, "Extra directory to search (repeatable)");
 
+  std::vector<std::string> rule_tests;
+  auto* test = cli.add_subcommand("test", "Run unit tests");
+  test->require_subcommand(1);
+  auto* test_rules =
+      test->add_subcommand("rules", "Run rule unit tests in promtool's test file format; exit 1 on failure");
+  test_rules->add_option("files", rule_tests, "Test files")->required()->check(CLI::ExistingFile);
+
   CLI11_PARSE(cli, argc, argv);
   if (show_version) {
     std::cout << vigil::app::version_line() << "\n";
@@ -31,6 +38,7 @@ int main(int argc, char** argv) {
   if (*run) return vigil::app::run_agent(run_config);
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);
+  if (*test_rules) return vigil::app::test_rules(rule_tests, std::cout);
   std::cout << cli.help();
   return 0;
 }

@@ -4,8 +4,15 @@
 #include "app/plugin_dirs.h"
 #include "plugin_host/config_schema.h"
 #include "plugin_host/plugin_catalog.h"
+#include "rules/rule_test_runner.h"
 
 namespace vigil::app {
+
+int test_rules(const std::vector<std::string>& files, std::ostream& out) {
+  bool ok = true;
+  for (const auto& f : files) ok = rules::run_rule_test_file(f, out) && ok;
+  return ok ? 0 : 1;
+}
 
 int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out) {
   std::vector<std::string> dirs = extra_dirs;
