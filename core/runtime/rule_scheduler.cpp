@@ -21,6 +21,25 @@ metrics::SeriesStoreLimits limits_of(const config::RulesSettings& s) {
   return l;
 }
 
+// The recent-sample store's size, for alerts on it nearing its limits.
+void publish_store_stats(const metrics::SeriesStoreStats& st, metrics::SampleStore& samples) {
+  auto gauge = [](const char* name, double v, const char* help, metrics::SampleType type = metrics::SampleType::gauge) {
+    metrics::Sample s;
+    s.type = type;
+    s.name = name;
+    s.value = v;
+    s.help = help;
+    return s;
+  };
+  samples.replace(
+      "rules/_store",
+      {gauge("vigil_series_store_series", static_cast<double>(st.series), "Series in the recent-sample store."),
+       gauge("vigil_series_store_samples", static_cast<double>(st.samples), "Samples in the recent-sample store."),
+       gauge("vigil_series_store_bytes", static_cast<double>(st.bytes), "Bytes held by the recent-sample store."),
+       gauge("vigil_series_store_dropped_samples_total", static_cast<double>(st.dropped_samples),
+             "Samples refused at the store's series or byte limit.", metrics::SampleType::counter)});
+}
+
 }  // namespace
 
 RuleScheduler::RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings)
@@ -69,6 +88,7 @@ void RuleScheduler::apply(Loaded loaded) {
       const int64_t now = unix_ms();
       series->evict(now);
       g->evaluate(now, *series, *samples);
+      publish_store_stats(series->stats(), *samples);
       return true;
     };
     job.on_overrun = [name = g->name()] {

@@ -305,6 +305,8 @@ TEST_CASE("rules: recording and alerting rules run on collected samples", "[inte
   CHECK(
       contains(m, "ALERTS{alertname=\"FixtureHigh\",alertstate=\"firing\",severity=\"critical\",source=\"no_op\"} 1"));
   CHECK(contains(m, "vigil_rule_health{group=\"fixture\",rule=\"FixtureHigh\"} 1"));
+  CHECK(contains(m, "vigil_series_store_dropped_samples_total 0"));
+  CHECK(contains(m, "# TYPE vigil_series_store_series gauge"));
   const auto rules = http_get(agent.port(), "/api/v1/rules").body;
   CHECK(contains(rules, "\"type\":\"recording\""));
   CHECK(contains(rules, "\"health\":\"ok\""));
