@@ -137,6 +137,15 @@ void RuleGroup::evaluate(int64_t t_ms, metrics::SeriesStore& series, metrics::Sa
   status_.rules = std::move(statuses);
 }
 
+void RuleGroup::restore_alerts(const std::function<const std::vector<Alert>*(const RuleSpec&)>& previous) {
+  for (size_t i = 0; i < spec_.rules.size(); ++i) {
+    if (!alerting_[i]) continue;
+    if (const auto* old = previous(spec_.rules[i]))
+      for (const auto& a : *old)
+        if (a.state != AlertState::inactive) alerting_[i]->restore_active_at(a.labels, a.active_at_ms);
+  }
+}
+
 GroupStatus RuleGroup::snapshot() const {
   std::lock_guard lock(mu_);
   return status_;

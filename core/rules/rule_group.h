@@ -7,6 +7,7 @@
 // Thread-safety: evaluate() from the group's one scheduler thread; snapshot() from any thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,9 @@ class RuleGroup {
   const std::string& file() const { return spec_.file; }
 
   void evaluate(int64_t t_ms, metrics::SeriesStore& series, metrics::SampleStore& samples);
+  // Seeds each alerting rule's pending/firing alerts' active time from `previous(rule)` (the
+  // same rule before a reload); nullptr means none. Call before the first evaluate().
+  void restore_alerts(const std::function<const std::vector<Alert>*(const RuleSpec&)>& previous);
   GroupStatus snapshot() const;
 
  private:

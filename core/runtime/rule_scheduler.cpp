@@ -1,6 +1,8 @@
 #include "runtime/rule_scheduler.h"
 
 #include <chrono>
+#include <map>
+#include <tuple>
 
 #include "log/log.h"
 #include "metrics/sample_store.h"
@@ -60,6 +62,12 @@ RuleScheduler::Loaded RuleScheduler::load(const config::RulesSettings& settings,
 }
 
 void RuleScheduler::apply(Loaded loaded) {
+  // Alerts of rules that survive the reload (same group, alert name and expression) keep their
+  // `for` progress, as Prometheus does across reloads.
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<rules::Alert>> carried;
+  for (const auto& g : snapshot())
+    for (const auto& r : g.rules)
+      if (!r.spec.alert.empty()) carried[{g.name, r.spec.alert, r.spec.expr_text}] = r.alerts;
   stop();
   const auto lookback = std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.lookback);
   const auto default_interval =
@@ -70,6 +78,10 @@ void RuleScheduler::apply(Loaded loaded) {
   std::vector<std::shared_ptr<rules::RuleGroup>> groups;
   for (auto& spec : loaded.groups) {
     auto g = std::make_shared<rules::RuleGroup>(std::move(spec), default_interval, external, lookback.count());
+    g->restore_alerts([&](const rules::RuleSpec& r) -> const std::vector<rules::Alert>* {
+      auto it = carried.find({g->name(), r.alert, r.expr_text});
+      return it == carried.end() ? nullptr : &it->second;
+    });
     longest_interval = std::max<int64_t>(longest_interval, g->interval().count());
     groups.push_back(std::move(g));
   }

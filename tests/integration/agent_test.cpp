@@ -311,6 +311,19 @@ TEST_CASE("rules: recording and alerting rules run on collected samples", "[inte
   CHECK(contains(rules, "\"type\":\"recording\""));
   CHECK(contains(rules, "\"health\":\"ok\""));
 
+  // A reload that keeps the rule keeps its alerts' active time ("for" progress).
+  const auto active_at = [&] {
+    const auto body = http_get(agent.port(), "/api/v1/alerts").body;
+    const auto at = body.find("\"activeAt\":\"");
+    return at == std::string::npos ? std::string() : body.substr(at, 40);
+  };
+  const std::string before = active_at();
+  REQUIRE_FALSE(before.empty());
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  std::this_thread::sleep_for(500ms);
+  CHECK(active_at() == before);
+
   // A broken rule file is rejected by check and by reload; the running rules stay.
   write_file(dir + "/fixture.yml", "groups:\n  - name: fixture\n    rules:\n      - alert: X\n        expr: rate(x)\n");
   const auto bad = run_command(build_dir() + "/vigil check --config " + cfg);
