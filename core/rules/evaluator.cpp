@@ -134,9 +134,11 @@ std::optional<double> extrapolated(const std::vector<Point>& pts, int64_t range_
   double interval = sampled;
   interval += to_start < threshold ? to_start : avg_step / 2;
   interval += to_end < threshold ? to_end : avg_step / 2;
-  result *= interval / sampled;
-  if (rate) result /= static_cast<double>(range_end - range_start) / 1000;
-  return result;
+  // One multiplication by a combined factor, as Prometheus does, so results agree to the bit
+  // with promtool (checked: rate over exact counters gives 50 * (1/300), not 50 / 300).
+  double factor = interval / sampled;
+  if (rate) factor /= static_cast<double>(range_end - range_start) / 1000;
+  return result * factor;
 }
 
 // Least-squares slope and intercept at time `at_ms` (Prometheus linearRegression).
@@ -306,7 +308,9 @@ class Eval {
   Value instant(const Expr& e) {
     const int64_t at = t_ - e.offset.count();
     std::vector<InstantSample> out;
-    for (auto& s : store_.select(to_matchers(e), at - lookback_ + 1, at)) {
+    // Windows are closed at both ends, as in Prometheus 2.x (Debian's promtool): a sample
+    // exactly `lookback` (or a range) old still counts.
+    for (auto& s : store_.select(to_matchers(e), at - lookback_, at)) {
       const Point& last = s.points.back();
       if (metrics::is_stale_marker(last.v)) continue;
       out.push_back({std::move(s.labels), last.v, last.t_ms});
@@ -318,7 +322,7 @@ class Eval {
     const int64_t end = t_ - e.offset.count();
     Value v;
     v.type = ValueType::matrix;
-    for (auto& s : store_.select(to_matchers(e), end - e.range.count() + 1, end)) {
+    for (auto& s : store_.select(to_matchers(e), end - e.range.count(), end)) {
       s.points.erase(std::remove_if(s.points.begin(), s.points.end(),
                                     [](const Point& p) { return metrics::is_stale_marker(p.v); }),
                      s.points.end());

@@ -211,17 +211,16 @@ std::vector<std::string> run_case(const YAML::Node& t, const std::vector<RuleGro
     std::sort(got.begin(), got.end());
     std::sort(exp.begin(), exp.end());
     bool same = got.size() == exp.size();
+    // Exact comparison, as promtool does (NaN equals NaN).
     for (size_t i = 0; same && i < got.size(); ++i)
       same = got[i].first == exp[i].first &&
-             (got[i].second == exp[i].second ||
-              std::fabs(got[i].second - exp[i].second) <= 1e-9 * std::max(1.0, std::fabs(exp[i].second)) ||
-              (std::isnan(got[i].second) && std::isnan(exp[i].second)));
+             (got[i].second == exp[i].second || (std::isnan(got[i].second) && std::isnan(exp[i].second)));
     if (!same) {
       auto text = [](const std::vector<std::pair<LabelSet, double>>& s) {
         std::string out = "\n";
         for (const auto& [l, val] : s) {
           char buf[40];
-          std::snprintf(buf, sizeof buf, "%.10g", val);
+          std::snprintf(buf, sizeof buf, "%.17g", val);
           out += "        " + labels_text(l) + " " + buf + "\n";
         }
         return out;

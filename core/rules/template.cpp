@@ -71,9 +71,13 @@ std::string humanize_duration(double s) {
     long long t = static_cast<long long>(std::fabs(s));
     const long long d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60, sec = t % 60;
     std::string out = neg ? "-" : "";
+    if (!d && !h && !m) {  // under a minute: 4 significant digits, as Prometheus
+      std::snprintf(buf, sizeof buf, "%.4gs", s);
+      return buf;
+    }
     if (d) out += std::to_string(d) + "d ";
     if (d || h) out += std::to_string(h) + "h ";
-    if (d || h || m) out += std::to_string(m) + "m ";
+    out += std::to_string(m) + "m ";
     return out + std::to_string(sec) + "s";
   }
   if (s == 0) return "0s";

@@ -225,3 +225,15 @@ TEST_CASE("duplicate label sets after dropping names are an error", "[rules]") {
   f.add({{"__name__", "b_total"}, {"i", "1"}}, {{0, 1}, {10, 2}});
   CHECK(f.error("rate({__name__=~\".*_total\"}[1m])", 10).find("same labelset") != std::string::npos);
 }
+
+TEST_CASE("windows are closed at both ends, as in Prometheus 2.x and its promtool", "[rules]") {
+  // Both figures were checked against Debian's promtool (2.42) with the same input.
+  Fixture f;
+  f.add({{"__name__", "c"}}, {{0, 0}, {60, 100}, {120, 100}, {180, 100}, {240, 100}, {300, 100}});
+  f.add({{"__name__", "g"}}, {{0, 7}});
+  CHECK(f.one("increase(c[5m])", 300) == 100);  // the sample at exactly t-5m counts
+  CHECK(f.one("g", 300) == 7);                  // so does one exactly lookback old
+  Fixture r;
+  r.add({{"__name__", "r"}}, {{300, 50}, {360, 60}, {420, 70}, {480, 80}, {540, 90}, {600, 100}});
+  CHECK(r.one("rate(r[5m])", 600) == 50 * (1.0 / 300));  // promtool: 0.16666666666666669
+}
