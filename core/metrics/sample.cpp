@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace vigil::metrics {
 
@@ -23,6 +26,25 @@ Status validate_label_name(std::string_view name) {
   if (name.size() >= 2 && name[0] == '_' && name[1] == '_')
     return Status::error("invalid label name \"" + std::string(name) + "\": names starting with \"__\" are reserved");
   return {};
+}
+
+void add_missing_labels(Sample& s, const std::vector<std::pair<std::string, std::string>>& extra) {
+  if (extra.empty()) return;
+  for (const auto& [k, v] : extra)
+    if (std::none_of(s.labels.begin(), s.labels.end(), [&](const auto& l) { return l.first == k; }))
+      s.labels.emplace_back(k, v);
+  std::sort(s.labels.begin(), s.labels.end());
+}
+
+std::string format_float(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 Status normalize(Sample& s) {

@@ -33,4 +33,12 @@ Status validate_label_name(std::string_view name);
 // Validates names, label uniqueness and histogram bucket order; sorts labels.
 Status normalize(Sample& s);
 
+// Adds each extra label the sample does not already have (the sample's own label wins) and
+// keeps the labels sorted.
+void add_missing_labels(Sample& s, const std::vector<std::pair<std::string, std::string>>& extra);
+
+// The shortest decimal text that reads back as v, as Prometheus writes values and `le` labels:
+// "0.1", "1e+06", "+Inf", "-Inf", "NaN".
+std::string format_float(double v);
+
 }  // namespace vigil::metrics

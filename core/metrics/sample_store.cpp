@@ -24,15 +24,7 @@ prometheus::MetricType to_prom(SampleType t) {
 
 void SampleStore::replace(const std::string& source, std::vector<Sample> samples,
                           const std::vector<std::pair<std::string, std::string>>& extra_labels) {
-  if (!extra_labels.empty()) {
-    for (auto& s : samples) {
-      for (const auto& [k, v] : extra_labels) {
-        auto it = std::find_if(s.labels.begin(), s.labels.end(), [&](const auto& l) { return l.first == k; });
-        if (it == s.labels.end()) s.labels.emplace_back(k, v);  // the plugin's own label wins
-      }
-      std::sort(s.labels.begin(), s.labels.end());
-    }
-  }
+  for (auto& s : samples) add_missing_labels(s, extra_labels);
   auto src = std::make_shared<Source>();
   src->samples = std::move(samples);
   std::lock_guard lock(mu_);

@@ -10,18 +10,6 @@ namespace {
 
 constexpr uint64_t kStaleBits = 0x7ff0000000000002ULL;
 
-std::string format_le(double b) {
-  if (std::isinf(b)) return "+Inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", b);
-  for (int prec = 1; prec <= 17; ++prec) {
-    char s[32];
-    std::snprintf(s, sizeof s, "%.*g", prec, b);
-    if (std::strtod(s, nullptr) == b) return s;
-  }
-  return buf;
-}
-
 LabelSet with(const LabelSet& base, const std::string& name,
               std::vector<std::pair<std::string, std::string>> extra = {}) {
   LabelSet out = base;
@@ -52,7 +40,7 @@ std::vector<std::pair<LabelSet, double>> expand_sample(const Sample& s) {
     return out;
   }
   for (const auto& [bound, count] : s.buckets)
-    out.emplace_back(with(s.labels, s.name + "_bucket", {{"le", format_le(bound)}}), static_cast<double>(count));
+    out.emplace_back(with(s.labels, s.name + "_bucket", {{"le", format_float(bound)}}), static_cast<double>(count));
   out.emplace_back(with(s.labels, s.name + "_bucket", {{"le", "+Inf"}}), static_cast<double>(s.count));
   out.emplace_back(with(s.labels, s.name + "_sum"), s.sum);
   out.emplace_back(with(s.labels, s.name + "_count"), static_cast<double>(s.count));

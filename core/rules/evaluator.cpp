@@ -50,17 +50,6 @@ void drop_name(LabelSet& l) {
   set_label(l, "__name__", "");
 }
 
-std::string format_value(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  for (int prec = 1; prec <= 17; ++prec) {
-    char s[32];
-    std::snprintf(s, sizeof s, "%.*g", prec, v);
-    if (std::strtod(s, nullptr) == v) return s;
-  }
-  return std::to_string(v);
-}
-
 std::string labels_text(const LabelSet& l) {
   std::string out = "{";
   for (size_t i = 0; i < l.size(); ++i) out += (i ? ", " : "") + l[i].first + "=\"" + l[i].second + "\"";
@@ -477,7 +466,7 @@ class Eval {
       }
       if (op == "count_values") {
         std::map<std::string, double> counts;
-        for (double v : vals) counts[format_value(v)] += 1;
+        for (double v : vals) counts[metrics::format_float(v)] += 1;
         for (const auto& [text, n] : counts) {
           LabelSet l = key;
           set_label(l, param_str, text);

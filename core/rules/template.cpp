@@ -1,5 +1,7 @@
 #include "rules/template.h"
 
+#include "metrics/sample.h"
+
 #include <re2/re2.h>
 
 #include <cctype>
@@ -21,16 +23,7 @@ struct V {
   std::string s;
   double d = 0;
   bool is_number = false;
-  std::string text() const {
-    if (!is_number) return s;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
-    for (int prec = 1; prec <= 17; ++prec) {
-      std::snprintf(buf, sizeof buf, "%.*g", prec, d);
-      if (std::strtod(buf, nullptr) == d) break;
-    }
-    return buf;
-  }
+  std::string text() const { return is_number ? metrics::format_float(d) : s; }
   double number() const {
     if (is_number) return d;
     char* end = nullptr;

@@ -106,12 +106,7 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count();
       auto with_labels = out.samples;
-      for (auto& smp : with_labels) {
-        for (const auto& [k, v] : e->instance->settings().labels)
-          if (std::none_of(smp.labels.begin(), smp.labels.end(), [&](const auto& l) { return l.first == k; }))
-            smp.labels.emplace_back(k, v);
-        std::sort(smp.labels.begin(), smp.labels.end());
-      }
+      for (auto& smp : with_labels) metrics::add_missing_labels(smp, e->instance->settings().labels);
       if (!with_labels.empty() || out.result == plugin_host::CollectOutcome::Result::ok)
         s->append_batch(e->source, now_ms, with_labels);
     }
