@@ -167,7 +167,8 @@ int run_agent(const std::string& config_path) {
     for (const auto& p : rule_files.problems) std::cerr << "error: " << p << "\n";
     return 2;
   }
-  runtime::RuleScheduler rules(scheduler, store, settings.rules);
+  runtime::RuleScheduler rules(scheduler, store, settings.rules,
+                               settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/rules-state.json");
   if (!rule_files.groups.empty()) collectors.set_series_store(&rules.series());
   state.config_loaded = true;
   agent_metrics.config_reload(true, unix_now());

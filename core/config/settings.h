@@ -24,6 +24,7 @@ struct AgentSettings {
   std::vector<std::string> plugin_dirs;                     // searched first, then the built-in directories
   std::string config_dir;                                   // extra *.toml files with plugin instances ("" = none)
   std::string hostname;                                     // "" = the machine's hostname
+  std::string state_dir = "data";                           // durable state; relative = to the working directory
 };
 
 // [log]
@@ -68,6 +69,8 @@ struct RulesSettings {
   uint64_t max_series = 100000;                                // recent-sample store limits
   uint64_t max_bytes = 64u << 20;
   std::vector<std::pair<std::string, std::string>> external_labels;  // $externalLabels in templates
+  nanoseconds for_grace_period = std::chrono::minutes(10);           // Prometheus' --rules.alert.for-grace-period
+  nanoseconds for_outage_tolerance = std::chrono::hours(1);          // Prometheus' --rules.alert.for-outage-tolerance
 };
 
 struct Settings {

@@ -234,8 +234,8 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [agent] must be a table");
   TableReader r(*t, "agent", p);
-  r.check_unknown(
-      {"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs", "config_dir", "hostname"});
+  r.check_unknown({"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs", "config_dir",
+                   "hostname", "state_dir"});
   r.duration("interval", s.agent.interval);
   r.duration("jitter", s.agent.jitter, true);
   r.duration("timeout", s.agent.timeout);
@@ -244,6 +244,7 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   r.string_array("plugin_dirs", s.agent.plugin_dirs);
   r.string("config_dir", s.agent.config_dir);
   r.string("hostname", s.agent.hostname);
+  r.string("state_dir", s.agent.state_dir);
 }
 
 void read_log(const toml::table& root, Settings& s, Problems& p) {
@@ -288,12 +289,15 @@ void read_rules(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [rules] must be a table");
   TableReader r(*t, "rules", p);
-  r.check_unknown({"files", "evaluation_interval", "lookback", "max_series", "max_bytes", "external_labels"});
+  r.check_unknown({"files", "evaluation_interval", "lookback", "max_series", "max_bytes", "external_labels",
+                   "for_grace_period", "for_outage_tolerance"});
   r.string_array("files", s.rules.files);
   r.duration("evaluation_interval", s.rules.evaluation_interval);
   r.duration("lookback", s.rules.lookback);
   r.integer("max_series", s.rules.max_series, 1, 100000000);
   r.size("max_bytes", s.rules.max_bytes);
+  r.duration("for_grace_period", s.rules.for_grace_period, true);
+  r.duration("for_outage_tolerance", s.rules.for_outage_tolerance, true);
   if (const auto* el = t->get("external_labels")) {
     if (const auto* et = el->as_table()) {
       for (const auto& [k, v] : *et) {

@@ -22,8 +22,8 @@ void AlertingRule::restore_active_at(const metrics::LabelSet& labels, int64_t ac
   restored_[labels] = active_at_ms;
 }
 
-Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limit) {
-  auto result = evaluator.eval(*spec_.expr, t_ms);
+Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limit, int64_t query_offset_ms) {
+  auto result = evaluator.eval(*spec_.expr, t_ms - query_offset_ms);
   if (!result.ok()) return result.status();
   std::vector<InstantSample> samples;
   if (result->type == ValueType::scalar)

@@ -39,8 +39,9 @@ class AlertingRule {
   explicit AlertingRule(RuleSpec spec, std::map<std::string, std::string> external_labels = {})
       : spec_(std::move(spec)), external_labels_(std::move(external_labels)) {}
 
-  // Evaluates at t_ms and advances every alert's state. `limit` > 0 caps active alerts.
-  Status eval(const Evaluator& evaluator, int64_t t_ms, int64_t limit);
+  // Queries the data as of t_ms - query_offset_ms and advances every alert's state at t_ms.
+  // `limit` > 0 caps active alerts.
+  Status eval(const Evaluator& evaluator, int64_t t_ms, int64_t limit, int64_t query_offset_ms = 0);
 
   const RuleSpec& spec() const { return spec_; }
   // Alerts not yet forgotten (including resolved ones within retention), ordered by labels.

@@ -1,7 +1,5 @@
 #include "rules/rule_file.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <glob.h>
 
 #include <algorithm>
@@ -11,143 +9,135 @@
 
 #include "metrics/sample.h"
 #include "rules/promql_parser.h"
+#include "rules/rule_file_raw.h"
 
 namespace vigil::rules {
 namespace {
 
-std::string where(const std::string& file, const YAML::Mark& m) {
-  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-}
-
-void check_keys(const YAML::Node& n, const std::vector<std::string>& known, const std::string& file,
-                const std::string& what, Problems& p) {
-  for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
-    if (std::find(known.begin(), known.end(), k) == known.end())
-      p.push_back(where(file, kv.first.Mark()) + ": unknown field \"" + k + "\" in " + what);
-  }
-}
-
-std::vector<std::pair<std::string, std::string>> string_map(const YAML::Node& n, const std::string& file,
-                                                            const std::string& what, Problems& p, bool label_names) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!n) return out;
-  if (!n.IsMap()) {
-    p.push_back(where(file, n.Mark()) + ": \"" + what + "\" must be a map of strings");
-    return out;
-  }
-  for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
-    if (label_names) {
-      if (auto st = metrics::validate_label_name(k); !st.ok())
-        p.push_back(where(file, kv.first.Mark()) + ": " + st.message());
-    }
-    if (!kv.second.IsScalar()) {
-      p.push_back(where(file, kv.second.Mark()) + ": \"" + what + "." + k + "\" must be a string");
-      continue;
-    }
-    out.emplace_back(k, kv.second.as<std::string>());
-  }
-  return out;
-}
-
-std::chrono::milliseconds duration(const YAML::Node& n, const std::string& file, const char* key, Problems& p) {
-  if (!n) return std::chrono::milliseconds(0);
-  auto d = parse_promql_duration(n.as<std::string>());
+std::chrono::milliseconds duration(const std::optional<raw::Text>& t, const char* key, Problems& p) {
+  if (!t) return std::chrono::milliseconds(0);
+  auto d = parse_promql_duration(t->value);
   if (!d.ok()) {
-    p.push_back(where(file, n.Mark()) + ": \"" + key + "\": " + d.message());
+    p.push_back(t->where + ": \"" + key + "\": " + d.message());
     return std::chrono::milliseconds(0);
   }
   return d.value();
 }
 
-// The expression's text starts at the node's mark; a caret error is mapped to its line.
-std::string expr_error(const std::string& file, const YAML::Node& n, const std::string& message) {
-  return where(file, n.Mark()) + ": in expr: " + message;
+std::vector<std::pair<std::string, std::string>> string_map(const std::optional<raw::TextMap>& m, bool label_names,
+                                                            Problems& p) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!m) return out;
+  for (const auto& [k, v] : *m) {
+    if (label_names) {
+      if (auto st = metrics::validate_label_name(k.value); !st.ok()) p.push_back(k.where + ": " + st.message());
+    }
+    out.emplace_back(k.value, v.value);
+  }
+  return out;
 }
 
-}  // namespace
+// Group labels apply to every rule; a rule's own label of the same name wins (as in Prometheus).
+void add_group_labels(std::vector<std::pair<std::string, std::string>>& rule_labels,
+                      const std::vector<std::pair<std::string, std::string>>& group_labels) {
+  for (const auto& [k, v] : group_labels) {
+    const bool own = std::any_of(rule_labels.begin(), rule_labels.end(), [&](const auto& l) { return l.first == k; });
+    if (!own) rule_labels.emplace_back(k, v);
+  }
+}
 
-RuleFileResult parse_rule_yaml(const std::string& text, const std::string& file) {
+std::optional<RuleSpec> validate_rule(const raw::Rule& r, Problems& p) {
+  RuleSpec rule;
+  rule.where = r.where;
+  if (r.alert) rule.alert = r.alert->value;
+  if (r.record) rule.record = r.record->value;
+  if (rule.alert.empty() == rule.record.empty()) {
+    p.push_back(rule.where + ": a rule needs exactly one of \"alert\" or \"record\"");
+    return std::nullopt;
+  }
+  if (r.record) {
+    if (auto st = metrics::validate_metric_name(rule.record); !st.ok())
+      p.push_back(r.record->where + ": " + st.message());
+    if (r.for_duration || r.keep_firing_for || r.annotations)
+      p.push_back(rule.where + ": recording rule \"" + rule.record +
+                  "\" can not have for, keep_firing_for or annotations");
+  }
+  if (!r.expr) {
+    p.push_back(rule.where + ": rule needs an \"expr\"");
+    return std::nullopt;
+  }
+  rule.expr_text = r.expr->value;
+  auto parsed = parse_expr(rule.expr_text);
+  if (!parsed.ok()) {
+    // The caret position inside the message is relative to the expression's own text.
+    p.push_back(r.expr->where + ": in expr: " + parsed.message());
+    return std::nullopt;
+  }
+  rule.expr = parsed.value();
+  if (rule.expr->type != ValueType::vector && rule.expr->type != ValueType::scalar)
+    p.push_back(r.expr->where + ": rule expressions must be an instant vector or a scalar, not a " +
+                value_type_name(rule.expr->type));
+  rule.for_duration = duration(r.for_duration, "for", p);
+  rule.keep_firing_for = duration(r.keep_firing_for, "keep_firing_for", p);
+  rule.labels = string_map(r.labels, true, p);
+  rule.annotations = string_map(r.annotations, false, p);
+  return rule;
+}
+
+RuleFileResult validate(const raw::File& file, const std::string& name, Problems problems) {
   RuleFileResult out;
+  out.problems = std::move(problems);
   auto& p = out.problems;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    p.push_back(where(file, e.mark) + ": invalid YAML: " + e.msg);
-    return out;
-  }
-  if (!root || root.IsNull()) return out;
-  if (!root.IsMap() || !root["groups"]) {
-    p.push_back(file + ":1:1: a rule file is a map with a \"groups\" list (Prometheus rule file format)");
-    return out;
-  }
-  check_keys(root, {"groups"}, file, "the rule file", p);
-  const YAML::Node groups = root["groups"];
-  if (!groups.IsSequence()) {
-    p.push_back(where(file, groups.Mark()) + ": \"groups\" must be a list");
-    return out;
-  }
   std::set<std::string> names;
-  for (const auto& g : groups) {
+  for (const auto& g : file.groups) {
     RuleGroupSpec group;
-    group.file = file;
-    check_keys(g, {"name", "interval", "limit", "rules", "query_offset", "labels"}, file, "a rule group", p);
-    if (!g["name"] || g["name"].as<std::string>().empty()) {
-      p.push_back(where(file, g.Mark()) + ": a rule group needs a name");
+    group.file = name;
+    if (!g.name || g.name->value.empty()) {
+      p.push_back(g.where + ": a rule group needs a name");
       continue;
     }
-    group.name = g["name"].as<std::string>();
-    if (!names.insert(group.name).second)
-      p.push_back(where(file, g["name"].Mark()) + ": duplicate group name \"" + group.name + "\"");
-    group.interval = duration(g["interval"], file, "interval", p);
-    if (g["limit"]) group.limit = g["limit"].as<int64_t>();
-    const YAML::Node rules = g["rules"];
-    if (!rules || !rules.IsSequence()) {
-      p.push_back(where(file, g.Mark()) + ": group \"" + group.name + "\" needs a \"rules\" list");
+    group.name = g.name->value;
+    if (!names.insert(group.name).second) p.push_back(g.name->where + ": duplicate group name \"" + group.name + "\"");
+    group.interval = duration(g.interval, "interval", p);
+    group.query_offset = duration(g.query_offset, "query_offset", p);
+    if (g.limit) {
+      if (*g.limit < 0) p.push_back(g.where + ": \"limit\" must be 0 (no limit) or more");
+      group.limit = std::max<int64_t>(0, *g.limit);
+    }
+    const auto group_labels = string_map(g.labels, true, p);
+    if (!g.has_rules) {
+      p.push_back(g.where + ": group \"" + group.name + "\" needs a \"rules\" list");
       continue;
     }
-    for (const auto& r : rules) {
-      RuleSpec rule;
-      rule.where = where(file, r.Mark());
-      check_keys(r, {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}, file, "a rule", p);
-      if (r["alert"]) rule.alert = r["alert"].as<std::string>();
-      if (r["record"]) rule.record = r["record"].as<std::string>();
-      if (rule.alert.empty() == rule.record.empty()) {
-        p.push_back(rule.where + ": a rule needs exactly one of \"alert\" or \"record\"");
-        continue;
+    for (const auto& r : g.rules) {
+      if (auto rule = validate_rule(r, p)) {
+        add_group_labels(rule->labels, group_labels);
+        group.rules.push_back(std::move(*rule));
       }
-      if (!rule.record.empty()) {
-        if (auto st = metrics::validate_metric_name(rule.record); !st.ok())
-          p.push_back(where(file, r["record"].Mark()) + ": " + st.message());
-        if (r["for"] || r["keep_firing_for"] || r["annotations"])
-          p.push_back(rule.where + ": recording rule \"" + rule.record +
-                      "\" can not have for, keep_firing_for or annotations");
-      }
-      if (!r["expr"]) {
-        p.push_back(rule.where + ": rule needs an \"expr\"");
-        continue;
-      }
-      rule.expr_text = r["expr"].as<std::string>();
-      auto parsed = parse_expr(rule.expr_text);
-      if (!parsed.ok()) {
-        p.push_back(expr_error(file, r["expr"], parsed.message()));
-        continue;
-      }
-      rule.expr = parsed.value();
-      if (rule.expr->type != ValueType::vector && rule.expr->type != ValueType::scalar)
-        p.push_back(where(file, r["expr"].Mark()) + ": rule expressions must be an instant vector or a scalar, not a " +
-                    value_type_name(rule.expr->type));
-      rule.for_duration = duration(r["for"], file, "for", p);
-      rule.keep_firing_for = duration(r["keep_firing_for"], file, "keep_firing_for", p);
-      rule.labels = string_map(r["labels"], file, "labels", p, true);
-      rule.annotations = string_map(r["annotations"], file, "annotations", p, false);
-      group.rules.push_back(std::move(rule));
     }
     out.groups.push_back(std::move(group));
   }
   return out;
+}
+
+bool is_toml_name(const std::string& name) {
+  return name.size() >= 5 && name.compare(name.size() - 5, 5, ".toml") == 0;
+}
+
+}  // namespace
+
+RuleFileResult parse_rule_yaml(const std::string& text, const std::string& name) {
+  raw::File file;
+  Problems problems;
+  raw::read_yaml(text, name, file, problems);
+  return validate(file, name, std::move(problems));
+}
+
+RuleFileResult parse_rule_toml(const std::string& text, const std::string& name) {
+  raw::File file;
+  Problems problems;
+  raw::read_toml(text, name, file, problems);
+  return validate(file, name, std::move(problems));
 }
 
 RuleFileResult load_rule_files(const std::vector<std::string>& globs, const std::string& base_dir) {
@@ -187,7 +177,7 @@ RuleFileResult load_rule_file(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_rule_yaml(ss.str(), path);
+  return is_toml_name(path) ? parse_rule_toml(ss.str(), path) : parse_rule_yaml(ss.str(), path);
 }
 
 }  // namespace vigil::rules

@@ -1,6 +1,7 @@
 // Rule files in Prometheus' own YAML format (groups -> rules with alert/record, expr, for,
-// keep_firing_for, labels, annotations; group interval and limit), loaded as is. Every problem
-// is reported with file:line:col, including PromQL errors inside `expr`.
+// keep_firing_for, labels, annotations; group interval, limit, query_offset and labels), loaded
+// as is, or the same structure in TOML (a file name ending in .toml). Every problem is reported
+// with file:line:col, including PromQL errors inside `expr`.
 #pragma once
 
 #include <chrono>
@@ -28,8 +29,9 @@ struct RuleSpec {
 struct RuleGroupSpec {
   std::string name;
   std::string file;
-  std::chrono::milliseconds interval{0};  // 0 = the global evaluation interval
-  int64_t limit = 0;                      // 0 = no limit on alerts/series per rule
+  std::chrono::milliseconds interval{0};      // 0 = the global evaluation interval
+  std::chrono::milliseconds query_offset{0};  // rules see the data as of (evaluation time - offset)
+  int64_t limit = 0;                          // 0 = no limit on alerts/series per rule
   std::vector<RuleSpec> rules;
 };
 
@@ -43,5 +45,6 @@ RuleFileResult load_rule_file(const std::string& path);
 // matches nothing is a problem, so a typo does not silently disable alerting.
 RuleFileResult load_rule_files(const std::vector<std::string>& globs, const std::string& base_dir);
 RuleFileResult parse_rule_yaml(const std::string& text, const std::string& name);
+RuleFileResult parse_rule_toml(const std::string& text, const std::string& name);
 
 }  // namespace vigil::rules

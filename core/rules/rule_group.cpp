@@ -34,7 +34,7 @@ metrics::Sample gauge(const std::string& name, double v, metrics::LabelSet label
 int64_t longest_lookback_ms(const std::vector<RuleGroupSpec>& groups) {
   int64_t r = 0;
   for (const auto& g : groups)
-    for (const auto& rule : g.rules) r = std::max(r, reach_ms(*rule.expr));
+    for (const auto& rule : g.rules) r = std::max(r, reach_ms(*rule.expr) + g.query_offset.count());
   return r;
 }
 
@@ -61,6 +61,7 @@ void RuleGroup::evaluate(int64_t t_ms, metrics::SeriesStore& series, metrics::Sa
   Evaluator ev(series, lookback_ms_);
   std::vector<metrics::Sample> published;
   std::vector<RuleStatus> statuses(spec_.rules.size());
+  const int64_t query_ms = t_ms - spec_.query_offset.count();
   for (size_t i = 0; i < spec_.rules.size(); ++i) {
     const RuleSpec& rule = spec_.rules[i];
     RuleStatus& st = statuses[i];
@@ -69,12 +70,12 @@ void RuleGroup::evaluate(int64_t t_ms, metrics::SeriesStore& series, metrics::Sa
     const auto r0 = std::chrono::steady_clock::now();
     Status result;
     if (!rule.record.empty()) {
-      auto v = ev.eval(*rule.expr, t_ms);
+      auto v = ev.eval(*rule.expr, query_ms);
       if (!v.ok()) {
         result = v.status();
       } else {
         std::vector<InstantSample> out =
-            v->type == ValueType::scalar ? std::vector<InstantSample>{{{}, v->scalar, t_ms}} : std::move(v->vector);
+            v->type == ValueType::scalar ? std::vector<InstantSample>{{{}, v->scalar, query_ms}} : std::move(v->vector);
         if (spec_.limit > 0 && static_cast<int64_t>(out.size()) > spec_.limit) {
           result = Status::error("exceeded limit of " + std::to_string(spec_.limit) + " with " +
                                  std::to_string(out.size()) + " series");
@@ -99,11 +100,11 @@ void RuleGroup::evaluate(int64_t t_ms, metrics::SeriesStore& series, metrics::Sa
           smp.value = s.value;
           recorded.push_back(std::move(smp));
         }
-        series.append_batch("rules/" + spec_.name + "/" + std::to_string(i), t_ms, recorded);
+        series.append_batch("rules/" + spec_.name + "/" + std::to_string(i), query_ms, recorded);
         for (auto& s : recorded) published.push_back(std::move(s));
       }
     } else {
-      result = alerting_[i]->eval(ev, t_ms, spec_.limit);
+      result = alerting_[i]->eval(ev, t_ms, spec_.limit, spec_.query_offset.count());
       st.alerts = alerting_[i]->alerts();
       for (const auto& a : st.alerts) {
         if (a.state == AlertState::inactive) continue;
@@ -144,6 +145,15 @@ void RuleGroup::restore_alerts(const std::function<const std::vector<Alert>*(con
       for (const auto& a : *old)
         if (a.state != AlertState::inactive) alerting_[i]->restore_active_at(a.labels, a.active_at_ms);
   }
+}
+
+std::vector<Alert> RuleGroup::active_alerts() const {
+  std::lock_guard lock(mu_);
+  std::vector<Alert> out;
+  for (const auto& r : status_.rules)
+    for (const auto& a : r.alerts)
+      if (a.state != AlertState::inactive) out.push_back(a);
+  return out;
 }
 
 GroupStatus RuleGroup::snapshot() const {

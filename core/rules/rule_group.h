@@ -54,6 +54,8 @@ class RuleGroup {
   // same rule before a reload); nullptr means none. Call before the first evaluate().
   void restore_alerts(const std::function<const std::vector<Alert>*(const RuleSpec&)>& previous);
   GroupStatus snapshot() const;
+  // The pending and firing alerts of every rule as of the last evaluation.
+  std::vector<Alert> active_alerts() const;
 
  private:
   RuleGroupSpec spec_;

@@ -1,5 +1,6 @@
 #include "runtime/rule_scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <tuple>
@@ -44,8 +45,13 @@ void publish_store_stats(const metrics::SeriesStoreStats& st, metrics::SampleSto
 
 }  // namespace
 
-RuleScheduler::RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings)
-    : scheduler_(scheduler), samples_(samples), series_(limits_of(settings)) {}
+RuleScheduler::RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings,
+                             const std::string& state_file)
+    : scheduler_(scheduler), samples_(samples), series_(limits_of(settings)) {
+  if (state_file.empty()) return;
+  state_ = std::make_shared<rules::AlertStateFile>(state_file);
+  if (!state_->load_problem().empty()) log::warn("rules", state_->load_problem());
+}
 
 RuleScheduler::~RuleScheduler() {
   stop();
@@ -74,14 +80,38 @@ void RuleScheduler::apply(Loaded loaded) {
       std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.evaluation_interval);
   std::map<std::string, std::string> external(loaded.settings.external_labels.begin(),
                                               loaded.settings.external_labels.end());
+  // After a restart, alerts saved by the previous run resume their `for` progress.
+  const bool from_file = state_ && !restored_;
+  restored_ = true;
+  const int64_t now = unix_ms();
+  const int64_t grace = std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.for_grace_period).count();
+  const int64_t tolerance =
+      std::chrono::duration_cast<std::chrono::milliseconds>(loaded.settings.for_outage_tolerance).count();
+  size_t restored_count = 0;
   int64_t longest_interval = 0;
   std::vector<std::shared_ptr<rules::RuleGroup>> groups;
+  std::vector<std::string> group_names;
   for (auto& spec : loaded.groups) {
     auto g = std::make_shared<rules::RuleGroup>(std::move(spec), default_interval, external, lookback.count());
+    const auto saved = from_file ? state_->saved(g->name()) : std::vector<rules::SavedAlert>{};
+    std::vector<rules::Alert> resumed;
     g->restore_alerts([&](const rules::RuleSpec& r) -> const std::vector<rules::Alert>* {
-      auto it = carried.find({g->name(), r.alert, r.expr_text});
-      return it == carried.end() ? nullptr : &it->second;
+      if (auto it = carried.find({g->name(), r.alert, r.expr_text}); it != carried.end()) return &it->second;
+      resumed.clear();
+      for (const auto& a : saved) {
+        const std::pair<std::string, std::string> name{"alertname", r.alert};
+        if (std::find(a.labels.begin(), a.labels.end(), name) == a.labels.end()) continue;
+        if (auto at = rules::restore_active_at(r.for_duration.count(), a, now, grace, tolerance)) {
+          rules::Alert alert;
+          alert.labels = a.labels;
+          alert.active_at_ms = *at;
+          resumed.push_back(std::move(alert));
+        }
+      }
+      restored_count += resumed.size();
+      return resumed.empty() ? nullptr : &resumed;
     });
+    group_names.push_back(g->name());
     longest_interval = std::max<int64_t>(longest_interval, g->interval().count());
     groups.push_back(std::move(g));
   }
@@ -96,11 +126,15 @@ void RuleScheduler::apply(Loaded loaded) {
     job.spec.max_backoff = g->interval();
     metrics::SeriesStore* series = &series_;
     metrics::SampleStore* samples = &samples_;
-    job.run = [g, series, samples](Clock::time_point) {
+    job.run = [g, series, samples, state = state_](Clock::time_point) {
       const int64_t now = unix_ms();
       series->evict(now);
       g->evaluate(now, *series, *samples);
       publish_store_stats(series->stats(), *samples);
+      if (state) {
+        if (auto st = state->update(g->name(), g->active_alerts(), now); !st.ok())
+          log::error("rules", "alert state not saved", {{"group", g->name()}, {"error", st.message()}});
+      }
       return true;
     };
     job.on_overrun = [name = g->name()] {
@@ -108,6 +142,12 @@ void RuleScheduler::apply(Loaded loaded) {
     };
     scheduler_.add(std::move(job));
   }
+  if (state_) {
+    if (auto st = state_->retain(group_names); !st.ok())
+      log::error("rules", "alert state not saved", {{"error", st.message()}});
+  }
+  if (from_file && restored_count > 0)
+    log::info("rules", "alert for-progress restored", {{"alerts", restored_count}, {"file", state_->path()}});
   std::lock_guard lock(mu_);
   groups_ = std::move(groups);
   log::info("rules", "rule groups loaded", {{"groups", groups_.size()}});

@@ -1,6 +1,7 @@
 // RuleScheduler: runs the configured rule groups on the Scheduler, each at its own interval on
 // its own thread, over the recent-sample store that collectors feed. Reload replaces the groups
-// only when every rule file is valid.
+// only when every rule file is valid. Alerts' `for` progress survives a reload (in memory) and a
+// restart (through the alert state file, with Prometheus' grace period and outage tolerance).
 //
 // Threading: load/apply on the control thread; snapshot() from any thread.
 #pragma once
@@ -13,6 +14,7 @@
 #include "base/status.h"
 #include "config/settings.h"
 #include "metrics/series_store.h"
+#include "rules/alert_state_file.h"
 #include "rules/rule_group.h"
 #include "runtime/scheduler.h"
 
@@ -30,7 +32,9 @@ class RuleScheduler {
     Problems problems;
   };
 
-  RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings);
+  // `state_file` keeps alerts' `for` progress across restarts ("" = not kept).
+  RuleScheduler(Scheduler& scheduler, metrics::SampleStore& samples, const config::RulesSettings& settings,
+                const std::string& state_file = "");
   ~RuleScheduler();
 
   // Reads and checks every rule file the settings name; base_dir resolves relative globs.
@@ -47,6 +51,8 @@ class RuleScheduler {
   Scheduler& scheduler_;
   metrics::SampleStore& samples_;
   metrics::SeriesStore series_;
+  std::shared_ptr<rules::AlertStateFile> state_;  // null = not kept
+  bool restored_ = false;                         // the saved state is applied once, at the first apply()
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<rules::RuleGroup>> groups_;  // guarded by mu_
 };

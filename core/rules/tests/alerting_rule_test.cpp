@@ -108,3 +108,17 @@ TEST_CASE("for progress is restored after a restart", "[rules]") {
   REQUIRE(rule.eval(ev, 11 * kM, 0).ok());
   CHECK(rule.alerts()[0].state == AlertState::firing);
 }
+
+TEST_CASE("a group's query_offset shifts what the rule sees, not when its alerts change", "[rules]") {
+  SeriesStore store;
+  REQUIRE(store.append({{"__name__", "load"}, {"instance", "a"}}, 10 * kM + 30000, 2));
+  Evaluator ev(store);
+  AlertingRule plain(alert("load > 1", 0));
+  REQUIRE(plain.eval(ev, 16 * kM, 0).ok());
+  CHECK(plain.alerts().empty());  // the sample is older than the 5m lookback
+  AlertingRule offset(alert("load > 1", 0));
+  REQUIRE(offset.eval(ev, 16 * kM, 0, kM).ok());
+  REQUIRE(offset.alerts().size() == 1);
+  CHECK(offset.alerts()[0].active_at_ms == 16 * kM);
+  CHECK(offset.alerts()[0].state == AlertState::firing);
+}
