@@ -107,10 +107,9 @@ std::string to_string(const Expr& e) {
       std::string out = to_string(*e.lhs) + " " + binary_op_text(e.op);
       if (e.return_bool) out += " bool";
       if (e.matching.has_modifier) out += std::string(e.matching.on ? " on" : " ignoring") + list(e.matching.labels);
-      if (e.matching.card == Cardinality::many_to_one)
-        out += " group_left" + (e.matching.include.empty() ? "" : list(e.matching.include));
-      if (e.matching.card == Cardinality::one_to_many)
-        out += " group_right" + (e.matching.include.empty() ? "" : list(e.matching.include));
+      // The label list is always printed: "group_left (x)" would read x as labels, not operand.
+      if (e.matching.card == Cardinality::many_to_one) out += " group_left" + list(e.matching.include);
+      if (e.matching.card == Cardinality::one_to_many) out += " group_right" + list(e.matching.include);
       return out + " " + to_string(*e.rhs);
     }
     case Expr::Kind::aggregate: {

@@ -2,6 +2,9 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <cmath>
+#include <fstream>
+#include <set>
+#include <vector>
 
 using namespace vigil::rules;
 
@@ -186,56 +189,163 @@ TEST_CASE("type errors, unsupported syntax and malformed input are rejected clea
   CHECK(contains(error_of("(x offset 5m)[1m]"), "ranges are only allowed on vector selectors"));
 }
 
-TEST_CASE("a corpus of realistic alert expressions parses", "[rules]") {
-  // Shapes from public rule collections (host, Kubernetes-style, service, vigil's own).
-  const char* corpus[] = {
-      "up == 0",
-      "100 - (avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[2m])) * 100) > 80",
-      "node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes * 100 < 10",
-      "(node_filesystem_avail_bytes * 100) / node_filesystem_size_bytes < 10 and ON (instance, device, mountpoint) "
-      "node_filesystem_readonly == 0",
-      "predict_linear(node_filesystem_avail_bytes{fstype!~\"tmpfs|overlay\"}[6h], 24 * 3600) < 0",
-      "node_load1 / count without (cpu, mode) (node_cpu_seconds_total{mode=\"idle\"}) > 2",
-      "rate(node_network_receive_errs_total[2m]) / rate(node_network_receive_packets_total[2m]) > 0.01",
-      "increase(node_vmstat_oom_kill[1m]) > 0",
-      "(node_time_seconds - node_boot_time_seconds) < 600",
-      "changes(process_start_time_seconds[15m]) > 2",
-      "absent(up{job=\"chat-backend\"})",
-      "absent_over_time(up{job=\"chat\"}[5m])",
-      "sum(rate(http_requests_total{status=~\"5..\"}[5m])) by (service) / sum(rate(http_requests_total[5m])) by "
-      "(service) > 0.05",
-      "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, route)) > 0.5",
-      "histogram_quantile(0.99, sum by (le) (rate(tool_call_duration_seconds_bucket{tool!=\"\"}[10m]))) > 2",
-      "sum by (tool) (increase(tool_calls_total{result=\"error\"}[10m])) / sum by (tool) "
-      "(increase(tool_calls_total[10m])) > 0.1",
-      "delta(websocket_connections[5m]) < -100",
-      "deriv(process_resident_memory_bytes[30m]) > 1e6",
-      "max_over_time(scrape_duration_seconds[10m]) > 5",
-      "avg_over_time(up[10m]) < 0.9",
-      "count(up == 0) by (job) > 1",
-      "topk(5, sum by (pod) (rate(container_cpu_usage_seconds_total[5m])))",
-      "kube_deployment_spec_replicas != kube_deployment_status_replicas_available",
-      "kube_pod_container_status_restarts_total - kube_pod_container_status_restarts_total offset 10m >= 1",
-      "sum by (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{phase=~\"Pending|Unknown\"})) > 0",
-      "(kube_job_spec_completions - kube_job_status_succeeded) > 0",
-      "label_replace(up, \"host\", \"$1\", \"instance\", \"([^:]+):.*\") == 0",
-      "time() - vigil_collector_last_success_timestamp_seconds > 300",
-      "rate(vigil_collector_errors_total[5m]) > 0",
-      "vigil_scrape_up == 0",
-      "probe_ssl_earliest_cert_expiry - time() < 86400 * 14",
-      "probe_success == 0 unless on(target) maintenance_mode == 1",
-      "min_over_time(probe_success[5m]) == 0",
-      "sum without (instance) (rate(x[5m])) > bool 1",
-      "clamp_max(rate(x[1m]), 100) > 90",
-      "round(avg(x), 0.1) == 1",
-      "quantile_over_time(0.9, latency_seconds[1h]) > 1",
-      "stddev_over_time(x[1h]) > 3 * avg_over_time(x[1h])",
-      "last_over_time(x[5m]) or vector(0)",
-      "resets(counter_total[1h]) > 3",
-      "irate(node_disk_io_time_seconds_total[1m]) > 0.9",
-      "group by (job) (up)",
-      "count_values(\"version\", vigil_build_info)",
-      "sum(rate(x[5m])) by (a) / ignoring(b) group_left sum(rate(y[5m])) by (a, b)",
+namespace {
+
+std::vector<std::string> corpus_lines() {
+  std::ifstream in(VIGIL_RULES_CORPUS);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out.push_back(line);
+  return out;
+}
+
+// Every function, aggregation and binary operator (with its modifiers) an expression uses.
+void constructs(const Expr& e, std::set<std::string>& seen) {
+  switch (e.kind) {
+    case Expr::Kind::call: seen.insert("fn:" + e.text); break;
+    case Expr::Kind::aggregate:
+      seen.insert("agg:" + e.text);
+      if (!e.grouping.empty() || e.without) seen.insert(e.without ? "agg:without" : "agg:by");
+      break;
+    case Expr::Kind::binary:
+      seen.insert(std::string("op:") + binary_op_text(e.op));
+      if (e.return_bool) seen.insert("op:bool");
+      if (e.matching.has_modifier) seen.insert(e.matching.on ? "match:on" : "match:ignoring");
+      if (e.matching.card == Cardinality::many_to_one) seen.insert("match:group_left");
+      if (e.matching.card == Cardinality::one_to_many) seen.insert("match:group_right");
+      break;
+    case Expr::Kind::vector_selector:
+    case Expr::Kind::matrix_selector:
+      if (e.offset.count() != 0) seen.insert("offset");
+      for (const auto& m : e.matchers) seen.insert("matcher:" + std::to_string(static_cast<int>(m.op)));
+      break;
+    case Expr::Kind::unary: seen.insert("op:unary-"); break;
+    default: break;
+  }
+  for (const auto* c : {e.operand.get(), e.lhs.get(), e.rhs.get(), e.param.get()})
+    if (c) constructs(*c, seen);
+  for (const auto& a : e.args) constructs(*a, seen);
+}
+
+}  // namespace
+
+TEST_CASE("a corpus of realistic alert expressions parses, prints back and covers the subset", "[rules]") {
+  const auto lines = corpus_lines();
+  REQUIRE(lines.size() >= 300);
+  std::set<std::string> seen;
+  for (const auto& line : lines) {
+    const auto e = parse_ok(line);
+    CHECK((e->type == ValueType::vector || e->type == ValueType::scalar));
+    const std::string printed = to_string(*e);
+    const auto again = parse_ok(printed);
+    INFO(line);
+    CHECK(to_string(*again) == printed);
+    constructs(*e, seen);
+  }
+  const char* expected[] = {"fn:rate",
+                            "fn:increase",
+                            "fn:delta",
+                            "fn:irate",
+                            "fn:idelta",
+                            "fn:deriv",
+                            "fn:predict_linear",
+                            "fn:changes",
+                            "fn:resets",
+                            "fn:avg_over_time",
+                            "fn:min_over_time",
+                            "fn:max_over_time",
+                            "fn:sum_over_time",
+                            "fn:count_over_time",
+                            "fn:last_over_time",
+                            "fn:quantile_over_time",
+                            "fn:stddev_over_time",
+                            "fn:present_over_time",
+                            "fn:absent_over_time",
+                            "fn:absent",
+                            "fn:histogram_quantile",
+                            "fn:abs",
+                            "fn:ceil",
+                            "fn:floor",
+                            "fn:round",
+                            "fn:clamp",
+                            "fn:clamp_min",
+                            "fn:clamp_max",
+                            "fn:sqrt",
+                            "fn:ln",
+                            "fn:log2",
+                            "fn:log10",
+                            "fn:exp",
+                            "fn:sgn",
+                            "fn:time",
+                            "fn:timestamp",
+                            "fn:vector",
+                            "fn:scalar",
+                            "fn:label_replace",
+                            "fn:label_join",
+                            "agg:sum",
+                            "agg:avg",
+                            "agg:min",
+                            "agg:max",
+                            "agg:count",
+                            "agg:group",
+                            "agg:topk",
+                            "agg:bottomk",
+                            "agg:quantile",
+                            "agg:stddev",
+                            "agg:stdvar",
+                            "agg:count_values",
+                            "agg:by",
+                            "agg:without",
+                            "op:+",
+                            "op:-",
+                            "op:*",
+                            "op:/",
+                            "op:%",
+                            "op:^",
+                            "op:==",
+                            "op:!=",
+                            "op:>",
+                            "op:<",
+                            "op:>=",
+                            "op:<=",
+                            "op:and",
+                            "op:or",
+                            "op:unless",
+                            "op:bool",
+                            "op:unary-",
+                            "match:on",
+                            "match:ignoring",
+                            "match:group_left",
+                            "match:group_right",
+                            "offset",
+                            "matcher:0",
+                            "matcher:1",
+                            "matcher:2",
+                            "matcher:3"};
+  for (const char* c : expected) {
+    INFO(c);
+    CHECK(seen.count(c) == 1);
+  }
+}
+
+TEST_CASE("expressions outside the subset fail with a message that says so", "[rules]") {
+  const std::pair<const char*, const char*> outside[] = {
+      {"max_over_time(rate(http_requests_total[5m])[1h:1m]) > 10", "subqueries (expr[range:step]) are not supported"},
+      {"rate(x[5m] @ 1700000000)", "the @ modifier is not supported"},
+      {"x @ end()", "the @ modifier is not supported"},
+      {"holt_winters(x[1h], 0.3, 0.3)", "unknown or unsupported function \"holt_winters\""},
+      {"sort_desc(sum by (job) (rate(x[5m])))", "unknown or unsupported function \"sort_desc\""},
+      {"day_of_week() == 6", "unknown or unsupported function \"day_of_week\""},
+      {"hour() > 18", "unknown or unsupported function \"hour\""},
+      {"histogram_count(rate(x[5m]))", "unknown or unsupported function \"histogram_count\""},
+      {"limitk(2, up)", "unknown or unsupported function \"limitk\""},
+      {"sin(x)", "unknown or unsupported function \"sin\""},
+      {"info(up)", "unknown or unsupported function \"info\""},
   };
-  for (const char* e : corpus) parse_ok(e);
+  for (const auto& [expr, message] : outside) {
+    const auto msg = error_of(expr);
+    INFO(expr);
+    CHECK(contains(msg, message));
+    CHECK(contains(msg, std::string("\n  ") + expr + "\n"));  // quoted, with a caret line below
+  }
 }
