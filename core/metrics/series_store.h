@@ -11,13 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
-#include <deque>
 
 #include "metrics/label_matcher.h"
 #include "metrics/sample.h"
@@ -68,25 +69,72 @@ class SeriesStore {
   bool append(const LabelSet& labels, int64_t t_ms, double v);
   // Series matching every matcher (a matcher on an absent label sees ""), with their points in
   // [start_ms, end_ms]. Series with no point in the window are left out.
-  std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, int64_t start_ms, int64_t end_ms) const;
+  // Series named by an equality matcher on __name__ are found through an index; others scan.
+  enum class Window { all_points, last_point };
+  std::vector<SeriesData> select(const std::vector<LabelMatcher>& matchers, int64_t start_ms, int64_t end_ms,
+                                 Window window = Window::all_points) const;
   // Drops points older than now_ms - retention and series left empty.
   void evict(int64_t now_ms);
   SeriesStoreStats stats() const;
 
  private:
+  // Points oldest first in one contiguous block (fast binary search and copies). Eviction
+  // advances `head_`; the dead prefix is reclaimed when the block is full.
+  class PointBuffer {
+   public:
+    bool empty() const { return head_ == buf_.size(); }
+    const Point* begin() const { return buf_.data() + head_; }
+    const Point* end() const { return buf_.data() + buf_.size(); }
+    const Point& front() const { return buf_[head_]; }
+    Point& back() { return buf_.back(); }
+    // A full block first reuses its dead prefix, and grows by a quarter only when there is
+    // none: once a series reaches its steady size (retention / interval) it stops growing,
+    // and the block stays within about 1.25 times the live points.
+    void push_back(Point p) {
+      if (buf_.size() == buf_.capacity()) {
+        if (head_ > 0) {
+          compact();
+        } else {
+          buf_.reserve(buf_.capacity() + buf_.capacity() / 4 + 4);
+        }
+      }
+      buf_.push_back(p);
+    }
+    void pop_front() {
+      if (++head_ == buf_.size()) {
+        buf_.clear();
+        head_ = 0;
+      }
+    }
+
+   private:
+    void compact() {
+      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+
+    std::vector<Point> buf_;
+    size_t head_ = 0;
+  };
   struct Series {
-    std::deque<Point> points;
+    PointBuffer points;
+    uint32_t sources = 0;  // sources whose last batch had this series; kept while > 0
     size_t label_bytes = 0;
   };
-  bool append_locked(const LabelSet& labels, int64_t t_ms, double v);
+  using SeriesMap = std::map<LabelSet, Series>;
+  // The series appended to, or series_.end() when the point was dropped.
+  SeriesMap::iterator append_locked(const LabelSet& labels, int64_t t_ms, double v);
+  void erase_locked(SeriesMap::iterator it);
 
   SeriesStoreLimits limits_;
   mutable std::mutex mu_;
-  std::map<LabelSet, Series> series_;                        // guarded by mu_
-  std::map<std::string, std::set<LabelSet>> source_series_;  // guarded by mu_
-  size_t bytes_ = 0;                                         // guarded by mu_
-  size_t samples_ = 0;                                       // guarded by mu_
-  uint64_t dropped_ = 0;                                     // guarded by mu_
+  SeriesMap series_;                                                           // guarded by mu_
+  std::unordered_map<std::string, std::vector<SeriesMap::iterator>> by_name_;  // guarded by mu_; label-set order
+  // Each source's series of its last batch, ordered by address. guarded by mu_
+  std::map<std::string, std::vector<SeriesMap::iterator>> source_series_;
+  size_t bytes_ = 0;      // guarded by mu_
+  size_t samples_ = 0;    // guarded by mu_
+  uint64_t dropped_ = 0;  // guarded by mu_
 };
 
 // The stored series a sample becomes: itself, or for a histogram its _bucket/_sum/_count.

@@ -194,17 +194,6 @@ double bucket_quantile(double q, std::vector<std::pair<double, double>> buckets)
   return start + (end - start) * (rank / count);
 }
 
-std::vector<metrics::LabelMatcher> to_matchers(const Expr& sel) {
-  std::vector<metrics::LabelMatcher> out;
-  for (const auto& m : sel.matchers) {
-    auto op = static_cast<metrics::LabelMatcher::Op>(static_cast<int>(m.op));
-    auto r = metrics::LabelMatcher::make(m.name, op, m.value);
-    if (!r.ok()) throw EvalError{r.message()};
-    out.push_back(std::move(r.value()));
-  }
-  return out;
-}
-
 // Expands $1, ${1}, $name and ${name} in a label_replace replacement.
 std::string expand(const std::string& tmpl, const std::vector<std::string>& groups,
                    const std::map<std::string, int>& names) {
@@ -299,7 +288,7 @@ class Eval {
     std::vector<InstantSample> out;
     // Windows are closed at both ends, as in Prometheus 2.x (Debian's promtool): a sample
     // exactly `lookback` (or a range) old still counts.
-    for (auto& s : store_.select(to_matchers(e), at - lookback_, at)) {
+    for (auto& s : store_.select(e.compiled, at - lookback_, at, metrics::SeriesStore::Window::last_point)) {
       const Point& last = s.points.back();
       if (metrics::is_stale_marker(last.v)) continue;
       out.push_back({std::move(s.labels), last.v, last.t_ms});
@@ -311,7 +300,7 @@ class Eval {
     const int64_t end = t_ - e.offset.count();
     Value v;
     v.type = ValueType::matrix;
-    for (auto& s : store_.select(to_matchers(e), end - e.range.count(), end)) {
+    for (auto& s : store_.select(e.compiled, end - e.range.count(), end)) {
       s.points.erase(std::remove_if(s.points.begin(), s.points.end(),
                                     [](const Point& p) { return metrics::is_stale_marker(p.v); }),
                      s.points.end());
@@ -546,11 +535,18 @@ class Eval {
     const int64_t end = t_ - sel.offset.count();
     const int64_t start = end - sel.range.count();
     std::vector<InstantSample> out;
+    out.reserve(m.matrix.size());
+    // Only the _over_time functions look at the values alone.
+    const bool needs_values = f.size() > 10 && f.compare(f.size() - 10, 10, "_over_time") == 0;
+    std::vector<double> vals;
     for (auto& s : m.matrix) {
       const auto& p = s.points;
       std::optional<double> r;
-      std::vector<double> vals;
-      for (const auto& pt : p) vals.push_back(pt.v);
+      vals.clear();
+      if (needs_values) {
+        vals.reserve(p.size());
+        for (const auto& pt : p) vals.push_back(pt.v);
+      }
       if (f == "rate")
         r = extrapolated(p, start, end, true, true);
       else if (f == "increase")

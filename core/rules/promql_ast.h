@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/label_matcher.h"
+
 namespace vigil::rules {
 
 enum class ValueType { scalar, vector, matrix, string };
@@ -48,9 +50,10 @@ struct Expr {
   double number = 0;
   std::string text;
   // selectors
-  std::string metric;                  // may be empty when matchers name __name__
-  std::vector<LabelMatcher> matchers;  // includes __name__="metric" when metric is set
-  std::chrono::milliseconds range{0};  // matrix selector
+  std::string metric;                           // may be empty when matchers name __name__
+  std::vector<LabelMatcher> matchers;           // includes __name__="metric" when metric is set
+  std::vector<metrics::LabelMatcher> compiled;  // the matchers, compiled by the parser
+  std::chrono::milliseconds range{0};           // matrix selector
   std::chrono::milliseconds offset{0};
   // unary (negation) / paren / aggregate / call operands
   ExprPtr operand;

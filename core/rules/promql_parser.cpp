@@ -522,7 +522,11 @@ class Parser {
     s->pos = pos;
     s->metric = metric;
     s->type = ValueType::vector;
-    if (!metric.empty()) s->matchers.push_back({"__name__", MatchOp::equal, metric});
+    std::vector<size_t> value_pos;  // of each matcher's value, for regex errors
+    if (!metric.empty()) {
+      s->matchers.push_back({"__name__", MatchOp::equal, metric});
+      value_pos.push_back(pos);
+    }
     if (peek().kind == Tok::lbrace) {
       next();
       while (peek().kind != Tok::rbrace) {
@@ -543,6 +547,7 @@ class Parser {
         if (name.text == "__name__" && !metric.empty())
           fail(name.pos, "metric name given twice (before {} and as __name__)");
         s->matchers.push_back({name.text, mop, v.text});
+        value_pos.push_back(v.pos);
         if (peek().kind == Tok::comma)
           next();
         else if (peek().kind != Tok::rbrace)
@@ -550,14 +555,17 @@ class Parser {
       }
       next();
     }
-    // A selector must not match everything: at least one matcher that rejects the empty string.
-    bool selective = false;
-    for (const auto& m : s->matchers) {
-      if (m.op == MatchOp::equal && !m.value.empty()) selective = true;
-      if (m.op == MatchOp::not_equal && m.value.empty()) selective = true;
-      if (m.op == MatchOp::regex && m.value != ".*" && m.value != "" && m.value != ".*?") selective = true;
-      if (m.op == MatchOp::not_regex && (m.value == ".*" || m.value == ".+")) selective = true;
+    // Compiled once here, so evaluation never compiles a regex and a bad one is a parse error.
+    for (size_t i = 0; i < s->matchers.size(); ++i) {
+      const auto& m = s->matchers[i];
+      auto op = static_cast<metrics::LabelMatcher::Op>(static_cast<int>(m.op));
+      auto compiled = metrics::LabelMatcher::make(m.name, op, m.value);
+      if (!compiled.ok()) fail(value_pos[i], compiled.message());
+      s->compiled.push_back(std::move(compiled.value()));
     }
+    // A selector must not match everything: at least one matcher that rejects the empty string.
+    const bool selective =
+        std::any_of(s->compiled.begin(), s->compiled.end(), [](const auto& m) { return !m.matches(""); });
     if (!selective) fail(pos, "vector selector must contain at least one non-empty matcher");
     return s;
   }

@@ -102,3 +102,34 @@ TEST_CASE("retention evicts old points; limits drop and count", "[metrics]") {
   CHECK(stored < 50);
   CHECK(tiny.stats().dropped_samples == static_cast<uint64_t>(50 - stored));
 }
+
+TEST_CASE("a long-retained series keeps its points through eviction and refills in place", "[metrics]") {
+  SeriesStore store(SeriesStoreLimits{10000, 10, 1u << 20});
+  for (int i = 0; i < 200; ++i) {
+    store.append_batch("s", i * 1000, {gauge("x", i)});
+    store.evict(i * 1000);
+    auto r = store.select({m("__name__", Op::equal, "x")}, 0, i * 1000);
+    REQUIRE(r.size() == 1);
+    REQUIRE(r[0].points.size() == static_cast<size_t>(std::min(i, 10) + 1));
+    CHECK(r[0].points.front().v == std::max(0, i - 10));
+    CHECK(r[0].points.back().v == i);
+  }
+  CHECK(store.stats().samples == 11);
+}
+
+TEST_CASE("a series a source still reports is never evicted; a dropped one is, after retention", "[metrics]") {
+  SeriesStore store(SeriesStoreLimits{5000, 10, 1u << 20});
+  // A slow source (interval longer than the retention) keeps its series between batches.
+  store.append_batch("slow", 0, {gauge("a", 1), gauge("b", 1)});
+  store.evict(20000);
+  CHECK(store.stats().series == 2);
+  store.append_batch("slow", 20000, {gauge("a", 2)});  // b gets a stale marker at 20000
+  auto b = store.select({m("__name__", Op::equal, "b")}, 0, 20000);
+  REQUIRE(b.size() == 1);
+  CHECK(is_stale_marker(b[0].points.back().v));
+  store.evict(40000);
+  CHECK(store.stats().series == 1);  // b is gone; a is still reported by "slow"
+  store.end_source("slow", 40000);
+  store.evict(60000);
+  CHECK(store.stats().series == 0);
+}
