@@ -175,6 +175,8 @@ TEST_CASE("type errors, unsupported syntax and malformed input are rejected clea
   CHECK(contains(error_of("a and on(x) group_left b"), "no grouping allowed for \"and\" operation"));
   CHECK(contains(error_of("a + bool b"), "bool modifier can only be used on comparison operators"));
   CHECK(contains(error_of("{job=~\".*\"}"), "at least one non-empty matcher"));
+  CHECK(contains(error_of("{job!~\".+\"}"), "at least one non-empty matcher"));
+  CHECK(contains(error_of("up{job=~\"(a\"}"), "1:9: invalid regular expression \"(a\" for label job: missing )"));
   CHECK(contains(error_of("x{job==\"a\"}"), "use \"=\" (not \"==\")"));
   CHECK(contains(error_of("x{job=a}"), "expected a quoted label value"));
   CHECK(contains(error_of("sum(x"), "expected \")\""));
