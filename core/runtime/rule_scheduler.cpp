@@ -25,7 +25,8 @@ metrics::SeriesStoreLimits limits_of(const config::RulesSettings& s) {
 }
 
 // The recent-sample store's size, for alerts on it nearing its limits.
-void publish_store_stats(const metrics::SeriesStoreStats& st, metrics::SampleStore& samples) {
+void publish_store_stats(const metrics::SeriesStoreStats& st, const metrics::SeriesStoreLimits& limits,
+                         metrics::SampleStore& samples) {
   auto gauge = [](const char* name, double v, const char* help, metrics::SampleType type = metrics::SampleType::gauge) {
     metrics::Sample s;
     s.type = type;
@@ -39,6 +40,10 @@ void publish_store_stats(const metrics::SeriesStoreStats& st, metrics::SampleSto
       {gauge("vigil_series_store_series", static_cast<double>(st.series), "Series in the recent-sample store."),
        gauge("vigil_series_store_samples", static_cast<double>(st.samples), "Samples in the recent-sample store."),
        gauge("vigil_series_store_bytes", static_cast<double>(st.bytes), "Bytes held by the recent-sample store."),
+       gauge("vigil_series_store_max_series", static_cast<double>(limits.max_series),
+             "The recent-sample store's series limit ([rules] max_series)."),
+       gauge("vigil_series_store_max_bytes", static_cast<double>(limits.max_bytes),
+             "The recent-sample store's byte limit ([rules] max_bytes)."),
        gauge("vigil_series_store_dropped_samples_total", static_cast<double>(st.dropped_samples),
              "Samples refused at the store's series or byte limit.", metrics::SampleType::counter)});
 }
@@ -126,11 +131,11 @@ void RuleScheduler::apply(Loaded loaded) {
     job.spec.max_backoff = g->interval();
     metrics::SeriesStore* series = &series_;
     metrics::SampleStore* samples = &samples_;
-    job.run = [g, series, samples, state = state_](Clock::time_point) {
+    job.run = [g, series, samples, state = state_, limits = limits_of(loaded.settings)](Clock::time_point) {
       const int64_t now = unix_ms();
       series->evict(now);
       g->evaluate(now, *series, *samples);
-      publish_store_stats(series->stats(), *samples);
+      publish_store_stats(series->stats(), limits, *samples);
       if (state) {
         if (auto st = state->update(g->name(), g->active_alerts(), now); !st.ok())
           log::error("rules", "alert state not saved", {{"group", g->name()}, {"error", st.message()}});
