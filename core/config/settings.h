@@ -48,7 +48,7 @@ struct HttpSettings {
 
 // One [[collectors.NAME]] table.
 struct InstanceSettings {
-  std::string kind;         // "collector"
+  std::string kind;         // "collector" or "notifier"
   std::string plugin;       // NAME: the plugin's declared name
   std::string alias;        // unique per plugin; defaults to NAME, or NAME-<n> for the n-th (n > 1)
   nanoseconds interval{0};  // 0 = agent interval
@@ -79,7 +79,9 @@ struct Settings {
   LogSettings log;
   HttpSettings http;
   RulesSettings rules;
+  PluginTable alerting;  // [alerting]: routes, receivers, inhibition, time intervals (see alerting/config.h)
   std::vector<InstanceSettings> collectors;
+  std::vector<InstanceSettings> notifiers;  // [[notifiers.NAME]]
 };
 
 }  // namespace vigil::config

@@ -16,8 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Kinds of plugin instance tables, by their top-level key.
-const std::vector<std::string> kInstanceSections = {"collectors"};
-const std::vector<std::string> kTopLevel = {"agent", "log", "http", "rules", "collectors"};
+const std::vector<std::string> kInstanceSections = {"collectors", "notifiers"};
+const std::vector<std::string> kTopLevel = {"agent", "log", "http", "rules", "alerting", "collectors", "notifiers"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels"};
 
 const char* toml_type_name(const toml::node& n) {
@@ -417,6 +417,20 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
+  read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
+  // [alerting] is read by the alerting module, which knows its structure.
+  if (const auto* n = shared_root->get("alerting")) {
+    if (const auto* t = n->as_table()) {
+      auto impl = std::make_shared<PluginTable::Impl>();
+      impl->root = shared_root;
+      impl->table = t;
+      impl->where = location_of(*t);
+      impl->fingerprint = render(*t);
+      out.settings.alerting = PluginTable(std::move(impl));
+    } else {
+      problems.push_back(location_of(*n) + ": [alerting] must be a table");
+    }
+  }
   out.problems = std::move(problems);
   return out;
 }

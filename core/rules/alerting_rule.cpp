@@ -20,9 +20,16 @@ const char* alert_state_name(AlertState s) {
 
 void AlertingRule::restore_active_at(const metrics::LabelSet& labels, int64_t active_at_ms) {
   restored_[labels] = active_at_ms;
+  restore_deadline_ms_ = 0;  // set by the next evaluation
 }
 
 Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limit, int64_t query_offset_ms) {
+  // Restored progress waits a while for its alert: after a restart the data may arrive only
+  // with the collectors' first runs, a few evaluations later.
+  if (!restored_.empty()) {
+    if (restore_deadline_ms_ == 0) restore_deadline_ms_ = t_ms + kRestoreWindowMs;
+    if (t_ms > restore_deadline_ms_) restored_.clear();
+  }
   auto result = evaluator.eval(*spec_.expr, t_ms - query_offset_ms);
   if (!result.ok()) return result.status();
   std::vector<InstantSample> samples;
@@ -68,7 +75,10 @@ Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limi
     a.labels = labels;
     a.value = s.value;
     a.active_at_ms = t_ms;
-    if (auto r = restored_.find(labels); r != restored_.end()) a.active_at_ms = r->second;
+    if (auto r = restored_.find(labels); r != restored_.end()) {
+      a.active_at_ms = r->second;
+      restored_.erase(r);
+    }
     if (fresh.count(labels))
       return Status::error("vector contains metrics with the same labelset after applying alert labels");
     fresh.emplace(std::move(labels), std::move(a));
@@ -113,7 +123,6 @@ Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limi
     }
     ++it;
   }
-  restored_.clear();
   if (limit > 0 && active_pending > limit) {
     active_.clear();
     return Status::error("exceeded limit of " + std::to_string(limit) + " with " + std::to_string(active_pending) +

@@ -35,6 +35,8 @@ class Evaluator;
 class AlertingRule {
  public:
   static constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;
+  // How long after the first evaluation a restored alert may still reappear and resume.
+  static constexpr int64_t kRestoreWindowMs = 2 * 60 * 1000;
 
   explicit AlertingRule(RuleSpec spec, std::map<std::string, std::string> external_labels = {})
       : spec_(std::move(spec)), external_labels_(std::move(external_labels)) {}
@@ -46,8 +48,8 @@ class AlertingRule {
   const RuleSpec& spec() const { return spec_; }
   // Alerts not yet forgotten (including resolved ones within retention), ordered by labels.
   std::vector<Alert> alerts() const;
-  // Seeds `for` progress after a restart: an alert with these labels that becomes pending
-  // again keeps its original active_at (Prometheus' for-state restoration).
+  // Seeds `for` progress after a restart or reload: an alert with these labels that becomes
+  // pending again within kRestoreWindowMs of the next evaluation keeps this active_at.
   void restore_active_at(const metrics::LabelSet& labels, int64_t active_at_ms);
 
  private:
@@ -55,6 +57,7 @@ class AlertingRule {
   std::map<std::string, std::string> external_labels_;
   std::map<metrics::LabelSet, Alert> active_;
   std::map<metrics::LabelSet, int64_t> restored_;
+  int64_t restore_deadline_ms_ = 0;
 };
 
 }  // namespace vigil::rules

@@ -122,3 +122,25 @@ TEST_CASE("a group's query_offset shifts what the rule sees, not when its alerts
   CHECK(offset.alerts()[0].active_at_ms == 16 * kM);
   CHECK(offset.alerts()[0].state == AlertState::firing);
 }
+
+TEST_CASE("restored progress waits for data that arrives after the first evaluations", "[rules]") {
+  SeriesStore store;
+  const vigil::metrics::LabelSet l{{"__name__", "load"}, {"instance", "a"}};
+  Evaluator ev(store);
+  const vigil::metrics::LabelSet key{{"alertname", "HighLoad"}, {"instance", "a-x"}, {"severity", "warning"}};
+  AlertingRule rule(alert("load > 1", 5));
+  rule.restore_active_at(key, 6 * kM);
+  REQUIRE(rule.eval(ev, 10 * kM, 0).ok());  // no data yet
+  CHECK(rule.alerts().empty());
+  store.append(l, 11 * kM, 2);
+  REQUIRE(rule.eval(ev, 11 * kM, 0).ok());
+  REQUIRE(rule.alerts().size() == 1);
+  CHECK(rule.alerts()[0].state == AlertState::firing);  // 6m + 5m: for has passed
+  // Past the window, a restored entry is forgotten.
+  AlertingRule late(alert("load > 1", 5));
+  late.restore_active_at(key, 6 * kM);
+  REQUIRE(late.eval(ev, 8 * kM, 0).ok());
+  REQUIRE(late.eval(ev, 11 * kM, 0).ok());
+  REQUIRE(late.alerts().size() == 1);
+  CHECK(late.alerts()[0].active_at_ms == 11 * kM);
+}

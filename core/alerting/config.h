@@ -1,0 +1,55 @@
+// AlertingConfig: the [alerting] section, Alertmanager's configuration in TOML form: the
+// routing tree, receivers (each a list of [[notifiers.NAME]] instances by alias), inhibition
+// rules and named time intervals. Every problem names file:line:col and what to write instead.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerting/matchers.h"
+#include "alerting/route.h"
+#include "alerting/time_interval.h"
+#include "base/status.h"
+#include "config/plugin_table.h"
+
+namespace vigil::alerting {
+
+struct InhibitRule {
+  std::string name;
+  Matchers source, target;
+  std::vector<std::string> equal;
+};
+
+struct ReceiverConfig {
+  std::string name;
+  std::vector<std::string> notifiers;  // aliases of [[notifiers.NAME]] instances
+  bool send_resolved = true;
+  std::string where;
+};
+
+struct AlertingConfig {
+  Duration resolve_timeout = std::chrono::minutes(5);  // end of alerts posted without one
+  std::string external_url;                            // links back to vigil in messages
+  bool notify_resolved_when_silenced = true;           // a silenced alert's resolution is still sent
+  std::shared_ptr<const Route> route;                  // never null after parsing
+  std::vector<ReceiverConfig> receivers;
+  std::vector<InhibitRule> inhibit_rules;
+  std::vector<TimeInterval> time_intervals;
+
+  const ReceiverConfig* receiver(const std::string& name) const;
+  const TimeInterval* time_interval(const std::string& name) const;
+};
+
+struct AlertingConfigResult {
+  AlertingConfig config;
+  Problems problems;
+};
+
+// `table` is the [alerting] table (empty: the defaults, one receiver "default" with the
+// notifiers in `default_notifiers`). `notifier_aliases` are the configured notifier instances,
+// which receivers may name.
+AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
+                                           const std::vector<std::string>& notifier_aliases);
+
+}  // namespace vigil::alerting
