@@ -1,0 +1,93 @@
+// AlertDb: the alerting state on disk, one SQLite file (WAL) under the state directory:
+//  - the outbox: each notification for each notifier, written before delivery and marked
+//    after it, so a crash at any point loses nothing (delivery is at least once);
+//  - the history: every alert state change, notification attempt, silence and ack change,
+//    kept by age and row count, queryable with filters and a cursor;
+//  - saved state: alerts, silences, acks and the notification log, restored at start.
+//
+// Thread-safe: one mutex around the connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "alerting/alert.h"
+#include "alerting/matchers.h"
+#include "base/status.h"
+#include "sqlite/database.h"
+
+namespace vigil::alerting {
+
+struct HistoryEvent {
+  int64_t id = 0;
+  Time at{};
+  // firing | pending | resolved | silenced | unsilenced | inhibited | uninhibited | acknowledged |
+  // unacknowledged | notification | silence_created | silence_expired | alert_received
+  std::string kind;
+  std::string fingerprint, alertname, severity, receiver, group_key;
+  LabelSet labels;
+  std::string detail;  // JSON object
+};
+
+struct HistoryQuery {
+  Time from{}, to{};  // zero: unbounded
+  std::string kind, alertname, severity, receiver, fingerprint, group_key;
+  Matchers labels;        // every one must match
+  int64_t before_id = 0;  // cursor: events older than this id (0: from the newest)
+  size_t limit = 100;
+};
+
+struct OutboxItem {
+  int64_t id = 0;
+  std::string receiver, notifier, group_key, idempotency_key;
+  std::string notification;  // the Notification as JSON
+  std::string state;         // pending | delivered | dead
+  int64_t attempts = 0;
+  Time created_at{}, next_attempt_at{}, updated_at{};
+  std::string last_error;
+};
+
+struct OutboxStats {
+  int64_t pending = 0, dead = 0;
+  Time oldest_pending{};  // zero when none
+};
+
+class AlertDb {
+ public:
+  static Result<std::unique_ptr<AlertDb>> open(const std::string& path);
+
+  // Outbox.
+  Status enqueue(std::vector<OutboxItem>& items);  // sets ids; all or nothing
+  std::vector<OutboxItem> due(Time now, size_t limit);
+  Status mark_delivered(int64_t id, Time now);
+  Status mark_retry(int64_t id, int64_t attempts, Time next, const std::string& error, Time now);
+  Status mark_dead(int64_t id, int64_t attempts, const std::string& error, Time now);
+  std::vector<OutboxItem> outbox(const std::string& state, const std::string& receiver, size_t limit);
+  OutboxStats outbox_stats();
+  // Drops delivered items older than `age`, keeps dead ones for inspection.
+  Status prune_outbox(Time now, Duration age);
+
+  // History.
+  Status record(const std::vector<HistoryEvent>& events);
+  Result<std::vector<HistoryEvent>> history(const HistoryQuery& q);
+  Status prune_history(Time now, Duration max_age, int64_t max_events);
+
+  // Saved state: JSON documents by kind (alert, silence, ack, nflog) and id.
+  Status save(const std::string& kind, const std::string& id, const std::string& json);
+  Status erase(const std::string& kind, const std::string& id);
+  std::vector<std::pair<std::string, std::string>> load(const std::string& kind);
+
+  const std::string& path() const { return db_->path(); }
+
+ private:
+  explicit AlertDb(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::mutex mu_;
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+int64_t to_ms(Time t);
+Time from_ms(int64_t ms);
+
+}  // namespace vigil::alerting

@@ -1,0 +1,125 @@
+#include "alerting/alert_db.h"
+
+#include <catch2/catch_test_macros.hpp>
+#include <filesystem>
+
+using namespace vigil::alerting;
+using namespace std::chrono_literals;
+
+namespace {
+const Time t0 = Time(std::chrono::seconds(1795392000));
+
+std::string fresh(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  return (dir / "alerting.db").string();
+}
+
+OutboxItem item(const std::string& receiver, const std::string& key) {
+  OutboxItem it;
+  it.receiver = receiver;
+  it.notifier = "webhook";
+  it.group_key = "{}:{alertname=\"A\"}";
+  it.idempotency_key = key;
+  it.notification = "{}";
+  it.created_at = t0;
+  it.next_attempt_at = t0;
+  return it;
+}
+}  // namespace
+
+TEST_CASE("the outbox keeps notifications until delivered, across a reopen", "[alerting]") {
+  const auto path = fresh("vigil-alertdb-outbox");
+  {
+    auto db = AlertDb::open(path);
+    REQUIRE(db.ok());
+    std::vector<OutboxItem> items{item("team", "k1"), item("team", "k2"), item("ops", "k3")};
+    REQUIRE((*db)->enqueue(items).ok());
+    CHECK(items[2].id > items[0].id);
+    REQUIRE((*db)->mark_delivered(items[0].id, t0 + 1s).ok());
+    REQUIRE((*db)->mark_retry(items[1].id, 1, t0 + 10s, "HTTP 503 from http://127.0.0.1:1/hook", t0 + 1s).ok());
+  }
+  auto db = AlertDb::open(path);  // as after kill -9 and a restart
+  REQUIRE(db.ok());
+  auto due = (*db)->due(t0 + 2s, 10);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].idempotency_key == "k3");
+  due = (*db)->due(t0 + 10s, 10);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].attempts == 1);
+  CHECK(due[0].last_error.find("HTTP 503") != std::string::npos);
+  REQUIRE((*db)->mark_dead(due[0].id, 5, "HTTP 400: invalid_payload", t0 + 11s).ok());
+  const auto stats = (*db)->outbox_stats();
+  CHECK(stats.pending == 1);
+  CHECK(stats.dead == 1);
+  CHECK(stats.oldest_pending == t0);
+  CHECK((*db)->outbox("dead", "", 10).size() == 1);
+  CHECK((*db)->outbox("", "ops", 10).size() == 1);
+  REQUIRE((*db)->prune_outbox(t0 + 1h, 1min).ok());
+  CHECK((*db)->outbox("delivered", "", 10).empty());
+  CHECK((*db)->outbox("dead", "", 10).size() == 1);  // dead letters stay for inspection
+}
+
+TEST_CASE("history is filtered, paged newest first and pruned", "[alerting]") {
+  auto db = AlertDb::open(fresh("vigil-alertdb-history"));
+  REQUIRE(db.ok());
+  std::vector<HistoryEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    HistoryEvent e;
+    e.at = t0 + i * 1min;
+    e.kind = i % 2 ? "resolved" : "firing";
+    e.alertname = i < 5 ? "Down" : "Slow";
+    e.severity = "warning";
+    e.fingerprint = "fp" + std::to_string(i % 3);
+    e.labels = {{"alertname", e.alertname}, {"instance", "i" + std::to_string(i % 2)}};
+    events.push_back(e);
+  }
+  REQUIRE((*db)->record(events).ok());
+  HistoryQuery q;
+  q.alertname = "Down";
+  auto r = (*db)->history(q);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 5);
+  CHECK(r->front().at == t0 + 4min);  // newest first
+  q = {};
+  q.limit = 3;
+  auto page1 = (*db)->history(q).value();
+  q.before_id = page1.back().id;
+  auto page2 = (*db)->history(q).value();
+  REQUIRE(page2.size() == 3);
+  CHECK(page2.front().id == page1.back().id - 1);
+  q = {};
+  q.kind = "firing";
+  q.labels = parse_matchers("instance=\"i0\"").value();
+  CHECK((*db)->history(q)->size() == 5);
+  q = {};
+  q.from = t0 + 2min;
+  q.to = t0 + 3min;
+  CHECK((*db)->history(q)->size() == 2);
+  REQUIRE((*db)->prune_history(t0 + 10min, 5min, 100).ok());  // by age: keeps 5..9
+  CHECK((*db)->history({})->size() == 5);
+  REQUIRE((*db)->prune_history(t0 + 10min, 1h, 2).ok());  // by count
+  CHECK((*db)->history({})->size() == 2);
+}
+
+TEST_CASE("saved state is replaced by id and survives a reopen", "[alerting]") {
+  const auto path = fresh("vigil-alertdb-state");
+  {
+    auto db = AlertDb::open(path).value();
+    REQUIRE(db->save("silence", "s1", "{\"a\":1}").ok());
+    REQUIRE(db->save("silence", "s1", "{\"a\":2}").ok());
+    REQUIRE(db->save("silence", "s2", "{}").ok());
+    REQUIRE(db->erase("silence", "s2").ok());
+  }
+  auto db = AlertDb::open(path).value();
+  auto s = db->load("silence");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].second == "{\"a\":2}");
+  CHECK(db->load("ack").empty());
+}
+
+TEST_CASE("an unwritable state directory is a clear error", "[alerting]") {
+  auto db = AlertDb::open("/proc/vigil-nope/alerting.db");
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.message().find("state_dir") != std::string::npos);
+}
