@@ -49,6 +49,14 @@ Alert merge(const Alert& older, const Alert& newer, Time now) {
   return res;
 }
 
+int64_t to_ms(Time t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Time from_ms(int64_t ms) {
+  return Time(std::chrono::milliseconds(ms));
+}
+
 std::string label_set_text(const LabelSet& labels) {
   std::string out = "{";
   for (size_t i = 0; i < labels.size(); ++i) {

@@ -47,6 +47,10 @@ struct Alert {
 // reports is kept, and a later end that is not a timeout wins.
 Alert merge(const Alert& older, const Alert& newer, Time now);
 
+// Unix milliseconds, as stored and as the plugin ABI carries times.
+int64_t to_ms(Time t);
+Time from_ms(int64_t ms);
+
 // {a="b", c="d"}, the text of a label set in group keys and messages.
 std::string label_set_text(const LabelSet& labels);
 

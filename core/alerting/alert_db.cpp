@@ -62,14 +62,6 @@ constexpr const char* kOutboxColumns =
 
 }  // namespace
 
-int64_t to_ms(Time t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Time from_ms(int64_t ms) {
-  return Time(std::chrono::milliseconds(ms));
-}
-
 Result<std::unique_ptr<AlertDb>> AlertDb::open(const std::string& path) {
   auto db = sqlite::Database::open(path);
   if (!db.ok()) return db.status();

@@ -87,7 +87,4 @@ class AlertDb {
   std::unique_ptr<sqlite::Database> db_;
 };
 
-int64_t to_ms(Time t);
-Time from_ms(int64_t ms);
-
 }  // namespace vigil::alerting

@@ -13,9 +13,7 @@
 #include "base/status.h"
 #include "config/settings.h"
 #include "metrics/sample.h"
-#include "plugin_host/plugin_loader.h"
-
-struct vigil_ctx;
+#include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
 
@@ -34,31 +32,21 @@ class CollectorInstance {
   // problem is reported (file:line:col, plugin, reason).
   static Result<std::unique_ptr<CollectorInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                            const config::InstanceSettings& settings);
-  ~CollectorInstance();  // stop() then the plugin's destroy()
-  CollectorInstance(const CollectorInstance&) = delete;
-  CollectorInstance& operator=(const CollectorInstance&) = delete;
-
-  Status start();
+  Status start() { return base_->start(); }
   CollectOutcome collect(int64_t deadline_mono_ns);
-  void request_stop();  // makes should_stop() true for the plugin
-  void stop();
+  void request_stop() { base_->request_stop(); }  // makes should_stop() true for the plugin
+  void stop() { base_->stop(); }
 
-  const config::InstanceSettings& settings() const { return settings_; }
-  const std::string& plugin_name() const { return settings_.plugin; }
-  const std::string& alias() const { return settings_.alias; }
+  const config::InstanceSettings& settings() const { return base_->settings(); }
+  const std::string& plugin_name() const { return settings().plugin; }
+  const std::string& alias() const { return settings().alias; }
   // "collector system (alias system, /usr/lib/vigil/plugins/system.so)"
-  std::string describe() const;
+  std::string describe() const { return base_->describe(); }
 
  private:
-  CollectorInstance(std::shared_ptr<const LoadedPlugin> plugin, config::InstanceSettings settings);
-
-  std::shared_ptr<const LoadedPlugin> plugin_;
-  config::InstanceSettings settings_;
-  const vigil_collector_v1* vtable_ = nullptr;
+  CollectorInstance() = default;
   vigil_collector_v1 table_{};  // the plugin's vtable copied into a zeroed host-sized struct
-  std::unique_ptr<vigil_ctx> ctx_;
-  vigil_instance* instance_ = nullptr;
-  bool started_ = false;
+  std::unique_ptr<PluginInstance> base_;
 };
 
 }  // namespace vigil::plugin_host

@@ -2,11 +2,14 @@
 // the host becomes a status code, never an exception into plugin code.
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 
 #include "config/byte_size.h"
 #include "config/duration.h"
 #include "log/log.h"
+#include "net/http_client.h"
+#include "net/smtp_client.h"
 #include "plugin_host/instance_context.h"
 
 namespace vigil::plugin_host {
@@ -212,7 +215,68 @@ int32_t h_should_stop(vigil_ctx* ctx) noexcept {
   if (!ctx) return 0;
   return (ctx->stopping.load() || monotonic_now_ns() >= ctx->deadline_mono_ns.load()) ? 1 : 0;
 }
-const void* h_get_service(vigil_ctx*, const char*) noexcept {
+vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_http_response* out,
+                            vigil_writer* body) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    if (!call || !out || call->struct_size < offsetof(vigil_http_call, timeout_ns) + sizeof(int64_t))
+      return set_error(ctx, VIGIL_E_INVALID,
+                       "vigil.http/1 request: call or out is NULL, or call->struct_size is too small");
+    net::HttpRequest req;
+    req.method = std::string(view(call->method));
+    if (req.method.empty()) req.method = "POST";
+    req.url = std::string(view(call->url));
+    for (size_t i = 0; i < call->n_headers; ++i)
+      req.headers.emplace_back(std::string(view(call->headers[i].name)), std::string(view(call->headers[i].value)));
+    if (call->body && call->body_len) req.body.assign(static_cast<const char*>(call->body), call->body_len);
+    if (call->timeout_ns > 0) req.timeout = std::chrono::milliseconds(std::max<int64_t>(1, call->timeout_ns / 1000000));
+    // Never past the current call's deadline.
+    if (ctx) {
+      const int64_t left_ms = (ctx->deadline_mono_ns.load() - monotonic_now_ns()) / 1000000;
+      if (left_ms <= 0)
+        return set_error(ctx, VIGIL_E_TIMEOUT, "the deadline passed before the request to " + net::redact_url(req.url));
+      req.timeout = std::min(req.timeout, std::chrono::milliseconds(left_ms));
+    }
+    auto r = net::HttpClient::shared().perform(req);
+    if (r.error != net::TransportError::none)
+      return set_error(ctx, r.error == net::TransportError::timeout ? VIGIL_E_TIMEOUT : VIGIL_E_UNAVAILABLE, r.message);
+    out->status_code = r.response.status;
+    out->retry_after_ms = r.response.retry_after.count();
+    if (body && body->append && !r.response.body.empty())
+      body->append(body, r.response.body.data(), r.response.body.size());
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_smtp_send(vigil_ctx* ctx, const vigil_smtp_message* msg) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    if (!msg || msg->struct_size < offsetof(vigil_smtp_message, timeout_ns) + sizeof(int64_t))
+      return set_error(ctx, VIGIL_E_INVALID, "vigil.smtp/1 send: msg is NULL or msg->struct_size is too small");
+    net::SmtpMessage m;
+    m.url = std::string(view(msg->url));
+    m.username = std::string(view(msg->username));
+    m.password = std::string(view(msg->password));
+    m.from = std::string(view(msg->from));
+    for (size_t i = 0; i < msg->n_to; ++i) m.to.emplace_back(view(msg->to[i]));
+    m.message = std::string(view(msg->message));
+    m.allow_plaintext = msg->allow_plaintext != 0;
+    if (msg->timeout_ns > 0) m.timeout = std::chrono::milliseconds(std::max<int64_t>(1, msg->timeout_ns / 1000000));
+    auto r = net::send_mail(m);
+    switch (r.result) {
+      case net::SmtpOutcome::Result::sent: return VIGIL_OK;
+      case net::SmtpOutcome::Result::temporary: return set_error(ctx, VIGIL_E_UNAVAILABLE, r.message);
+      case net::SmtpOutcome::Result::permanent: return set_error(ctx, VIGIL_E_INVALID, r.message);
+    }
+    return VIGIL_E_INTERNAL;
+  });
+}
+
+const vigil_http_client_v1 kHttpService = {sizeof(vigil_http_client_v1), h_http_request};
+const vigil_smtp_client_v1 kSmtpService = {sizeof(vigil_smtp_client_v1), h_smtp_send};
+
+const void* h_get_service(vigil_ctx*, const char* id) noexcept {
+  if (!id) return nullptr;
+  if (std::strcmp(id, VIGIL_SERVICE_HTTP) == 0) return &kHttpService;
+  if (std::strcmp(id, VIGIL_SERVICE_SMTP) == 0) return &kSmtpService;
   return nullptr;
 }
 

@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define VIGIL_ABI_MAJOR 1u /* bumped only for breaking changes; the host refuses other majors */
-#define VIGIL_ABI_MINOR 0u /* bumped for appended fields, functions and interfaces only */
+#define VIGIL_ABI_MINOR 1u /* bumped for appended fields, functions and interfaces only */
 
 #if defined(_WIN32)
 #define VIGIL_EXPORT __declspec(dllexport)
@@ -278,6 +278,12 @@ typedef struct vigil_notification {
   vigil_str body;      /* rendered text body */
   vigil_str json_body; /* Alertmanager webhook v4 JSON for this notification */
   vigil_str external_url;
+  /* Since 1.1 (test with VIGIL_HAS(vigil_notification, n, ...)). */
+  vigil_str reason; /* "first notification", "new alerts added", "some alerts resolved",
+                       "all alerts resolved" or "repeat interval elapsed" */
+  vigil_str idempotency_key; /* the same for every delivery attempt of this notification */
+  uint64_t sequence;         /* per group and receiver, from 1 */
+  size_t n_firing;           /* alerts firing (the first n_firing of `alerts`) */
 } vigil_notification;
 
 /* "vigil.notifier/1" */
@@ -288,6 +294,61 @@ typedef struct vigil_notifier_v1 {
   vigil_status (*deliver)(vigil_instance* inst, const vigil_notification* const* batch, size_t n, vigil_status* results,
                           int64_t deadline_mono_ns);
 } vigil_notifier_v1;
+
+/* ---------------------------------------------------------------------------------------------
+ * Host services for notifiers (and any plugin), from host->get_service. Since 1.1.
+ */
+#define VIGIL_SERVICE_HTTP "vigil.http/1"
+#define VIGIL_SERVICE_SMTP "vigil.smtp/1"
+
+typedef struct vigil_http_call {
+  uint32_t struct_size;       /* = sizeof(vigil_http_call) */
+  vigil_str method;           /* "POST" */
+  vigil_str url;              /* http:// or https:// */
+  const vigil_label* headers; /* name/value pairs */
+  size_t n_headers;
+  const void* body;
+  size_t body_len;
+  int64_t timeout_ns; /* whole request; 0 = 10 s */
+} vigil_http_call;
+
+typedef struct vigil_http_response {
+  uint32_t struct_size;   /* = sizeof(vigil_http_response) */
+  int32_t status_code;    /* set when the call returns VIGIL_OK */
+  int64_t retry_after_ms; /* from a Retry-After header, 0 when absent */
+} vigil_http_response;
+
+/* "vigil.http/1": the host's HTTP(S) client: pooled keep-alive connections shared by every
+ * plugin, TLS verification on, proxies from the environment (https_proxy, no_proxy). */
+typedef struct vigil_http_client_v1 {
+  uint32_t struct_size;
+  /* [ts] Performs one request. VIGIL_OK when a reply arrived, whatever its status code (in
+   * out->status_code); the reply body is appended to `body` (may be NULL). Transport errors:
+   * VIGIL_E_UNAVAILABLE (connect, TLS, reset) or VIGIL_E_TIMEOUT, with the reason set for
+   * the current call (as host->fail does). */
+  vigil_status (*request)(vigil_ctx* ctx, const vigil_http_call* call, vigil_http_response* out, vigil_writer* body);
+} vigil_http_client_v1;
+
+typedef struct vigil_smtp_message {
+  uint32_t struct_size; /* = sizeof(vigil_smtp_message) */
+  vigil_str url;        /* smtp://host:587 (STARTTLS, required unless allow_plaintext) or smtps://host:465 */
+  vigil_str username;   /* empty: no AUTH */
+  vigil_str password;
+  vigil_str from;            /* envelope sender address */
+  const vigil_str* to;       /* envelope recipients */
+  size_t n_to;
+  vigil_str message;         /* the complete RFC 5322 message, CRLF line ends */
+  int32_t allow_plaintext;   /* non-zero: no TLS on smtp:// (test servers on loopback only) */
+  int64_t timeout_ns;        /* 0 = 30 s */
+} vigil_smtp_message;
+
+/* "vigil.smtp/1": sends mail through the host's SMTP client. */
+typedef struct vigil_smtp_client_v1 {
+  uint32_t struct_size;
+  /* [ts] VIGIL_OK once the server accepted the message; VIGIL_E_UNAVAILABLE on connection or
+   * temporary (4xx) errors; VIGIL_E_INVALID on permanent (5xx) rejections; reason set. */
+  vigil_status (*send)(vigil_ctx* ctx, const vigil_smtp_message* msg);
+} vigil_smtp_client_v1;
 
 /* ---------------------------------------------------------------------------------------------
  * Benchmark scenarios. The host's load engine owns connections, timing and histograms; the

@@ -1,0 +1,70 @@
+// PluginInstance: the host's side of one configured plugin instance, whatever its kind: the
+// schema check, create/start/stop/destroy with the exception barrier, and the instance
+// context the host services answer from. CollectorInstance and NotifierInstance add their
+// kind's calls on top.
+//
+// Threading: create/start/stop/destroy on the control thread; call() on one worker at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <vigil/plugin.h>
+
+#include "base/status.h"
+#include "config/settings.h"
+#include "plugin_host/plugin_loader.h"
+
+struct vigil_ctx;
+
+namespace vigil::plugin_host {
+
+const char* status_name(vigil_status st);
+
+class PluginInstance {
+ public:
+  // Finds interface `iface` (whose vtable starts with vigil_lifecycle and is at least
+  // min_size bytes in the host's layout), checks the table against the plugin's schema and
+  // calls create(). `vtable` receives the plugin's table copied into a zeroed host-sized struct.
+  static Result<std::unique_ptr<PluginInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
+                                                        const config::InstanceSettings& settings, const char* iface,
+                                                        const char* kind, void* vtable, size_t min_size);
+  ~PluginInstance();  // stop() then destroy()
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  Status start();
+  void request_stop();
+  void stop();
+
+  // Runs plugin code behind the exception barrier; an escaped exception is E_INTERNAL with a
+  // message saying so.
+  template <class F>
+  vigil_status call(F&& f);
+
+  vigil_instance* instance() const { return instance_; }
+  vigil_ctx* ctx() const { return ctx_.get(); }
+  std::string take_error();
+  const config::InstanceSettings& settings() const { return settings_; }
+  // "collector system (alias system, /usr/lib/vigil/plugins/system.so)"
+  std::string describe() const;
+
+ private:
+  PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, config::InstanceSettings settings, const char* kind);
+  vigil_status guard(vigil_status (*fn)(void*), void* arg);
+
+  std::shared_ptr<const LoadedPlugin> plugin_;
+  config::InstanceSettings settings_;
+  std::string kind_;
+  vigil_lifecycle life_{};
+  std::unique_ptr<vigil_ctx> ctx_;
+  vigil_instance* instance_ = nullptr;
+  bool started_ = false;
+};
+
+template <class F>
+vigil_status PluginInstance::call(F&& f) {
+  return guard([](void* p) -> vigil_status { return (*static_cast<F*>(p))(); }, &f);
+}
+
+}  // namespace vigil::plugin_host
