@@ -52,12 +52,14 @@ std::set<std::string> documented_keys(const std::string& readme) {
 TEST_CASE("every bundled plugin's README lists exactly its declared config keys", "[integration]") {
   const auto declared = declared_keys();
   size_t checked = 0;
-  for (const auto& dir : std::filesystem::directory_iterator(source_dir() + "/plugins/collectors")) {
-    const std::string name = dir.path().filename().string();
-    INFO(name);
-    REQUIRE(declared.count(name) == 1);
-    CHECK(documented_keys(dir.path().string() + "/README.md") == declared.at(name));
-    ++checked;
+  for (const char* kind : {"/plugins/collectors", "/plugins/notifiers"}) {
+    for (const auto& dir : std::filesystem::directory_iterator(source_dir() + kind)) {
+      const std::string name = dir.path().filename().string();
+      INFO(name);
+      REQUIRE(declared.count(name) == 1);
+      CHECK(documented_keys(dir.path().string() + "/README.md") == declared.at(name));
+      ++checked;
+    }
   }
-  CHECK(checked >= 5);
+  CHECK(checked >= 7);
 }

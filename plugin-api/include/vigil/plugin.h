@@ -279,8 +279,8 @@ typedef struct vigil_notification {
   vigil_str json_body; /* Alertmanager webhook v4 JSON for this notification */
   vigil_str external_url;
   /* Since 1.1 (test with VIGIL_HAS(vigil_notification, n, ...)). */
-  vigil_str reason; /* "first notification", "new alerts added", "some alerts resolved",
-                       "all alerts resolved" or "repeat interval elapsed" */
+  vigil_str reason;          /* "first notification", "new alerts added", "some alerts resolved",
+                                "all alerts resolved" or "repeat interval elapsed" */
   vigil_str idempotency_key; /* the same for every delivery attempt of this notification */
   uint64_t sequence;         /* per group and receiver, from 1 */
   size_t n_firing;           /* alerts firing (the first n_firing of `alerts`) */
@@ -334,12 +334,12 @@ typedef struct vigil_smtp_message {
   vigil_str url;        /* smtp://host:587 (STARTTLS, required unless allow_plaintext) or smtps://host:465 */
   vigil_str username;   /* empty: no AUTH */
   vigil_str password;
-  vigil_str from;            /* envelope sender address */
-  const vigil_str* to;       /* envelope recipients */
+  vigil_str from;      /* envelope sender address */
+  const vigil_str* to; /* envelope recipients */
   size_t n_to;
-  vigil_str message;         /* the complete RFC 5322 message, CRLF line ends */
-  int32_t allow_plaintext;   /* non-zero: no TLS on smtp:// (test servers on loopback only) */
-  int64_t timeout_ns;        /* 0 = 30 s */
+  vigil_str message;       /* the complete RFC 5322 message, CRLF line ends */
+  int32_t allow_plaintext; /* non-zero: no TLS on smtp:// (test servers on loopback only) */
+  int64_t timeout_ns;      /* 0 = 30 s */
 } vigil_smtp_message;
 
 /* "vigil.smtp/1": sends mail through the host's SMTP client. */

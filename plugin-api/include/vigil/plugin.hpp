@@ -11,6 +11,12 @@
 //   VIGIL_CPP_COLLECTOR(T, "name", "1.0.0", "description", schema_or_nullptr)
 // in exactly one source file of the library.
 //
+// A notifier is a class with the same constructor and
+//   void deliver(vigil::sdk::Context& ctx, const vigil_notification& n, int64_t deadline_mono_ns);  [worker]
+// which returns once the notification is delivered and throws Error otherwise (VIGIL_E_UNAVAILABLE
+// or VIGIL_E_TIMEOUT: the host retries; other codes: the host gives up). Export it with
+//   VIGIL_CPP_NOTIFIER(T, "name", "1.0.0", "description", schema_or_nullptr)
+//
 // Thread-safety: Context is safe to use from the threads the host documents for each call.
 #ifndef VIGIL_PLUGIN_HPP
 #define VIGIL_PLUGIN_HPP
@@ -47,6 +53,12 @@ inline std::string_view to_view(vigil_str s) noexcept {
 }
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  int64_t retry_after_ms = 0;
+};
 
 // The host services bound to one instance.
 class Context {
@@ -133,6 +145,39 @@ class Context {
     if (st != VIGIL_OK) throw Error(st, "the host rejected sample '" + std::string(to_view(s.name)) + "'");
   }
 
+  // One request through the host's pooled HTTP client (vigil.http/1). A transport failure
+  // throws Error with the host's code and an empty message: the host already holds the reason.
+  HttpReply http(std::string_view method, std::string_view url, const Labels& headers, std::string_view body,
+                 int64_t timeout_ns) const {
+    const auto* svc = static_cast<const vigil_http_client_v1*>(
+        host_->struct_size >= sizeof(vigil_host_v1) && host_->get_service ? host_->get_service(ctx_, VIGIL_SERVICE_HTTP)
+                                                                          : nullptr);
+    if (!svc) throw Error(VIGIL_E_UNSUPPORTED, "this vigil host provides no HTTP client (vigil.http/1)");
+    std::vector<vigil_label> hs;
+    for (const auto& [k, v] : headers) hs.push_back({to_str(k), to_str(v)});
+    vigil_http_call call{};
+    call.struct_size = sizeof call;
+    call.method = to_str(method);
+    call.url = to_str(url);
+    call.headers = hs.data();
+    call.n_headers = hs.size();
+    call.body = body.data();
+    call.body_len = body.size();
+    call.timeout_ns = timeout_ns;
+    vigil_http_response resp{};
+    resp.struct_size = sizeof resp;
+    HttpReply reply;
+    vigil_writer w{&reply.body, [](vigil_writer* self, const void* data, size_t n) -> vigil_status {
+                     static_cast<std::string*>(self->impl)->append(static_cast<const char*>(data), n);
+                     return VIGIL_OK;
+                   }};
+    const vigil_status st = svc->request(ctx_, &call, &resp, &w);
+    if (st != VIGIL_OK) throw Error(st, "");
+    reply.status = resp.status_code;
+    reply.retry_after_ms = resp.retry_after_ms;
+    return reply;
+  }
+
   int64_t monotonic_ns() const noexcept { return host_->monotonic_ns(ctx_); }
   int64_t realtime_ns() const noexcept { return host_->realtime_ns(ctx_); }
   bool should_stop() const noexcept { return host_->should_stop(ctx_) != 0; }
@@ -173,6 +218,7 @@ vigil_status barrier(const vigil_host_v1* host, vigil_ctx* ctx, F&& f) noexcept 
     f();
     return VIGIL_OK;
   } catch (const Error& e) {
+    if (!*e.what()) return e.code();  // the host set the reason already (e.g. a failed HTTP call)
     return host->fail(ctx, e.code(), e.what());
   } catch (const std::bad_alloc&) {
     return host->fail(ctx, VIGIL_E_NOMEM, "out of memory");
@@ -246,6 +292,21 @@ struct CollectorAdapter {
   }
 };
 
+template <class T>
+struct NotifierAdapter {
+  static vigil_status deliver(vigil_instance* inst, const vigil_notification* const* batch, size_t n,
+                              vigil_status* results, int64_t deadline) noexcept {
+    auto* h = static_cast<Holder<T>*>(inst);
+    for (size_t i = 0; i < n; ++i)
+      results[i] = barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->deliver(h->ctx, *batch[i], deadline); });
+    return VIGIL_OK;
+  }
+  static const vigil_notifier_v1* vtable() noexcept {
+    static const vigil_notifier_v1 table{Lifecycle<T>::table(), &deliver};
+    return &table;
+  }
+};
+
 }  // namespace detail
 }  // namespace vigil::sdk
 
@@ -268,6 +329,27 @@ struct CollectorAdapter {
                                                               nullptr,                                                \
                                                               nullptr,                                                \
                                                               &vigil_cpp_get_interface_,                              \
+                                                              Schema}
+
+// Defines the library's entry for a single C++ notifier class.
+#define VIGIL_CPP_NOTIFIER(Type, Name, Version, Description, Schema)                                                \
+  namespace {                                                                                                       \
+  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_NOTIFIER, nullptr};                                        \
+  const void* vigil_cpp_get_interface_(const char* id) noexcept {                                                   \
+    if (std::string_view(id) == VIGIL_IFACE_NOTIFIER) return ::vigil::sdk::detail::NotifierAdapter<Type>::vtable(); \
+    return nullptr;                                                                                                 \
+  }                                                                                                                 \
+  }                                                                                                                 \
+  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,                                      \
+                                                              VIGIL_ABI_MINOR,                                      \
+                                                              sizeof(vigil_plugin_entry_t),                         \
+                                                              Name,                                                 \
+                                                              Version,                                              \
+                                                              Description,                                          \
+                                                              vigil_cpp_provides_,                                  \
+                                                              nullptr,                                              \
+                                                              nullptr,                                              \
+                                                              &vigil_cpp_get_interface_,                            \
                                                               Schema}
 
 #endif  // VIGIL_PLUGIN_HPP

@@ -106,9 +106,35 @@ class FakeHost {
     return collector_->collect(inst, mono_(nullptr) + budget.count());
   }
   void destroy(vigil_instance* inst) {
-    if (collector_->life.stop) collector_->life.stop(inst);
-    collector_->life.destroy(inst);
+    const vigil_lifecycle& life = collector_ ? collector_->life : notifier_->life;
+    if (life.stop) life.stop(inst);
+    life.destroy(inst);
   }
+
+  // Creates a notifier instance from an entry; nullptr (error in last_error()) on failure.
+  vigil_instance* create_notifier(const vigil_plugin_entry_t& entry) {
+    notifier_ = static_cast<const vigil_notifier_v1*>(entry.get_interface(VIGIL_IFACE_NOTIFIER));
+    if (!notifier_) throw std::logic_error("plugin provides no vigil.notifier/1");
+    vigil_instance* inst = nullptr;
+    last_error_.clear();
+    if (notifier_->life.create(&table_, ctx(), &inst) != VIGIL_OK) return nullptr;
+    if (notifier_->life.start && notifier_->life.start(inst) != VIGIL_OK) {
+      notifier_->life.destroy(inst);
+      return nullptr;
+    }
+    return inst;
+  }
+  // Delivers one notification; the plugin's reason for a failure is in last_error().
+  vigil_status deliver(vigil_instance* inst, const vigil_notification& n,
+                       std::chrono::nanoseconds budget = std::chrono::seconds(5)) {
+    last_error_.clear();
+    const vigil_notification* batch[] = {&n};
+    vigil_status result = VIGIL_E_INTERNAL;
+    const vigil_status st = notifier_->deliver(inst, batch, 1, &result, mono_(nullptr) + budget.count());
+    return st == VIGIL_OK ? result : st;
+  }
+  // Makes get_service(id) return `table` (e.g. a real vigil.http/1 for integration tests).
+  void provide_service(const std::string& id, const void* service) { services_[id] = service; }
 
   const std::vector<RecordedSample>& samples() const { return samples_; }
   // The first sample with this name whose labels include every pair in `labels`.
@@ -257,10 +283,15 @@ class FakeHost {
         .count();
   }
   static int32_t should_stop_(vigil_ctx* c) { return self(c)->stop_ ? 1 : 0; }
-  static const void* get_service_(vigil_ctx*, const char*) { return nullptr; }
+  static const void* get_service_(vigil_ctx* c, const char* id) {
+    auto it = self(c)->services_.find(id ? id : "");
+    return it == self(c)->services_.end() ? nullptr : it->second;
+  }
 
   vigil_host_v1 table_{};
   const vigil_collector_v1* collector_ = nullptr;
+  const vigil_notifier_v1* notifier_ = nullptr;
+  std::map<std::string, const void*> services_;
   std::map<std::string, Value> config_;
   std::set<std::string> key_names_;
   std::map<std::string, std::string> cache_;

@@ -1,0 +1,110 @@
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <cstdio>
+#include <vigil/testing/fake_host.hpp>
+
+#include "../../../../tests/support/http_sink.hpp"
+#include "net/http_client.h"
+
+using vigil::testing::FakeHost;
+using vigil::testing::HttpSink;
+using vigil::testing::SinkReply;
+
+namespace {
+
+// vigil.http/1 over the host's real client, as the agent provides it.
+vigil_status http_request(vigil_ctx*, const vigil_http_call* call, vigil_http_response* out, vigil_writer* body) {
+  vigil::net::HttpRequest req;
+  req.method = std::string(call->method.ptr, call->method.len);
+  req.url = std::string(call->url.ptr, call->url.len);
+  for (size_t i = 0; i < call->n_headers; ++i)
+    req.headers.emplace_back(std::string(call->headers[i].name.ptr, call->headers[i].name.len),
+                             std::string(call->headers[i].value.ptr, call->headers[i].value.len));
+  req.body.assign(static_cast<const char*>(call->body), call->body_len);
+  auto r = vigil::net::HttpClient::shared().perform(req);
+  if (r.error != vigil::net::TransportError::none) return VIGIL_E_UNAVAILABLE;
+  out->status_code = r.response.status;
+  out->retry_after_ms = r.response.retry_after.count();
+  body->append(body, r.response.body.data(), r.response.body.size());
+  return VIGIL_OK;
+}
+const vigil_http_client_v1 kHttp = {sizeof(vigil_http_client_v1), http_request};
+
+vigil_str s(const std::string& v) {
+  return {v.data(), v.size()};
+}
+
+struct Note {
+  std::string body = R"({"version":"4","status":"firing"})";
+  std::string key = "abc-1";
+  vigil_notification n{};
+  Note() {
+    n.struct_size = sizeof n;
+    n.json_body = s(body);
+    n.idempotency_key = s(key);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("posts the Alertmanager JSON with an idempotency key and a signature", "[webhook]") {
+  HttpSink sink;
+  FakeHost host;
+  host.provide_service(VIGIL_SERVICE_HTTP, &kHttp);
+  host.set("url", sink.url());
+  host.set("hmac_secret", "s3cret");
+  host.set("headers.Authorization", "Bearer t");
+  auto* inst = host.create_notifier(vigil_plugin_entry);
+  REQUIRE(inst);
+  Note note;
+  REQUIRE(host.deliver(inst, note.n) == VIGIL_OK);
+  REQUIRE(host.deliver(inst, note.n) == VIGIL_OK);
+  auto reqs = sink.requests();
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[0].method == "POST");
+  CHECK(reqs[0].target == "/hook");
+  CHECK(reqs[0].body == note.body);
+  CHECK(reqs[0].headers["content-type"] == "application/json");
+  CHECK(reqs[0].headers["idempotency-key"] == "abc-1");
+  CHECK(reqs[0].headers["authorization"] == "Bearer t");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), "s3cret", 6, reinterpret_cast<const unsigned char*>(note.body.data()), note.body.size(), mac,
+       &len);
+  std::string hex;
+  char b[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(b, sizeof b, "%02x", mac[i]);
+    hex += b;
+  }
+  CHECK(reqs[0].headers["x-vigil-signature"] == "sha256=" + hex);
+  CHECK(reqs[1].connection == reqs[0].connection);  // the pooled connection was reused
+  host.destroy(inst);
+}
+
+TEST_CASE("5xx and 429 are retryable, other 4xx are permanent", "[webhook]") {
+  HttpSink sink;
+  sink.script({SinkReply{503, "busy", {}, {}}, SinkReply{429, "slow down", {{"Retry-After", "7"}}, {}},
+               SinkReply{400, "invalid_payload", {}, {}}});
+  FakeHost host;
+  host.provide_service(VIGIL_SERVICE_HTTP, &kHttp);
+  host.set("url", sink.url());
+  auto* inst = host.create_notifier(vigil_plugin_entry);
+  REQUIRE(inst);
+  Note note;
+  CHECK(host.deliver(inst, note.n) == VIGIL_E_UNAVAILABLE);
+  CHECK(host.last_error().find("HTTP 503 from the webhook: busy") != std::string::npos);
+  CHECK(host.deliver(inst, note.n) == VIGIL_E_UNAVAILABLE);
+  CHECK(host.deliver(inst, note.n) == VIGIL_E_INVALID);
+  CHECK(host.last_error().find("HTTP 400 from the webhook: invalid_payload (a permanent failure") != std::string::npos);
+  host.destroy(inst);
+}
+
+TEST_CASE("a bad url is a config error", "[webhook]") {
+  FakeHost host;
+  host.set("url", "ftp://x");
+  CHECK(host.create_notifier(vigil_plugin_entry) == nullptr);
+  CHECK(host.last_error().find("\"url\" must be an http:// or https:// URL") != std::string::npos);
+}
