@@ -363,3 +363,28 @@ std::vector<Ack> AlertingEngine::acks() const {
 }
 
 }  // namespace vigil::alerting
+
+namespace vigil::alerting {
+
+EngineState AlertingEngine::state() const {
+  std::lock_guard lock(mu_);
+  EngineState st;
+  for (const auto& [fp, a] : alerts_) st.alerts.push_back(a);
+  st.silences = silences_.list();
+  for (const auto& [id, a] : acks_) st.acks.push_back(a);
+  st.nflog = nflog_;
+  return st;
+}
+
+void AlertingEngine::restore(EngineState state, Time now) {
+  std::lock_guard lock(mu_);
+  for (auto& s : state.silences) silences_.load(std::move(s));
+  for (auto& a : state.acks) acks_[a.id] = std::move(a);
+  nflog_ = std::move(state.nflog);
+  for (auto& a : state.alerts) {
+    dispatcher_.put(a, now);
+    alerts_[a.fp()] = std::move(a);
+  }
+}
+
+}  // namespace vigil::alerting

@@ -40,6 +40,14 @@ struct LogEntry {
   uint64_t sequence = 0;
 };
 
+// Everything the engine keeps that must survive a restart.
+struct EngineState {
+  std::vector<Alert> alerts;
+  std::vector<Silence> silences;
+  std::vector<Ack> acks;
+  std::map<std::string, LogEntry> nflog;  // by group key + "\n" + receiver
+};
+
 class AlertingEngine {
  public:
   AlertingEngine(AlertingConfig config, std::function<std::string()> new_id);
@@ -71,6 +79,11 @@ class AlertingEngine {
                         Time expires_at, Time now);
   Status remove_ack(uint64_t fp, Time now);
   std::vector<Ack> acks() const;
+
+  EngineState state() const;
+  // At start, before any put(): alerts go back into their groups, which flush after
+  // group_wait unless their alerts started earlier (as Alertmanager treats late alerts).
+  void restore(EngineState state, Time now);
 
  private:
   std::vector<std::string> inhibited_by(const Alert& a, Time now) const;

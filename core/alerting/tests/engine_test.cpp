@@ -310,3 +310,44 @@ TEST_CASE("idempotency keys name the group, receiver, alert set and sequence", "
   CHECK(na[0].idempotency_key.substr(16) == "-1");
   CHECK(a.put({Alert{}}, t0).size() == 1);  // no labels: refused
 }
+
+#include "alerting/state_json.h"
+
+TEST_CASE("engine state survives a restart through its JSON forms", "[alerting]") {
+  AlertingEngine e(config_from(kBase), counter_ids());
+  e.put({firing("Down", "a", t0), firing("Down", "b", t0)}, t0);
+  REQUIRE(e.tick(t0 + 30s).size() == 1);
+  Silence s;
+  s.matchers = parse_matchers("instance=~\"b|c\"").value();
+  s.created_by = "ana";
+  s.comment = "maintenance";
+  s.ends_at = t0 + 2h;
+  TimeIntervalText window;
+  window.weekdays = {"monday"};
+  s.schedule_text = window;
+  s.schedule.push_back(parse_time_interval(window).value());
+  REQUIRE(e.put_silence(s, t0).ok());
+  REQUIRE(e.ack_alert(firing("Down", "a", t0).fp(), "bo", "mine", {}, t0 + 1min).ok());
+
+  // Through JSON, as AlertDb stores it.
+  const auto st = e.state();
+  EngineState back;
+  for (const auto& a : st.alerts) back.alerts.push_back(alert_from_json(alert_to_json(a)).value());
+  for (const auto& x : st.silences) back.silences.push_back(silence_from_json(silence_to_json(x)).value());
+  for (const auto& x : st.acks) back.acks.push_back(ack_from_json(ack_to_json(x)).value());
+  for (const auto& [k, v] : st.nflog) back.nflog[k] = log_entry_from_json(log_entry_to_json(v)).value();
+  REQUIRE(back.alerts.size() == 2);
+  CHECK(back.alerts[0].ends_at == st.alerts[0].ends_at);
+  CHECK(back.silences[0].matchers.size() == 1);
+
+  AlertingEngine after(config_from(kBase), counter_ids());
+  after.restore(back, t0 + 2min);
+  const auto views = after.alerts(t0 + 2min);
+  REQUIRE(views.size() == 2);
+  CHECK(views[0].ack.has_value() != views[1].ack.has_value());
+  CHECK((views[0].state == "suppressed") != (views[1].state == "suppressed"));  // b is silenced on Mondays
+  // The notification log came back: no second "first notification".
+  after.put({firing("Down", "a", t0), firing("Down", "b", t0)}, t0 + 2min);
+  CHECK(after.tick(t0 + 2min).empty());
+  CHECK(silence_from_json("{").message().find("stored silence is not valid") == 0);
+}
