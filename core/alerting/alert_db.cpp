@@ -88,15 +88,26 @@ Status AlertDb::enqueue(std::vector<OutboxItem>& items) {
   return tx.commit();
 }
 
-std::vector<OutboxItem> AlertDb::due(Time now, size_t limit) {
+std::vector<OutboxItem> AlertDb::due(Time now, size_t limit, const std::string& notifier) {
   std::lock_guard lock(mu_);
   std::vector<OutboxItem> out;
-  auto st = db_->prepare(std::string("SELECT ") + kOutboxColumns +
-                         " FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY id LIMIT ?");
+  auto st =
+      db_->prepare(std::string("SELECT ") + kOutboxColumns +
+                   " FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ?1 AND (?3 = '' OR notifier = ?3) "
+                   "ORDER BY id LIMIT ?2");
   if (!st.ok()) return out;
-  st->bind(1, to_ms(now)).bind(2, static_cast<int64_t>(limit));
+  st->bind(1, to_ms(now)).bind(2, static_cast<int64_t>(limit)).bind(3, notifier);
   while (st->step()) out.push_back(outbox_row(*st));
   return out;
+}
+
+std::optional<Time> AlertDb::next_due(const std::string& notifier) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending' AND notifier = ?");
+  if (!st.ok()) return std::nullopt;
+  st->bind(1, notifier);
+  if (!st->step() || st->is_null(0)) return std::nullopt;
+  return from_ms(st->int64(0));
 }
 
 Status AlertDb::mark_delivered(int64_t id, Time now) {

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,10 @@ class AlertDb {
 
   // Outbox.
   Status enqueue(std::vector<OutboxItem>& items);  // sets ids; all or nothing
-  std::vector<OutboxItem> due(Time now, size_t limit);
+  // Pending items of one notifier (all when empty) due at `now`, oldest first.
+  std::vector<OutboxItem> due(Time now, size_t limit, const std::string& notifier = "");
+  // The earliest next attempt of a notifier's pending items, if any.
+  std::optional<Time> next_due(const std::string& notifier);
   Status mark_delivered(int64_t id, Time now);
   Status mark_retry(int64_t id, int64_t attempts, Time next, const std::string& error, Time now);
   Status mark_dead(int64_t id, int64_t attempts, const std::string& error, Time now);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "alerting/message_template.h"
 #include "config/duration.h"
 
 namespace vigil::alerting {
@@ -231,7 +232,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   const size_t nr = r.tables("receivers", "[[alerting.receivers]]");
   for (size_t i = 0; i < nr; ++i) {
     const std::string path = "receivers[" + std::to_string(i) + "]";
-    r.check_keys(path, {"name", "notifiers", "send_resolved"}, "a receiver");
+    r.check_keys(path, {"name", "notifiers", "send_resolved", "title_template", "body_template"}, "a receiver");
     ReceiverConfig rc;
     rc.where = r.find(path).where;
     if (!r.string(path + ".name", rc.name) || rc.name.empty()) {
@@ -241,6 +242,11 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
     if (c.receiver(rc.name)) r.problem(r.find(path + ".name").where, "duplicate receiver \"" + rc.name + "\"");
     r.strings(path + ".notifiers", rc.notifiers);
     r.boolean(path + ".send_resolved", rc.send_resolved);
+    for (auto [key, out] :
+         {std::pair{"title_template", &rc.title_template}, std::pair{"body_template", &rc.body_template}}) {
+      if (!r.string(path + "." + key, *out)) continue;
+      if (auto t = MessageTemplate::compile(*out); !t.ok()) r.problem(r.find(path + "." + key).where, t.message());
+    }
     for (size_t k = 0; k < rc.notifiers.size(); ++k) {
       if (std::find(notifier_aliases.begin(), notifier_aliases.end(), rc.notifiers[k]) == notifier_aliases.end())
         r.problem(r.find(path + ".notifiers[" + std::to_string(k) + "]").where,

@@ -25,6 +25,7 @@ struct ReceiverConfig {
   std::string name;
   std::vector<std::string> notifiers;  // aliases of [[notifiers.NAME]] instances
   bool send_resolved = true;
+  std::string title_template, body_template;  // Mustache; "" = the defaults
   std::string where;
 };
 

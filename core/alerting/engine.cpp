@@ -366,6 +366,12 @@ std::vector<Ack> AlertingEngine::acks() const {
 
 namespace vigil::alerting {
 
+std::optional<LogEntry> AlertingEngine::log_entry(const std::string& group_key, const std::string& receiver) const {
+  std::lock_guard lock(mu_);
+  auto it = nflog_.find(log_key(group_key, receiver));
+  return it == nflog_.end() ? std::nullopt : std::optional<LogEntry>(it->second);
+}
+
 EngineState AlertingEngine::state() const {
   std::lock_guard lock(mu_);
   EngineState st;

@@ -80,6 +80,7 @@ class AlertingEngine {
   Status remove_ack(uint64_t fp, Time now);
   std::vector<Ack> acks() const;
 
+  std::optional<LogEntry> log_entry(const std::string& group_key, const std::string& receiver) const;
   EngineState state() const;
   // At start, before any put(): alerts go back into their groups, which flush after
   // group_wait unless their alerts started earlier (as Alertmanager treats late alerts).

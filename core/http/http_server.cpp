@@ -1,6 +1,10 @@
 // The only translation unit that includes Beast and Asio for the server.
 #include "http/http_server.h"
 
+#include <cctype>
+#include <string_view>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -24,13 +28,55 @@ void Router::add(const std::string& method, const std::string& path, Handler h) 
   routes_[path][method] = std::move(h);
 }
 
-Response Router::dispatch(const Request& r, std::string& route) const {
+namespace {
+std::vector<std::string_view> segments(std::string_view p) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i <= p.size()) {
+    const size_t j = p.find('/', i);
+    out.push_back(p.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+}  // namespace
+
+const std::string* Router::match(const std::string& path, std::map<std::string, std::string>& params) const {
+  const auto want = segments(path);
+  for (const auto& [pattern, methods] : routes_) {
+    if (pattern.find('{') == std::string::npos) continue;
+    const auto have = segments(pattern);
+    if (have.size() != want.size()) continue;
+    std::map<std::string, std::string> found;
+    bool ok = true;
+    for (size_t i = 0; ok && i < have.size(); ++i) {
+      if (have[i].size() > 2 && have[i].front() == '{' && have[i].back() == '}') {
+        if (want[i].empty()) ok = false;
+        found[std::string(have[i].substr(1, have[i].size() - 2))] = std::string(want[i]);
+      } else {
+        ok = have[i] == want[i];
+      }
+    }
+    if (ok) {
+      params = std::move(found);
+      return &pattern;
+    }
+  }
+  return nullptr;
+}
+
+Response Router::dispatch(const Request& req, std::string& route) const {
+  Request r = req;
   auto it = routes_.find(r.path);
+  if (it == routes_.end()) {
+    if (const std::string* pattern = match(r.path, r.params)) it = routes_.find(*pattern);
+  }
   if (it == routes_.end()) {
     route = "other";
     return Response{404, "text/plain; charset=utf-8", "not found: " + r.path + "\n"};
   }
-  route = r.path;
+  route = it->first;
   auto m = it->second.find(r.method == "HEAD" ? "GET" : r.method);
   if (m == it->second.end()) {
     std::string allowed;
@@ -102,6 +148,11 @@ class Session : public std::enable_shared_from_this<Session> {
     r.path = target.substr(0, q);
     r.query = q == std::string::npos ? "" : target.substr(q + 1);
     r.body = std::move(req.body());
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers[name] = std::string(f.value());
+    }
     std::string route = "other";
     Response resp;
     try {

@@ -22,6 +22,13 @@ struct Request {
   std::string path;   // without the query
   std::string query;  // after '?', or ""
   std::string body;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> params;   // {name} segments of the matched route
+
+  const std::string* header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
 };
 
 struct Response {
@@ -37,12 +44,16 @@ using ConnectionObserver = std::function<void(size_t open, bool rejected)>;
 class Router {
  public:
   using Handler = std::function<Response(const Request&)>;
+  // `path` may hold {name} segments, e.g. "/api/v1/silences/{id}": they match one segment and
+  // reach the handler in Request::params. Exact paths win over patterns.
   void add(const std::string& method, const std::string& path, Handler h);
   // 404 for unknown paths, 405 (with the allowed methods) for known paths with other methods.
   Response dispatch(const Request& r, std::string& route) const;
 
  private:
   std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+  // The pattern matching `path`, filling params; nullptr when none.
+  const std::string* match(const std::string& path, std::map<std::string, std::string>& params) const;
 };
 
 class HttpServer {

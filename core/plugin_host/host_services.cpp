@@ -241,6 +241,7 @@ vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_h
       return set_error(ctx, r.error == net::TransportError::timeout ? VIGIL_E_TIMEOUT : VIGIL_E_UNAVAILABLE, r.message);
     out->status_code = r.response.status;
     out->retry_after_ms = r.response.retry_after.count();
+    if (ctx && out->retry_after_ms > 0) ctx->retry_after_ms = out->retry_after_ms;
     if (body && body->append && !r.response.body.empty())
       body->append(body, r.response.body.data(), r.response.body.size());
     return VIGIL_OK;

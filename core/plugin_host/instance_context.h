@@ -22,6 +22,7 @@ struct vigil_ctx {
 
   std::atomic<int64_t> deadline_mono_ns{INT64_MAX};
   std::atomic<bool> stopping{false};
+  std::atomic<int64_t> retry_after_ms{0};  // from the last HTTP reply's Retry-After, for the host's backoff
 
   std::mutex mu;
   std::string last_error;                       // guarded by mu

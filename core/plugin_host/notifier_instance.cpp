@@ -115,6 +115,7 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
   std::vector<vigil_status> results(batch.size(), VIGIL_E_INTERNAL);
   vigil_ctx* ctx = base_->ctx();
   ctx->deadline_mono_ns = deadline_mono_ns;
+  ctx->retry_after_ms = 0;
   ctx->take_error();
   const vigil_status st = base_->call([&]() -> vigil_status {
     return table_.deliver(base_->instance(), ptrs.data(), ptrs.size(), results.data(), deadline_mono_ns);
@@ -128,6 +129,7 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
     out[i].kind =
         (r == VIGIL_E_UNAVAILABLE || r == VIGIL_E_TIMEOUT) ? DeliveryResult::Kind::retry : DeliveryResult::Kind::failed;
     out[i].error = std::string(status_name(r)) + ": " + (error.empty() ? "the notifier gave no reason" : error);
+    out[i].retry_after = std::chrono::milliseconds(ctx->retry_after_ms.load());
   }
   return out;
 }

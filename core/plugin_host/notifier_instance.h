@@ -6,6 +6,7 @@
 // Threading: create/start/stop on the control thread; deliver() on one worker at a time.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ struct RenderedNotification {
 struct DeliveryResult {
   enum class Kind { delivered, retry, failed };
   Kind kind = Kind::delivered;
-  std::string error;  // the plugin's reason, for retry and failed
+  std::string error;                         // the plugin's reason, for retry and failed
+  std::chrono::milliseconds retry_after{0};  // the server asked to wait this long (HTTP Retry-After)
 };
 
 class NotifierInstance {

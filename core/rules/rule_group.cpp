@@ -156,6 +156,13 @@ std::vector<Alert> RuleGroup::active_alerts() const {
   return out;
 }
 
+std::vector<Alert> RuleGroup::alerts() const {
+  std::lock_guard lock(mu_);
+  std::vector<Alert> out;
+  for (const auto& r : status_.rules) out.insert(out.end(), r.alerts.begin(), r.alerts.end());
+  return out;
+}
+
 GroupStatus RuleGroup::snapshot() const {
   std::lock_guard lock(mu_);
   return status_;

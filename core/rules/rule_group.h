@@ -56,6 +56,8 @@ class RuleGroup {
   GroupStatus snapshot() const;
   // The pending and firing alerts of every rule as of the last evaluation.
   std::vector<Alert> active_alerts() const;
+  // Every alert still kept (resolved ones for 15 minutes), as of the last evaluation.
+  std::vector<Alert> alerts() const;
 
  private:
   RuleGroupSpec spec_;

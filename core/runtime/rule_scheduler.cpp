@@ -131,7 +131,8 @@ void RuleScheduler::apply(Loaded loaded) {
     job.spec.max_backoff = g->interval();
     metrics::SeriesStore* series = &series_;
     metrics::SampleStore* samples = &samples_;
-    job.run = [g, series, samples, state = state_, limits = limits_of(loaded.settings)](Clock::time_point) {
+    job.run = [g, series, samples, state = state_, limits = limits_of(loaded.settings),
+               sink = sink_](Clock::time_point) {
       const int64_t now = unix_ms();
       series->evict(now);
       g->evaluate(now, *series, *samples);
@@ -140,6 +141,7 @@ void RuleScheduler::apply(Loaded loaded) {
         if (auto st = state->update(g->name(), g->active_alerts(), now); !st.ok())
           log::error("rules", "alert state not saved", {{"group", g->name()}, {"error", st.message()}});
       }
+      if (sink) sink(g->name(), g->interval(), g->alerts(), now);
       return true;
     };
     job.on_overrun = [name = g->name()] {

@@ -6,6 +6,8 @@
 // Threading: load/apply on the control thread; snapshot() from any thread.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +41,11 @@ class RuleScheduler {
 
   // Reads and checks every rule file the settings name; base_dir resolves relative globs.
   static Loaded load(const config::RulesSettings& settings, const std::string& base_dir);
+  // Receives every alert of a group (resolved ones within retention) after each evaluation,
+  // as Prometheus sends alerts to Alertmanager. Set before apply().
+  using AlertSink = std::function<void(const std::string& group, std::chrono::milliseconds interval,
+                                       const std::vector<rules::Alert>& alerts, int64_t now_ms)>;
+  void set_alert_sink(AlertSink sink) { sink_ = std::move(sink); }
   // Replaces the running groups with `loaded` (REQUIRES: loaded.problems is empty).
   void apply(Loaded loaded);
   void stop();
@@ -52,7 +59,8 @@ class RuleScheduler {
   metrics::SampleStore& samples_;
   metrics::SeriesStore series_;
   std::shared_ptr<rules::AlertStateFile> state_;  // null = not kept
-  bool restored_ = false;                         // the saved state is applied once, at the first apply()
+  bool restored_ = false;
+  AlertSink sink_;  // the saved state is applied once, at the first apply()
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<rules::RuleGroup>> groups_;  // guarded by mu_
 };

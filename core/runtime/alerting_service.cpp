@@ -1,0 +1,724 @@
+#include "runtime/alerting_service.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "alerting/notification_json.h"
+#include "alerting/state_json.h"
+#include "log/log.h"
+#include "plugin_host/notifier_instance.h"
+
+namespace vigil::runtime {
+
+using SysClock = alerting::Clock;
+using alerting::Time;
+
+namespace {
+
+const std::vector<double> kLatencyBounds = {0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
+constexpr size_t kRecentLatencies = 1000;
+
+std::string key2(const std::string& a, const std::string& b) {
+  return a + "\n" + b;
+}
+
+metrics::Sample sample(const char* name, double v, metrics::LabelSet labels, const char* help,
+                       metrics::SampleType type = metrics::SampleType::gauge) {
+  metrics::Sample s;
+  s.type = type;
+  s.name = name;
+  s.value = v;
+  s.labels = std::move(labels);
+  s.help = help;
+  return s;
+}
+
+int64_t mono_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct AlertingService::Worker {
+  std::unique_ptr<plugin_host::NotifierInstance> notifier;
+  std::string alias, channel;
+  std::optional<TokenBucket> bucket;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool woken = false;
+
+  void wake() {
+    {
+      std::lock_guard l(mu);
+      woken = true;
+    }
+    cv.notify_all();
+  }
+  // Sleeps until `until`, a wake-up, or stop; true when woken or stopping.
+  bool sleep_until(std::chrono::steady_clock::time_point until, const std::atomic<bool>& stopping) {
+    std::unique_lock l(mu);
+    cv.wait_until(l, until, [&] { return woken || stopping.load(); });
+    const bool w = woken;
+    woken = false;
+    return w || stopping.load();
+  }
+};
+
+AlertingService::AlertingService(AlertingOptions options, std::unique_ptr<alerting::AlertDb> db,
+                                 metrics::SampleStore& samples)
+    : options_(std::move(options)),
+      db_(std::move(db)),
+      samples_(samples),
+      engine_(options_.config,
+              [this] {
+                static const char* hex = "0123456789abcdef";
+                std::lock_guard l(id_mu_);
+                std::string id;
+                for (int i = 0; i < 32; ++i) {
+                  if (i == 8 || i == 12 || i == 16 || i == 20) id += '-';
+                  id += hex[rng_() & 15];
+                }
+                return id;
+              }),
+      latency_buckets_(kLatencyBounds.size(), 0) {}
+
+Result<std::unique_ptr<AlertingService>> AlertingService::create(
+    AlertingOptions options, std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers,
+    metrics::SampleStore& samples) {
+  auto db = alerting::AlertDb::open(options.db_path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<AlertingService> svc(new AlertingService(std::move(options), std::move(db.value()), samples));
+  auto& o = svc->options_;
+  for (const auto& r : o.config.receivers) {
+    auto title = alerting::MessageTemplate::compile(r.title_template.empty() ? alerting::kDefaultTitleTemplate
+                                                                             : r.title_template);
+    auto body =
+        alerting::MessageTemplate::compile(r.body_template.empty() ? alerting::kDefaultBodyTemplate : r.body_template);
+    if (!title.ok() || !body.ok())
+      return Status::error(r.where + ": receiver \"" + r.name + "\": " + (title.ok() ? body : title).message());
+    svc->templates_[r.name] = {title.value(), body.value()};
+    svc->receiver_status_[r.name] = ReceiverStatus{r.name, r.notifiers, {}, {}, "", 0, 0, 0};
+  }
+  for (auto& n : notifiers) {
+    auto w = std::make_unique<Worker>();
+    w->alias = n->alias();
+    w->channel = n->settings().plugin;
+    if (auto it = o.rate_limits.find(w->alias); it != o.rate_limits.end()) {
+      auto rate = parse_rate(it->second);
+      if (!rate.ok()) return Status::error("notifier \"" + w->alias + "\": " + rate.message());
+      w->bucket.emplace(rate->first, rate->second);
+    }
+    w->notifier = std::move(n);
+    svc->workers_.push_back(std::move(w));
+  }
+  // Restore what the last run saved.
+  alerting::EngineState st;
+  Problems bad;
+  for (const auto& [id, json] : svc->db_->load("alert")) {
+    if (auto a = alerting::alert_from_json(json); a.ok()) {
+      svc->saved_[a->fp()] = a->updated_at;
+      st.alerts.push_back(std::move(a.value()));
+    } else {
+      bad.push_back(a.message());
+    }
+  }
+  for (const auto& [id, json] : svc->db_->load("silence")) {
+    if (auto s = alerting::silence_from_json(json); s.ok())
+      st.silences.push_back(std::move(s.value()));
+    else
+      bad.push_back(s.message());
+  }
+  for (const auto& [id, json] : svc->db_->load("ack")) {
+    if (auto a = alerting::ack_from_json(json); a.ok())
+      st.acks.push_back(std::move(a.value()));
+    else
+      bad.push_back(a.message());
+  }
+  for (const auto& [id, json] : svc->db_->load("nflog")) {
+    if (auto e = alerting::log_entry_from_json(json); e.ok())
+      st.nflog[id] = std::move(e.value());
+    else
+      bad.push_back(e.message());
+  }
+  for (const auto& p : bad) log::warn("alerting", "saved state skipped", {{"problem", p}});
+  const size_t restored = st.alerts.size();
+  const Time now = SysClock::now();
+  for (const auto& a : st.alerts) svc->marks_[a.fp()].state = a.resolved(now) ? "resolved" : "firing";
+  svc->engine_.restore(std::move(st), now);
+  const auto ob = svc->db_->outbox_stats();
+  log::info(
+      "alerting", "alerting state restored",
+      {{"db", svc->db_->path()}, {"alerts", restored}, {"pending_deliveries", ob.pending}, {"dead_letters", ob.dead}});
+  return svc;
+}
+
+AlertingService::~AlertingService() {
+  stopping_ = true;
+  for (auto& w : workers_) {
+    w->wake();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+Status AlertingService::start(Scheduler& scheduler) {
+  for (auto& w : workers_) {
+    if (auto st = w->notifier->start(); !st.ok()) return st;
+  }
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    w->thread = std::thread([this, wp] { deliver_loop(*wp); });
+  }
+  Job job;
+  job.id = "alerting/tick";
+  job.spec.interval = std::chrono::seconds(1);
+  job.spec.timeout = std::chrono::seconds(30);
+  job.spec.max_backoff = std::chrono::seconds(1);
+  job.run = [this](runtime::Clock::time_point) {
+    tick();
+    return true;
+  };
+  job.on_overrun = [] { log::warn("alerting", "an alerting tick took longer than a second"); };
+  scheduler.add(std::move(job));
+  return {};
+}
+
+void AlertingService::stop(Scheduler& scheduler) {
+  scheduler.remove("alerting/tick");
+  stopping_ = true;
+  for (auto& w : workers_) {
+    w->notifier->request_stop();
+    w->wake();
+  }
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+    w->notifier->stop();
+  }
+  save_state(SysClock::now());
+}
+
+alerting::HistoryEvent AlertingService::event(const std::string& kind, const alerting::Alert& a, Time at) const {
+  alerting::HistoryEvent e;
+  e.at = at;
+  e.kind = kind;
+  e.fingerprint = alerting::fingerprint_hex(a.fp());
+  if (const auto* n = a.label("alertname")) e.alertname = *n;
+  if (const auto* s = a.label("severity")) e.severity = *s;
+  e.labels = a.labels;
+  nlohmann::json d = nlohmann::json::object();
+  if (a.value) d["value"] = *a.value;
+  if (!a.annotations.empty()) {
+    for (const auto& [k, v] : a.annotations)
+      if (k == "summary") d["summary"] = v;
+  }
+  e.detail = d.dump();
+  return e;
+}
+
+void AlertingService::record(std::vector<alerting::HistoryEvent> events) {
+  if (auto st = db_->record(events); !st.ok())
+    log::error("alerting", "history not written", {{"error", st.message()}, {"events", events.size()}});
+}
+
+void AlertingService::on_rule_alerts(const std::string&, std::chrono::milliseconds interval,
+                                     const std::vector<rules::Alert>& alerts, int64_t now_ms) {
+  const Time now = alerting::from_ms(now_ms);
+  const auto valid_for = 4 * std::max<std::chrono::milliseconds>(interval, std::chrono::minutes(1));
+  std::vector<alerting::Alert> out;
+  std::vector<alerting::HistoryEvent> events;
+  for (const auto& r : alerts) {
+    alerting::Alert a;
+    a.labels = r.labels;
+    a.annotations = r.annotations;
+    a.value = r.value;
+    a.starts_at = alerting::from_ms(r.fired_at_ms ? r.fired_at_ms : r.active_at_ms);
+    a.generator_url = options_.config.external_url.empty() ? "" : options_.config.external_url + "/api/v1/rules";
+    if (r.state == rules::AlertState::pending) {
+      std::lock_guard l(mu_);
+      auto& m = marks_[a.fp()];
+      if (m.state != "pending" && m.state != "firing") {
+        m.state = "pending";
+        alerting::Alert p = a;
+        p.starts_at = alerting::from_ms(r.active_at_ms);
+        events.push_back(event("pending", p, now));
+      }
+      continue;
+    }
+    a.ends_at = r.state == rules::AlertState::inactive ? alerting::from_ms(r.resolved_at_ms) : now + valid_for;
+    out.push_back(std::move(a));
+  }
+  if (!events.empty()) record(std::move(events));
+  for (const auto& p : engine_.put(std::move(out), now)) log::warn("alerting", "rule alert refused", {{"problem", p}});
+}
+
+Problems AlertingService::post_alerts(std::vector<alerting::Alert> alerts) {
+  return engine_.put(std::move(alerts), SysClock::now());
+}
+
+void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, Time now) {
+  if (notes.empty()) return;
+  std::vector<alerting::OutboxItem> items;
+  for (const auto& n : notes) {
+    const auto* rc = options_.config.receiver(n.receiver);
+    if (!rc) continue;
+    const std::string json = alerting::notification_to_json(n);
+    for (const auto& alias : rc->notifiers) {
+      alerting::OutboxItem it;
+      it.receiver = n.receiver;
+      it.notifier = alias;
+      it.group_key = n.group_key;
+      it.idempotency_key = n.idempotency_key;
+      it.notification = json;
+      it.created_at = now;
+      it.next_attempt_at = now;
+      items.push_back(std::move(it));
+    }
+  }
+  if (auto st = db_->enqueue(items); !st.ok()) {
+    log::error("alerting", "notifications not queued: the outbox can not be written",
+               {{"error", st.message()}, {"notifications", notes.size()}});
+    std::lock_guard l(mu_);
+    db_error_ = st.message();
+    return;
+  }
+  for (const auto& n : notes) {
+    if (auto e = engine_.log_entry(n.group_key, n.receiver))
+      (void)db_->save("nflog", key2(n.group_key, n.receiver), alerting::log_entry_to_json(*e));
+  }
+  std::set<std::string> wake;
+  for (const auto& it : items) wake.insert(it.notifier);
+  for (auto& w : workers_)
+    if (wake.count(w->alias)) w->wake();
+}
+
+void AlertingService::tick() {
+  const Time now = SysClock::now();
+  enqueue(engine_.tick(now), now);
+  // History of state changes, from the engine's view of every alert.
+  std::vector<alerting::HistoryEvent> events;
+  const auto views = engine_.alerts(now);
+  {
+    std::lock_guard l(mu_);
+    std::set<uint64_t> seen;
+    for (const auto& v : views) {
+      seen.insert(v.fp);
+      auto& m = marks_[v.fp];
+      const std::string state = v.alert.resolved(now) ? "resolved" : "firing";
+      if (m.state != state && !(m.state.empty() && state == "resolved")) events.push_back(event(state, v.alert, now));
+      m.state = state;
+      auto change = [&](bool now_on, bool& was, const char* on, const char* off, const std::vector<std::string>& by) {
+        if (now_on == was) return;
+        auto e = event(now_on ? on : off, v.alert, now);
+        if (!by.empty()) e.detail = nlohmann::json{{"by", by}}.dump();
+        events.push_back(std::move(e));
+        was = now_on;
+      };
+      change(!v.silenced_by.empty(), m.silenced, "silenced", "unsilenced", v.silenced_by);
+      change(!v.inhibited_by.empty(), m.inhibited, "inhibited", "uninhibited", v.inhibited_by);
+      change(v.ack.has_value(), m.acked, "acknowledged", "unacknowledged", {});
+    }
+    for (auto it = marks_.begin(); it != marks_.end();) {
+      if (!seen.count(it->first) && it->second.state != "pending")
+        it = marks_.erase(it);
+      else
+        ++it;
+    }
+  }
+  record(std::move(events));
+  save_state(now);
+  publish_metrics(now);
+  if (now - last_prune_ > std::chrono::minutes(10)) {
+    last_prune_ = now;
+    if (auto st = db_->prune_history(now, options_.history_retention, options_.history_max_events); !st.ok())
+      log::warn("alerting", "history not pruned", {{"error", st.message()}});
+    (void)db_->prune_outbox(now, std::chrono::hours(24));
+  }
+}
+
+void AlertingService::save_state(Time now) {
+  const auto st = engine_.state();
+  std::lock_guard l(mu_);
+  std::string error;
+  auto note = [&](const Status& s) {
+    if (!s.ok() && error.empty()) error = s.message();
+  };
+  std::set<uint64_t> present;
+  for (const auto& a : st.alerts) {
+    present.insert(a.fp());
+    auto it = saved_.find(a.fp());
+    if (it != saved_.end() && it->second == a.updated_at) continue;
+    note(db_->save("alert", alerting::fingerprint_hex(a.fp()), alerting::alert_to_json(a)));
+    saved_[a.fp()] = a.updated_at;
+  }
+  for (auto it = saved_.begin(); it != saved_.end();) {
+    if (!present.count(it->first)) {
+      note(db_->erase("alert", alerting::fingerprint_hex(it->first)));
+      it = saved_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::set<std::string> silences, acks;
+  for (const auto& s : st.silences) {
+    silences.insert(s.id);
+    if (!saved_silences_.count(s.id) || saved_silences_[s.id] != s.updated_at)
+      note(db_->save("silence", s.id, alerting::silence_to_json(s)));
+    saved_silences_[s.id] = s.updated_at;
+  }
+  for (auto it = saved_silences_.begin(); it != saved_silences_.end();) {
+    if (!silences.count(it->first)) {
+      note(db_->erase("silence", it->first));
+      it = saved_silences_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& a : st.acks) {
+    acks.insert(a.id);
+    note(db_->save("ack", a.id, alerting::ack_to_json(a)));
+  }
+  for (const auto& id : saved_acks_)
+    if (!acks.count(id)) note(db_->erase("ack", id));
+  saved_acks_ = acks;
+  db_error_ = error;
+  if (!error.empty()) log::error("alerting", "alerting state not saved", {{"error", error}});
+  (void)now;
+}
+
+void AlertingService::deliver_loop(Worker& w) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  while (!stopping_) {
+    auto items = db_->due(SysClock::now(), 16, w.alias);
+    if (items.empty()) {
+      auto next = db_->next_due(w.alias);
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      if (next) {
+        const auto in = std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - SysClock::now());
+        until =
+            std::min(until, std::chrono::steady_clock::now() + std::max(in, std::chrono::steady_clock::duration(0)));
+      }
+      w.sleep_until(until, stopping_);
+      continue;
+    }
+    for (const auto& item : items) {
+      if (stopping_) break;
+      if (w.bucket) {
+        for (;;) {
+          auto wait = w.bucket->take(alerting::to_ms(SysClock::now()));
+          if (!wait) break;
+          w.sleep_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(*wait), stopping_);
+          if (stopping_) return;
+        }
+      }
+      auto parsed = alerting::notification_from_json(item.notification);
+      const Time t0 = SysClock::now();
+      if (!parsed.ok()) {
+        (void)db_->mark_dead(item.id, item.attempts, parsed.message(), t0);
+        continue;
+      }
+      plugin_host::RenderedNotification r;
+      r.notification = std::move(parsed.value());
+      const auto& tmpl = templates_[item.receiver];
+      if (tmpl.first) r.title = tmpl.first->render(r.notification);
+      if (tmpl.second) r.body = tmpl.second->render(r.notification);
+      r.json_body = alerting::webhook_v4_body(r.notification);
+      const auto result =
+          w.notifier
+              ->deliver(
+                  {&r},
+                  mono_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(options_.delivery_timeout).count())
+              .at(0);
+      const Time now = SysClock::now();
+      const int64_t attempts = item.attempts + 1;
+      alerting::HistoryEvent e;
+      e.at = now;
+      e.kind = "notification";
+      e.receiver = item.receiver;
+      e.group_key = item.group_key;
+      e.labels = r.notification.group_labels;
+      for (const auto& [k, v] : r.notification.common_labels) {
+        if (k == "alertname") e.alertname = v;
+        if (k == "severity") e.severity = v;
+      }
+      nlohmann::json detail{{"notifier", w.alias},
+                            {"channel", w.channel},
+                            {"attempt", attempts},
+                            {"reason", r.notification.reason},
+                            {"idempotencyKey", item.idempotency_key},
+                            {"alerts", r.notification.alerts.size()},
+                            {"firing", r.notification.firing_count()},
+                            {"seconds", std::chrono::duration<double>(now - t0).count()}};
+      const std::string k = key2(item.receiver, w.alias);
+      std::string outcome;
+      if (result.kind == plugin_host::DeliveryResult::Kind::delivered) {
+        outcome = "delivered";
+        (void)db_->mark_delivered(item.id, now);
+        // Delivery latency: from the alert's change (fired, or resolved) to delivery.
+        Time since{};
+        for (const auto& na : r.notification.alerts) {
+          const Time t = na.firing ? na.alert.starts_at : na.alert.ends_at;
+          if (t != Time{} && (since == Time{} || t > since)) since = t;
+        }
+        std::lock_guard l(mu_);
+        ++sent_[k];
+        auto& rs = receiver_status_[item.receiver];
+        rs.last_success = now;
+        if (since != Time{}) {
+          const double secs = std::max(0.0, std::chrono::duration<double>(now - since).count());
+          latencies_.push_back(secs);
+          if (latencies_.size() > kRecentLatencies) latencies_.erase(latencies_.begin());
+          for (size_t i = 0; i < kLatencyBounds.size(); ++i)
+            if (secs <= kLatencyBounds[i]) ++latency_buckets_[i];
+          latency_sum_ += secs;
+          ++latency_count_;
+        }
+      } else {
+        const bool too_old = now - item.created_at >= options_.retry.max_age;
+        const bool dead = result.kind == plugin_host::DeliveryResult::Kind::failed || too_old;
+        outcome = dead ? "dead" : "retry";
+        detail["error"] = result.error;
+        if (dead) {
+          (void)db_->mark_dead(item.id, attempts, result.error + (too_old ? " (gave up: retry_max_age reached)" : ""),
+                               now);
+        } else {
+          const auto delay = retry_delay(
+              options_.retry, attempts,
+              [&] {
+                std::lock_guard l(id_mu_);
+                return unit(rng_);
+              }(),
+              result.retry_after);
+          (void)db_->mark_retry(item.id, attempts, now + delay, result.error, now);
+          detail["nextAttemptAt"] = alerting::rfc3339(now + delay);
+        }
+        log::warn("alerting", dead ? "notification given up" : "notification failed; will retry",
+                  {{"receiver", item.receiver}, {"notifier", w.alias}, {"attempt", attempts}, {"error", result.error}});
+        std::lock_guard l(mu_);
+        ++failed_[key2(k, result.kind == plugin_host::DeliveryResult::Kind::failed ? "permanent" : "retryable")];
+        if (dead) ++dead_[k];
+        if (!dead) ++retried_[k];
+        auto& rs = receiver_status_[item.receiver];
+        rs.last_failure = now;
+        rs.last_error = result.error;
+      }
+      detail["outcome"] = outcome;
+      e.detail = detail.dump();
+      record({std::move(e)});
+    }
+  }
+}
+
+void AlertingService::publish_metrics(Time now) {
+  const auto ob = db_->outbox_stats();
+  std::vector<metrics::Sample> out;
+  const auto views = engine_.alerts(now);
+  double active = 0, suppressed = 0;
+  for (const auto& v : views) {
+    if (v.alert.resolved(now)) continue;
+    (v.state == "active" ? active : suppressed) += 1;
+  }
+  out.push_back(sample("vigil_alerts", active, {{"state", "active"}}, "Alerts held by vigil's alerting, by state."));
+  out.push_back(
+      sample("vigil_alerts", suppressed, {{"state", "suppressed"}}, "Alerts held by vigil's alerting, by state."));
+  double silences = 0;
+  for (const auto& s : engine_.silences())
+    if (s.state(now) == alerting::Silence::State::active) ++silences;
+  out.push_back(sample("vigil_silences_active", silences, {}, "Active silences."));
+  out.push_back(
+      sample("vigil_outbox_pending", static_cast<double>(ob.pending), {}, "Notifications waiting for delivery."));
+  out.push_back(sample("vigil_outbox_dead_letters", static_cast<double>(ob.dead), {},
+                       "Notifications given up after retries or a permanent failure."));
+  out.push_back(sample("vigil_outbox_oldest_pending_age_seconds",
+                       ob.oldest_pending == Time{} ? 0 : std::chrono::duration<double>(now - ob.oldest_pending).count(),
+                       {}, "Age of the oldest notification waiting for delivery."));
+  std::lock_guard l(mu_);
+  out.push_back(sample("vigil_alerting_state_writable", db_error_.empty() ? 1 : 0, {},
+                       "1 while the alerting database can be written."));
+  for (const auto& w : workers_) {
+    for (const auto& r : options_.config.receivers) {
+      if (std::find(r.notifiers.begin(), r.notifiers.end(), w->alias) == r.notifiers.end()) continue;
+      const std::string k = key2(r.name, w->alias);
+      metrics::LabelSet ls{{"channel", w->channel}, {"notifier", w->alias}, {"receiver", r.name}};
+      out.push_back(sample("vigil_notifications_total", static_cast<double>(sent_[k]), ls,
+                           "Notifications delivered, by receiver and notifier.", metrics::SampleType::counter));
+      out.push_back(sample("vigil_notifications_dead_lettered_total", static_cast<double>(dead_[k]), ls,
+                           "Notifications given up.", metrics::SampleType::counter));
+      out.push_back(sample("vigil_notification_retries_total", static_cast<double>(retried_[k]), ls,
+                           "Delivery attempts that will be retried.", metrics::SampleType::counter));
+      for (const char* reason : {"retryable", "permanent"}) {
+        auto fl = ls;
+        fl.emplace_back("reason", reason);
+        std::sort(fl.begin(), fl.end());
+        out.push_back(sample("vigil_notifications_failed_total", static_cast<double>(failed_[key2(k, reason)]), fl,
+                             "Failed delivery attempts, by reason.", metrics::SampleType::counter));
+      }
+    }
+  }
+  metrics::Sample h;
+  h.type = metrics::SampleType::histogram;
+  h.name = "vigil_notification_delivery_seconds";
+  h.help = "From an alert firing (or resolving) to the notification's delivery.";
+  for (size_t i = 0; i < kLatencyBounds.size(); ++i) h.buckets.emplace_back(kLatencyBounds[i], latency_buckets_[i]);
+  h.count = latency_count_;
+  h.sum = latency_sum_;
+  out.push_back(std::move(h));
+  samples_.replace("alerting", std::move(out));
+}
+
+Result<std::string> AlertingService::put_silence(alerting::Silence s, const std::string& principal) {
+  const Time now = SysClock::now();
+  auto id = engine_.put_silence(s, now);
+  if (!id.ok()) return id;
+  alerting::HistoryEvent e;
+  e.at = now;
+  e.kind = "silence_created";
+  e.detail = nlohmann::json{{"id", *id},
+                            {"matchers", alerting::matchers_text(s.matchers)},
+                            {"createdBy", s.created_by},
+                            {"comment", s.comment},
+                            {"principal", principal},
+                            {"endsAt", alerting::rfc3339(s.ends_at)}}
+                 .dump();
+  record({e});
+  save_state(now);
+  return id;
+}
+
+Status AlertingService::expire_silence(const std::string& id, const std::string& principal) {
+  const Time now = SysClock::now();
+  if (auto st = engine_.expire_silence(id, now); !st.ok()) return st;
+  alerting::HistoryEvent e;
+  e.at = now;
+  e.kind = "silence_expired";
+  e.detail = nlohmann::json{{"id", id}, {"principal", principal}}.dump();
+  record({e});
+  save_state(now);
+  return {};
+}
+
+Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string& author, const std::string& comment,
+                                                 Time expires_at) {
+  const Time now = SysClock::now();
+  auto ack = engine_.ack_alert(fp, author, comment, expires_at, now);
+  if (!ack.ok()) return ack;
+  std::vector<alerting::HistoryEvent> events;
+  for (const auto& v : engine_.alerts(now)) {
+    if (v.fp != fp) continue;
+    auto e = event("acknowledged", v.alert, now);
+    e.detail = nlohmann::json{{"ack", ack->id}, {"author", author}, {"comment", comment}}.dump();
+    events.push_back(std::move(e));
+    std::lock_guard l(mu_);
+    marks_[fp].acked = true;
+  }
+  record(std::move(events));
+  save_state(now);
+  return ack;
+}
+
+Result<alerting::Ack> AlertingService::ack_group(const std::string& group_key, const std::string& author,
+                                                 const std::string& comment, Time expires_at) {
+  const Time now = SysClock::now();
+  auto ack = engine_.ack_group(group_key, author, comment, expires_at, now);
+  if (!ack.ok()) return ack;
+  std::vector<alerting::HistoryEvent> events;
+  for (const auto& v : engine_.alerts(now)) {
+    if (std::find(ack->fingerprints.begin(), ack->fingerprints.end(), v.fp) == ack->fingerprints.end()) continue;
+    auto e = event("acknowledged", v.alert, now);
+    e.group_key = group_key;
+    e.detail = nlohmann::json{{"ack", ack->id}, {"author", author}, {"comment", comment}, {"group", true}}.dump();
+    events.push_back(std::move(e));
+    std::lock_guard l(mu_);
+    marks_[v.fp].acked = true;
+  }
+  record(std::move(events));
+  save_state(now);
+  return ack;
+}
+
+Status AlertingService::remove_ack(uint64_t fp, const std::string& principal) {
+  const Time now = SysClock::now();
+  if (auto st = engine_.remove_ack(fp, now); !st.ok()) return st;
+  for (const auto& v : engine_.alerts(now)) {
+    if (v.fp != fp) continue;
+    auto e = event("unacknowledged", v.alert, now);
+    e.detail = nlohmann::json{{"principal", principal}}.dump();
+    record({e});
+    std::lock_guard l(mu_);
+    marks_[fp].acked = false;
+  }
+  save_state(now);
+  return {};
+}
+
+std::vector<ReceiverStatus> AlertingService::receivers() {
+  std::vector<ReceiverStatus> out;
+  std::vector<double> lat;
+  {
+    std::lock_guard l(mu_);
+    for (const auto& [name, rs] : receiver_status_) out.push_back(rs);
+    lat = latencies_;
+  }
+  std::sort(lat.begin(), lat.end());
+  const double p99 =
+      lat.empty() ? 0 : lat[std::min(lat.size() - 1, static_cast<size_t>(0.99 * static_cast<double>(lat.size())))];
+  for (auto& rs : out) {
+    rs.p99_delivery_seconds = p99;
+    rs.pending = 0;
+    rs.dead = 0;
+    for (const auto& it : db_->outbox("pending", rs.name, 100000)) {
+      (void)it;
+      ++rs.pending;
+    }
+    for (const auto& it : db_->outbox("dead", rs.name, 100000)) {
+      (void)it;
+      ++rs.dead;
+    }
+  }
+  return out;
+}
+
+Status AlertingService::send_test(const std::string& receiver, const std::string& principal) {
+  const auto* rc = options_.config.receiver(receiver);
+  if (!rc) return Status::error("no receiver is named \"" + receiver + "\"");
+  const Time now = SysClock::now();
+  alerting::Notification n;
+  n.receiver = receiver;
+  n.group_key = "{}:{alertname=\"VigilTestNotification\"}";
+  n.group_labels = {{"alertname", "VigilTestNotification"}};
+  n.reason = "test notification";
+  n.external_url = options_.config.external_url;
+  n.created_at = now;
+  n.sequence = 1;
+  n.idempotency_key = "test-" + alerting::fingerprint_hex(static_cast<uint64_t>(alerting::to_ms(now)));
+  alerting::NotifiedAlert a;
+  a.alert.labels = {{"alertname", "VigilTestNotification"}, {"receiver", receiver}, {"severity", "info"}};
+  a.alert.annotations = {
+      {"summary", "A test notification sent by " + (principal.empty() ? std::string("vigil") : principal)}};
+  a.alert.starts_at = now;
+  n.alerts.push_back(a);
+  n.common_labels = a.alert.labels;
+  n.common_annotations = a.alert.annotations;
+  std::vector<alerting::OutboxItem> items;
+  for (const auto& alias : rc->notifiers) {
+    alerting::OutboxItem it;
+    it.receiver = receiver;
+    it.notifier = alias;
+    it.group_key = n.group_key;
+    it.idempotency_key = n.idempotency_key;
+    it.notification = alerting::notification_to_json(n);
+    it.created_at = now;
+    it.next_attempt_at = now;
+    items.push_back(std::move(it));
+  }
+  if (auto st = db_->enqueue(items); !st.ok()) return st;
+  for (auto& w : workers_) w->wake();
+  return {};
+}
+
+std::string AlertingService::db_error() {
+  std::lock_guard l(mu_);
+  return db_error_;
+}
+
+}  // namespace vigil::runtime

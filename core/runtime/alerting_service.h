@@ -1,0 +1,136 @@
+// AlertingService: alerts from vigil's rules and from POST /api/v2/alerts go through the
+// AlertingEngine (routing, grouping, dedup, silences, inhibition, acks); every notification it
+// produces is written to the durable outbox (SQLite) before anything is sent, then delivered
+// by one worker thread per notifier with retries (exponential backoff with jitter, honouring
+// Retry-After), a per-notifier rate limit and dead letters. Every state change, notification
+// attempt and silence or ack change goes to the history. State (alerts, silences, acks, the
+// notification log) is saved as it changes and restored at start, so a crash or `kill -9`
+// loses nothing: pending deliveries resume (at least once, with the same idempotency key).
+//
+// Threading: create/start/stop on the control thread; tick() on the scheduler's job thread;
+// one delivery thread per notifier; the API methods from the HTTP thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alerting/alert_db.h"
+#include "alerting/engine.h"
+#include "alerting/message_template.h"
+#include "metrics/sample_store.h"
+#include "rules/alerting_rule.h"
+#include "runtime/delivery_policy.h"
+#include "runtime/scheduler.h"
+
+namespace vigil::plugin_host {
+class NotifierInstance;
+}
+
+namespace vigil::runtime {
+
+struct AlertingOptions {
+  alerting::AlertingConfig config;
+  std::string db_path;
+  RetryPolicy retry;
+  Millis delivery_timeout{30000};
+  std::chrono::hours history_retention{24 * 30};
+  int64_t history_max_events = 1'000'000;
+  std::map<std::string, std::string> rate_limits;  // notifier alias -> "20/m"
+};
+
+struct ReceiverStatus {
+  std::string name;
+  std::vector<std::string> notifiers;
+  alerting::Time last_success{}, last_failure{};
+  std::string last_error;
+  int64_t pending = 0, dead = 0;
+  double p99_delivery_seconds = 0;  // over the recent deliveries kept in memory
+};
+
+class AlertingService {
+ public:
+  static Result<std::unique_ptr<AlertingService>> create(
+      AlertingOptions options, std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers,
+      metrics::SampleStore& samples);
+  ~AlertingService();
+
+  // Starts the notifiers, the delivery threads and the tick job.
+  Status start(Scheduler& scheduler);
+  // Stops ticking, lets each delivery thread finish its current attempt, stops notifiers.
+  void stop(Scheduler& scheduler);
+
+  // From the rule scheduler after each group evaluation.
+  void on_rule_alerts(const std::string& group, std::chrono::milliseconds interval,
+                      const std::vector<rules::Alert>& alerts, int64_t now_ms);
+  // Alerts posted in Alertmanager's format; the problems name the refused ones.
+  Problems post_alerts(std::vector<alerting::Alert> alerts);
+  // One tick: due groups become notifications in the outbox; history, state and metrics.
+  void tick();
+
+  const alerting::AlertingEngine& engine() const { return engine_; }
+  alerting::AlertDb& db() { return *db_; }
+
+  Result<std::string> put_silence(alerting::Silence s, const std::string& principal);
+  Status expire_silence(const std::string& id, const std::string& principal);
+  Result<alerting::Ack> ack_alert(uint64_t fp, const std::string& author, const std::string& comment,
+                                  alerting::Time expires_at);
+  Result<alerting::Ack> ack_group(const std::string& group_key, const std::string& author, const std::string& comment,
+                                  alerting::Time expires_at);
+  Status remove_ack(uint64_t fp, const std::string& principal);
+  std::vector<ReceiverStatus> receivers();
+  // The last error writing the alerting database ("" while healthy), for readiness.
+  std::string db_error();
+  // Queues a test notification for one receiver (through the outbox, like any other).
+  Status send_test(const std::string& receiver, const std::string& principal);
+
+ private:
+  struct Worker;
+  struct AlertMark {
+    std::string state;  // pending | firing | resolved
+    bool silenced = false, inhibited = false, acked = false;
+  };
+
+  AlertingService(AlertingOptions options, std::unique_ptr<alerting::AlertDb> db, metrics::SampleStore& samples);
+  void enqueue(const std::vector<alerting::Notification>& notes, alerting::Time now);
+  void deliver_loop(Worker& w);
+  void record(std::vector<alerting::HistoryEvent> events);
+  void save_state(alerting::Time now);
+  void publish_metrics(alerting::Time now);
+  alerting::HistoryEvent event(const std::string& kind, const alerting::Alert& a, alerting::Time at) const;
+
+  AlertingOptions options_;
+  std::unique_ptr<alerting::AlertDb> db_;
+  metrics::SampleStore& samples_;
+  alerting::AlertingEngine engine_;
+  std::map<std::string, std::pair<std::shared_ptr<const alerting::MessageTemplate>,
+                                  std::shared_ptr<const alerting::MessageTemplate>>>
+      templates_;  // receiver -> title, body
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex mu_;                                                   // guards everything below
+  std::map<uint64_t, AlertMark> marks_;                             // last recorded state per alert
+  std::map<uint64_t, alerting::Time> saved_;                        // alerts saved, by their updated_at
+  std::map<std::string, uint64_t> sent_, failed_, dead_, retried_;  // by "receiver\nnotifier"
+  std::map<std::string, ReceiverStatus> receiver_status_;
+  std::vector<double> latencies_;          // recent fired->delivered seconds
+  std::vector<uint64_t> latency_buckets_;  // cumulative histogram counts
+  double latency_sum_ = 0;
+  uint64_t latency_count_ = 0;
+  std::map<std::string, alerting::Time> saved_silences_;
+  std::set<std::string> saved_acks_;
+  std::string db_error_;
+  std::mutex id_mu_;  // guards rng_
+  std::mt19937_64 rng_{std::random_device{}()};
+  alerting::Time last_prune_{};
+};
+
+}  // namespace vigil::runtime
