@@ -222,8 +222,20 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   Reader r(table, out.problems);
   r.check_keys("",
                {"resolve_timeout", "external_url", "notify_resolved_when_silenced", "route", "receivers",
-                "inhibit_rules", "time_intervals"},
+                "inhibit_rules", "time_intervals", "retry_initial_interval", "retry_max_interval", "retry_max_age",
+                "delivery_timeout", "history_retention", "history_max_events"},
                "[alerting]");
+  r.duration("retry_initial_interval", c.retry_initial_interval);
+  r.duration("retry_max_interval", c.retry_max_interval);
+  r.duration("retry_max_age", c.retry_max_age);
+  r.duration("delivery_timeout", c.delivery_timeout);
+  r.duration("history_retention", c.history_retention);
+  if (auto l = r.find("history_max_events"); l.type != Type::missing) {
+    if (l.type != Type::integer || l.integer < 1)
+      r.problem(l.where, "\"history_max_events\" must be a whole number of at least 1");
+    else
+      c.history_max_events = l.integer;
+  }
   r.duration("resolve_timeout", c.resolve_timeout);
   r.string("external_url", c.external_url);
   r.boolean("notify_resolved_when_silenced", c.notify_resolved_when_silenced);

@@ -33,7 +33,14 @@ struct AlertingConfig {
   Duration resolve_timeout = std::chrono::minutes(5);  // end of alerts posted without one
   std::string external_url;                            // links back to vigil in messages
   bool notify_resolved_when_silenced = true;           // a silenced alert's resolution is still sent
-  std::shared_ptr<const Route> route;                  // never null after parsing
+  // Delivery and history ([alerting] keys of the same names).
+  Duration retry_initial_interval = std::chrono::seconds(1);
+  Duration retry_max_interval = std::chrono::minutes(5);
+  Duration retry_max_age = std::chrono::hours(24);  // then a notification is a dead letter
+  Duration delivery_timeout = std::chrono::seconds(30);
+  Duration history_retention = std::chrono::hours(24 * 30);
+  int64_t history_max_events = 1'000'000;
+  std::shared_ptr<const Route> route;  // never null after parsing
   std::vector<ReceiverConfig> receivers;
   std::vector<InhibitRule> inhibit_rules;
   std::vector<TimeInterval> time_intervals;

@@ -18,8 +18,8 @@ json text_json(const TimeIntervalText& t) {
 
 TimeIntervalText text_of(const json& j) {
   TimeIntervalText t;
-  for (const auto& r : j.value("times", json::array()))
-    t.times.emplace_back(r.value("start_time", ""), r.value("end_time", ""));
+  const json times = j.value("times", json::array());
+  for (const auto& r : times) t.times.emplace_back(r.value("start_time", ""), r.value("end_time", ""));
   t.weekdays = j.value("weekdays", std::vector<std::string>{});
   t.days_of_month = j.value("days_of_month", std::vector<std::string>{});
   t.months = j.value("months", std::vector<std::string>{});

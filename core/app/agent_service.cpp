@@ -16,6 +16,8 @@
 #include "metrics/agent_metrics.h"
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
+#include "app/alerting_api.h"
+#include "app/alerting_setup.h"
 #include "app/rules_api.h"
 #include "runtime/collector_set.h"
 #include "runtime/rule_scheduler.h"
@@ -55,7 +57,7 @@ std::string base_dir_of(const std::string& config_path) {
 
 std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::SampleStore& store,
                                           runtime::CollectorSet& collectors, runtime::RuleScheduler& rules,
-                                          AgentState& state) {
+                                          runtime::AlertingService& alerting, const ApiAuth& auth, AgentState& state) {
   auto r = std::make_shared<http::Router>();
   r->add("GET", "/metrics", [&m, &store](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", m.render(store)};
@@ -69,11 +71,12 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
   r->add("GET", "/api/v1/alerts", [&rules](const http::Request&) {
     return http::Response{200, "application/json", alerts_json(rules.snapshot())};
   });
-  r->add("GET", "/readyz", [&collectors, &state](const http::Request&) {
-    auto rd =
-        evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses());
+  r->add("GET", "/readyz", [&collectors, &state, &alerting](const http::Request&) {
+    auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
+                                 alerting.db_error());
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
+  add_alerting_routes(*r, alerting, rules, auth, [] { kill(getpid(), SIGHUP); });
   return r;
 }
 
@@ -170,11 +173,32 @@ int run_agent(const std::string& config_path) {
   runtime::RuleScheduler rules(scheduler, store, settings.rules,
                                settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/rules-state.json");
   if (!rule_files.groups.empty()) collectors.set_series_store(&rules.series());
+
+  auto alerting_prep = prepare_alerting(settings, catalog);
+  for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
+  auto token = api_token(settings.http);
+  if (!token.ok()) alerting_prep.problems.push_back(token.message());
+  if (!alerting_prep.problems.empty()) {
+    log_problems(alerting_prep.problems, "alerting configuration rejected; not starting");
+    for (const auto& p : alerting_prep.problems) std::cerr << "error: " << p << "\n";
+    return 2;
+  }
+  auto opened = runtime::AlertingService::create(alerting_prep.options, std::move(alerting_prep.notifiers), store);
+  if (!opened.ok()) {
+    log::error("alerting", "cannot open the alerting state", {{"problem", opened.message()}});
+    std::cerr << "error: " << opened.message() << "\n";
+    return 1;
+  }
+  std::unique_ptr<runtime::AlertingService> alerting = std::move(opened.value());
+  rules.set_alert_sink([&alerting](const std::string& group, std::chrono::milliseconds interval,
+                                   const std::vector<rules::Alert>& alerts,
+                                   int64_t now_ms) { alerting->on_rule_alerts(group, interval, alerts, now_ms); });
+  const ApiAuth auth{token.value(), settings.http.read_requires_token};
   state.config_loaded = true;
   agent_metrics.config_reload(true, unix_now());
 
   http::HttpServer server(
-      settings.http, make_router(agent_metrics, store, collectors, rules, state),
+      settings.http, make_router(agent_metrics, store, collectors, rules, *alerting, auth, state),
       [&agent_metrics](const std::string& route, unsigned code, double secs) {
         agent_metrics.observe_http(route, code, secs);
       },
@@ -198,6 +222,12 @@ int run_agent(const std::string& config_path) {
     return 1;
   }
   rules.apply(std::move(rule_files));
+  if (auto st = alerting->start(scheduler); !st.ok()) {
+    log::error("alerting", "a notifier failed to start; stopping", {{"problem", st.message()}});
+    std::cerr << "error: " << st.message() << "\n";
+    server.stop();
+    return 1;
+  }
   state.plugins_started = true;
   log::info("agent", "started",
             {{"collectors", collectors.size()},
@@ -215,6 +245,7 @@ int run_agent(const std::string& config_path) {
   }
   state.plugins_started = false;
   rules.stop();
+  alerting->stop(scheduler);
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
   collectors.clear();
   server.stop();

@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "app/alerting_setup.h"
 #include "app/commands.h"
 #include "app/config_source.h"
 #include "app/embedded_config.h"
@@ -55,10 +56,19 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
     err << name << ": " << rule_files.problems.size() << " problem(s) found\n";
     return 2;
   }
+  auto alerting = prepare_alerting(loaded.settings, catalog);
+  if (auto token = api_token(loaded.settings.http); !token.ok()) alerting.problems.push_back(token.message());
+  for (const auto& w : alerting.warnings) err << "warning: " << w << "\n";
+  if (!alerting.problems.empty()) {
+    for (const auto& p : alerting.problems) err << "error: " << p << "\n";
+    err << name << ": " << alerting.problems.size() << " problem(s) found\n";
+    return 2;
+  }
   size_t n_rules = 0;
   for (const auto& g : rule_files.groups) n_rules += g.rules.size();
   out << name << ": OK (" << prepared.created.size() << " collector instance(s), " << rule_files.groups.size()
-      << " rule group(s) with " << n_rules << " rule(s))\n";
+      << " rule group(s) with " << n_rules << " rule(s), " << alerting.notifiers.size() << " notifier(s), "
+      << alerting.options.config.receivers.size() << " receiver(s))\n";
   return 0;
 }
 

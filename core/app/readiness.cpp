@@ -5,7 +5,8 @@
 namespace vigil::app {
 
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
-                             const std::vector<runtime::CollectorStatus>& collectors) {
+                             const std::vector<runtime::CollectorStatus>& collectors,
+                             const std::string& alerting_problem) {
   nlohmann::json checks = nlohmann::json::object();
   checks["config"] = {{"ok", config_loaded}, {"source", config_source}};
   checks["plugins"] = {{"ok", plugins_started}};
@@ -21,6 +22,11 @@ Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std
     if (!recent && !c.optional) ready = false;
   }
   checks["collectors"] = std::move(cs);
+  checks["alerting_state"] = {{"ok", alerting_problem.empty()}};
+  if (!alerting_problem.empty()) {
+    checks["alerting_state"]["error"] = alerting_problem;
+    ready = false;
+  }
   nlohmann::json doc = {{"ready", ready}, {"checks", std::move(checks)}};
   return Readiness{ready, doc.dump(2) + "\n"};
 }

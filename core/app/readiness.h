@@ -15,7 +15,9 @@ struct Readiness {
   std::string json;
 };
 
+// `alerting_problem` is the alerting database's last write error ("" when healthy).
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
-                             const std::vector<runtime::CollectorStatus>& collectors);
+                             const std::vector<runtime::CollectorStatus>& collectors,
+                             const std::string& alerting_problem = "");
 
 }  // namespace vigil::app

@@ -44,6 +44,9 @@ struct HttpSettings {
                                                         // the longest keep-alive wait for the next
   uint64_t max_header_bytes = 8u << 10;
   uint64_t max_body_bytes = 1u << 20;
+  std::string api_token;       // bearer token required by mutating API calls ("" and no file: they are refused)
+  std::string api_token_file;  // or read it from this file (first line)
+  bool read_requires_token = false;  // reads need the token too
 };
 
 // One [[collectors.NAME]] table.
@@ -55,6 +58,7 @@ struct InstanceSettings {
   nanoseconds timeout{0};   // 0 = agent timeout
   bool optional = false;    // a failure to load or start is logged, not fatal
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
+  std::string rate_limit;   // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
   PluginTable table;                                        // the plugin's own keys (host keys above removed)
   std::string where;                                        // file:line:col of the table
   // Identity for reload: instances with equal keys are kept running across a reload.

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 // Kinds of plugin instance tables, by their top-level key.
 const std::vector<std::string> kInstanceSections = {"collectors", "notifiers"};
 const std::vector<std::string> kTopLevel = {"agent", "log", "http", "rules", "alerting", "collectors", "notifiers"};
-const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels"};
+const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -269,7 +269,8 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
   TableReader r(*t, "http", p);
-  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size", "max_body_size"});
+  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size", "max_body_size", "api_token",
+                   "api_token_file", "read_requires_token"});
   r.string("listen", s.http.listen);
   const auto colon = s.http.listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
@@ -281,6 +282,11 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   r.duration("read_timeout", s.http.read_timeout);
   r.size("max_header_size", s.http.max_header_bytes);
   r.size("max_body_size", s.http.max_body_bytes);
+  r.string("api_token", s.http.api_token);
+  r.string("api_token_file", s.http.api_token_file);
+  r.boolean("read_requires_token", s.http.read_requires_token);
+  if (!s.http.api_token.empty() && !s.http.api_token_file.empty())
+    r.problem(*t->get("api_token_file"), "set either \"api_token\" or \"api_token_file\", not both");
 }
 
 void read_rules(const toml::table& root, Settings& s, Problems& p) {
@@ -326,6 +332,9 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   r.duration("interval", inst.interval);
   r.duration("timeout", inst.timeout);
   r.boolean("optional", inst.optional);
+  r.string("rate_limit", inst.rate_limit);
+  if (!inst.rate_limit.empty() && kind != "notifier")
+    r.problem(*t.get("rate_limit"), "\"rate_limit\" applies to notifiers only");
   if (const auto* ln = t.get("labels")) {
     if (const auto* lt = ln->as_table()) {
       for (const auto& [k, v] : *lt) {

@@ -295,6 +295,18 @@ void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, 
 void AlertingService::tick() {
   const Time now = SysClock::now();
   enqueue(engine_.tick(now), now);
+  observe_states(now);
+  save_state(now);
+  publish_metrics(now);
+  if (now - last_prune_ > std::chrono::minutes(10)) {
+    last_prune_ = now;
+    if (auto st = db_->prune_history(now, options_.history_retention, options_.history_max_events); !st.ok())
+      log::warn("alerting", "history not pruned", {{"error", st.message()}});
+    (void)db_->prune_outbox(now, std::chrono::hours(24));
+  }
+}
+
+void AlertingService::observe_states(Time now) {
   // History of state changes, from the engine's view of every alert.
   std::vector<alerting::HistoryEvent> events;
   const auto views = engine_.alerts(now);
@@ -326,14 +338,6 @@ void AlertingService::tick() {
     }
   }
   record(std::move(events));
-  save_state(now);
-  publish_metrics(now);
-  if (now - last_prune_ > std::chrono::minutes(10)) {
-    last_prune_ = now;
-    if (auto st = db_->prune_history(now, options_.history_retention, options_.history_max_events); !st.ok())
-      log::warn("alerting", "history not pruned", {{"error", st.message()}});
-    (void)db_->prune_outbox(now, std::chrono::hours(24));
-  }
 }
 
 void AlertingService::save_state(Time now) {
@@ -581,6 +585,7 @@ Result<std::string> AlertingService::put_silence(alerting::Silence s, const std:
                             {"endsAt", alerting::rfc3339(s.ends_at)}}
                  .dump();
   record({e});
+  observe_states(now);
   save_state(now);
   return id;
 }
@@ -593,6 +598,7 @@ Status AlertingService::expire_silence(const std::string& id, const std::string&
   e.kind = "silence_expired";
   e.detail = nlohmann::json{{"id", id}, {"principal", principal}}.dump();
   record({e});
+  observe_states(now);
   save_state(now);
   return {};
 }

@@ -102,6 +102,9 @@ class AlertingService {
   void enqueue(const std::vector<alerting::Notification>& notes, alerting::Time now);
   void deliver_loop(Worker& w);
   void record(std::vector<alerting::HistoryEvent> events);
+  // Records state changes (firing, resolved, silenced, inhibited, acknowledged and back) seen
+  // since the last call; after every tick and every silence change.
+  void observe_states(alerting::Time now);
   void save_state(alerting::Time now);
   void publish_metrics(alerting::Time now);
   alerting::HistoryEvent event(const std::string& kind, const alerting::Alert& a, alerting::Time at) const;

@@ -1,0 +1,539 @@
+#include "app/alerting_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "alerting/notification_json.h"
+#include "alerting/state_json.h"
+#include "config/duration.h"
+
+namespace vigil::app {
+namespace {
+
+using alerting::Time;
+using nlohmann::json;
+
+http::Response reply(unsigned status, const json& body) {
+  return http::Response{status, "application/json", body.dump() + "\n"};
+}
+
+http::Response fail(unsigned status, const std::string& error, const std::string& hint = "") {
+  json j{{"status", "error"}, {"error", error}};
+  if (!hint.empty()) j["hint"] = hint;
+  return reply(status, j);
+}
+
+http::Response ok(const json& data) {
+  return reply(200, json{{"status", "success"}, {"data", data}});
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+std::string url_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::multimap<std::string, std::string> query_params(const std::string& q) {
+  std::multimap<std::string, std::string> out;
+  size_t i = 0;
+  while (i < q.size()) {
+    size_t amp = q.find('&', i);
+    if (amp == std::string::npos) amp = q.size();
+    const std::string pair = q.substr(i, amp - i);
+    const auto eq = pair.find('=');
+    if (!pair.empty())
+      out.emplace(url_decode(pair.substr(0, eq)), eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1)));
+    i = amp + 1;
+  }
+  return out;
+}
+
+std::string param(const std::multimap<std::string, std::string>& q, const std::string& k) {
+  auto it = q.find(k);
+  return it == q.end() ? std::string() : it->second;
+}
+
+// The body as a JSON object with only the allowed keys; an error response otherwise.
+std::optional<http::Response> parse_object(const std::string& body, const std::vector<std::string>& allowed,
+                                           json& out) {
+  out = json::parse(body, nullptr, false);
+  if (out.is_discarded()) return fail(400, "the request body is not valid JSON", "send a JSON object");
+  if (!out.is_object()) return fail(400, "the request body must be a JSON object");
+  for (const auto& [k, v] : out.items())
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return fail(400, "unknown field \"" + k + "\"", "known fields: " + list);
+    }
+  return std::nullopt;
+}
+
+json pairs(const std::vector<std::pair<std::string, std::string>>& p) {
+  json j = json::object();
+  for (const auto& [k, v] : p) j[k] = v;
+  return j;
+}
+
+json ack_json(const alerting::Ack& a) {
+  return {{"id", a.id},
+          {"author", a.author},
+          {"comment", a.comment},
+          {"createdAt", alerting::rfc3339(a.created_at)},
+          {"expiresAt", a.expires_at == Time{} ? json(nullptr) : json(alerting::rfc3339(a.expires_at))},
+          {"groupKey", a.group_key},
+          {"fingerprints", [&] {
+             json f = json::array();
+             for (auto fp : a.fingerprints) f.push_back(alerting::fingerprint_hex(fp));
+             return f;
+           }()}};
+}
+
+json silence_json(const alerting::Silence& s, Time now, size_t matched) {
+  json j = json::parse(alerting::silence_to_json(s));
+  j["status"] = {{"state", alerting::silence_state_name(s.state(now))}};
+  j["matchedAlerts"] = matched;
+  return j;
+}
+
+Result<alerting::Matchers> matchers_of(const json& j) {
+  // Either Alertmanager's objects {name, value, isRegex, isEqual} or matcher strings.
+  alerting::Matchers out;
+  if (!j.is_array() || j.empty()) return Status::error("\"matchers\" must be a non-empty array");
+  for (const auto& m : j) {
+    if (m.is_string()) {
+      auto p = alerting::parse_matchers(m.get<std::string>());
+      if (!p.ok()) return p.status();
+      for (auto& x : p.value()) out.push_back(std::move(x));
+      continue;
+    }
+    if (!m.is_object() || !m.contains("name") || !m.contains("value"))
+      return Status::error("each matcher is \"name=value\" or {\"name\": ..., \"value\": ..., \"isRegex\": false}");
+    using Op = metrics::LabelMatcher::Op;
+    const bool re = m.value("isRegex", false), eq = m.value("isEqual", true);
+    auto lm = metrics::LabelMatcher::make(m["name"].get<std::string>(),
+                                          re ? (eq ? Op::regex : Op::not_regex) : (eq ? Op::equal : Op::not_equal),
+                                          m["value"].get<std::string>());
+    if (!lm.ok()) return lm.status();
+    out.push_back(std::move(lm.value()));
+  }
+  return out;
+}
+
+Result<Time> time_field(const json& j, const char* key, Time fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_string()) return Status::error(std::string("\"") + key + "\" must be an RFC 3339 time string");
+  auto t = alerting::parse_rfc3339(j[key].get<std::string>());
+  if (!t.ok()) return Status::error(std::string("\"") + key + "\": " + t.message());
+  return t;
+}
+
+// expiresAt (a time) or expiresIn (a duration such as "2h"); zero when neither.
+Result<Time> expiry(const json& j, Time now) {
+  if (j.contains("expiresIn")) {
+    auto d = config::parse_duration(j["expiresIn"].is_string() ? j["expiresIn"].get<std::string>() : "");
+    if (!d.ok()) return Status::error("\"expiresIn\": " + d.message());
+    return now + std::chrono::duration_cast<alerting::Clock::duration>(d.value());
+  }
+  return time_field(j, "expiresAt", Time{});
+}
+
+Result<uint64_t> fingerprint_of(const std::string& hex) {
+  if (hex.size() != 16 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Status::error("\"" + hex + "\" is not a fingerprint (16 lower-case hex digits, as in /api/v1/alerts)");
+  return std::strtoull(hex.c_str(), nullptr, 16);
+}
+
+}  // namespace
+
+void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, runtime::RuleScheduler& rules,
+                         ApiAuth auth, std::function<void()> request_reload) {
+  // Wraps a handler with the token check; the principal is the token's owner, "api".
+  auto guarded = [auth](bool mutation, std::function<http::Response(const http::Request&, const std::string&)> h) {
+    return [auth, mutation, h](const http::Request& r) -> http::Response {
+      if (mutation || auth.reads_need_token) {
+        if (auth.token.empty())
+          return fail(403, "changes through the API are disabled",
+                      "set [http] api_token (or api_token_file) and send Authorization: Bearer <token>");
+        const std::string* got = r.header("authorization");
+        const std::string given = got && got->rfind("Bearer ", 0) == 0 ? got->substr(7) : "";
+        if (!equal_constant_time(given, auth.token))
+          return fail(401, got ? "the bearer token is wrong" : "this call needs a bearer token",
+                      "send Authorization: Bearer <[http] api_token>");
+      }
+      return h(r, "api");
+    };
+  };
+
+  router.add(
+      "POST", "/api/v2/alerts", guarded(true, [&svc](const http::Request& r, const std::string&) {
+        const json body = json::parse(r.body, nullptr, false);
+        if (!body.is_array())
+          return fail(400, "the body must be a JSON array of alerts", "Alertmanager's POST /api/v2/alerts format");
+        std::vector<alerting::Alert> alerts;
+        Problems problems;
+        for (size_t i = 0; i < body.size(); ++i) {
+          const auto& a = body[i];
+          const std::string where = "alert " + std::to_string(i) + ": ";
+          if (!a.is_object() || !a.contains("labels") || !a["labels"].is_object()) {
+            problems.push_back(where + "needs a \"labels\" object");
+            continue;
+          }
+          alerting::Alert x;
+          bool bad = false;
+          for (const auto& [k, v] : a["labels"].items()) {
+            if (!v.is_string())
+              bad = true;
+            else
+              x.labels.emplace_back(k, v.get<std::string>());
+          }
+          const json annotations = a.value("annotations", json::object());
+          for (const auto& [k, v] : annotations.items())
+            if (v.is_string()) x.annotations.emplace_back(k, v.get<std::string>());
+          auto s = time_field(a, "startsAt", Time{});
+          auto e = time_field(a, "endsAt", Time{});
+          if (bad || !s.ok() || !e.ok()) {
+            problems.push_back(where + (bad ? "label values must be strings" : (!s.ok() ? s.message() : e.message())));
+            continue;
+          }
+          x.starts_at = s.value();
+          x.ends_at = e.value();
+          x.generator_url = a.value("generatorURL", "");
+          alerts.push_back(std::move(x));
+        }
+        for (auto& p : svc.post_alerts(std::move(alerts))) problems.push_back(std::move(p));
+        if (!problems.empty()) {
+          json list = json::array();
+          for (const auto& p : problems) list.push_back(p);
+          return reply(400, json{{"status", "error"}, {"error", "some alerts were refused"}, {"problems", list}});
+        }
+        return reply(200, json::object());
+      }));
+
+  router.add(
+      "GET", "/api/v1/alerts", guarded(false, [&svc, &rules](const http::Request& r, const std::string&) {
+        const auto q = query_params(r.query);
+        alerting::Matchers filter;
+        for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
+          auto m = alerting::parse_matchers(it->second);
+          if (!m.ok()) return fail(400, m.message(), "filter=severity=\"critical\" (Alertmanager's matcher syntax)");
+          for (auto& x : m.value()) filter.push_back(std::move(x));
+        }
+        const std::string state = param(q, "state");
+        const Time now = alerting::Clock::now();
+        json list = json::array();
+        std::set<uint64_t> seen;
+        auto keep = [&](const json& j, const alerting::LabelSet& labels) {
+          if (!alerting::matches(filter, labels)) return;
+          const std::string st = j["state"];
+          const std::string status = j.value("/status/state"_json_pointer, "active");
+          if (!state.empty() && state != st && state != status && !(state == "acked" && !j["ack"].is_null()) &&
+              !(state == "silenced" && !j["status"]["silencedBy"].empty()) &&
+              !(state == "inhibited" && !j["status"]["inhibitedBy"].empty()))
+            return;
+          list.push_back(j);
+        };
+        for (const auto& v : svc.engine().alerts(now)) {
+          if (v.alert.resolved(now)) continue;
+          seen.insert(v.fp);
+          json j{{"labels", pairs(v.alert.labels)},
+                 {"annotations", pairs(v.alert.annotations)},
+                 {"state", "firing"},
+                 {"activeAt", alerting::rfc3339(v.alert.starts_at)},
+                 {"startsAt", alerting::rfc3339(v.alert.starts_at)},
+                 {"fingerprint", alerting::fingerprint_hex(v.fp)},
+                 {"status", {{"state", v.state}, {"silencedBy", v.silenced_by}, {"inhibitedBy", v.inhibited_by}}},
+                 {"receivers", v.receivers},
+                 {"ack", v.ack ? ack_json(*v.ack) : json(nullptr)}};
+          if (v.alert.value) j["value"] = metrics::format_float(*v.alert.value);
+          keep(j, v.alert.labels);
+        }
+        for (const auto& g : rules.snapshot())
+          for (const auto& rs : g.rules)
+            for (const auto& a : rs.alerts) {
+              if (a.state == rules::AlertState::inactive || seen.count(alerting::fingerprint(a.labels))) continue;
+              json j{{"labels", pairs(a.labels)},
+                     {"annotations", pairs(a.annotations)},
+                     {"state", rules::alert_state_name(a.state)},
+                     {"activeAt", alerting::rfc3339(alerting::from_ms(a.active_at_ms))},
+                     {"value", metrics::format_float(a.value)},
+                     {"fingerprint", alerting::fingerprint_hex(alerting::fingerprint(a.labels))},
+                     {"status", {{"state", "active"}, {"silencedBy", json::array()}, {"inhibitedBy", json::array()}}},
+                     {"receivers", json::array()},
+                     {"ack", nullptr}};
+              keep(j, a.labels);
+            }
+        return ok(json{{"alerts", list}});
+      }));
+
+  router.add("GET", "/api/v1/alerts/groups", guarded(false, [&svc](const http::Request&, const std::string&) {
+               const Time now = alerting::Clock::now();
+               std::map<uint64_t, alerting::AlertView> views;
+               for (auto& v : svc.engine().alerts(now)) views[v.fp] = v;
+               json list = json::array();
+               for (const auto& g : svc.engine().groups()) {
+                 json alerts = json::array();
+                 for (const auto& a : g.alerts) {
+                   auto it = views.find(a.fp());
+                   json j{{"labels", pairs(a.labels)},
+                          {"annotations", pairs(a.annotations)},
+                          {"fingerprint", alerting::fingerprint_hex(a.fp())},
+                          {"startsAt", alerting::rfc3339(a.starts_at)},
+                          {"state", a.resolved(now) ? "resolved" : "firing"}};
+                   if (it != views.end()) {
+                     j["status"] = {{"state", it->second.state},
+                                    {"silencedBy", it->second.silenced_by},
+                                    {"inhibitedBy", it->second.inhibited_by}};
+                     j["ack"] = it->second.ack ? ack_json(*it->second.ack) : json(nullptr);
+                   }
+                   alerts.push_back(std::move(j));
+                 }
+                 list.push_back({{"groupKey", g.group_key},
+                                 {"labels", pairs(g.group_labels)},
+                                 {"receiver", g.route->options.receiver},
+                                 {"nextFlush", alerting::rfc3339(g.next_flush)},
+                                 {"alerts", alerts}});
+               }
+               return ok(json{{"groups", list}});
+             }));
+
+  router.add("POST", "/api/v1/alerts/{fingerprint}/ack",
+             guarded(true, [&svc](const http::Request& r, const std::string&) {
+               json b;
+               if (auto e = parse_object(r.body, {"author", "comment", "expiresAt", "expiresIn"}, b)) return *e;
+               auto fp = fingerprint_of(r.params.at("fingerprint"));
+               if (!fp.ok()) return fail(400, fp.message());
+               auto exp = expiry(b, alerting::Clock::now());
+               if (!exp.ok()) return fail(400, exp.message());
+               auto ack = svc.ack_alert(*fp, b.value("author", ""), b.value("comment", ""), *exp);
+               if (!ack.ok())
+                 return fail(ack.message().find("no firing alert") == 0 ? 404 : 400, ack.message(),
+                             "author is required; expiresIn such as \"2h\" is optional");
+               return ok(ack_json(*ack));
+             }));
+  router.add("DELETE", "/api/v1/alerts/{fingerprint}/ack",
+             guarded(true, [&svc](const http::Request& r, const std::string& who) {
+               auto fp = fingerprint_of(r.params.at("fingerprint"));
+               if (!fp.ok()) return fail(400, fp.message());
+               if (auto st = svc.remove_ack(*fp, who); !st.ok()) return fail(404, st.message());
+               return ok(json::object());
+             }));
+  router.add("POST", "/api/v1/alerts/groups/ack", guarded(true, [&svc](const http::Request& r, const std::string&) {
+               json b;
+               if (auto e = parse_object(r.body, {"groupKey", "author", "comment", "expiresAt", "expiresIn"}, b))
+                 return *e;
+               auto exp = expiry(b, alerting::Clock::now());
+               if (!exp.ok()) return fail(400, exp.message());
+               auto ack = svc.ack_group(b.value("groupKey", ""), b.value("author", ""), b.value("comment", ""), *exp);
+               if (!ack.ok())
+                 return fail(400, ack.message(), "groupKey from /api/v1/alerts/groups; author is required");
+               return ok(ack_json(*ack));
+             }));
+
+  auto matched = [&svc](const alerting::Silence& s, Time now) {
+    size_t n = 0;
+    for (const auto& v : svc.engine().alerts(now))
+      if (!v.alert.resolved(now) && alerting::matches(s.matchers, v.alert.labels)) ++n;
+    return n;
+  };
+  router.add("GET", "/api/v1/silences", guarded(false, [&svc, matched](const http::Request& r, const std::string&) {
+               const auto q = query_params(r.query);
+               const std::string state = param(q, "state");
+               const Time now = alerting::Clock::now();
+               json list = json::array();
+               for (const auto& s : svc.engine().silences()) {
+                 if (!state.empty() && state != alerting::silence_state_name(s.state(now))) continue;
+                 list.push_back(silence_json(s, now, matched(s, now)));
+               }
+               return ok(json{{"silences", list}});
+             }));
+  router.add("GET", "/api/v1/silences/{id}",
+             guarded(false, [&svc, matched](const http::Request& r, const std::string&) {
+               auto s = svc.engine().silence(r.params.at("id"));
+               if (!s) return fail(404, "no silence has id " + r.params.at("id"));
+               const Time now = alerting::Clock::now();
+               return ok(silence_json(*s, now, matched(*s, now)));
+             }));
+  auto silence_from = [](const json& b, alerting::Silence& s) -> std::optional<http::Response> {
+    const Time now = alerting::Clock::now();
+    auto ms = matchers_of(b.value("matchers", json()));
+    if (!ms.ok()) return fail(400, ms.message(), "matchers: [\"alertname=Backup\", \"env=~prod|staging\"]");
+    s.matchers = std::move(ms.value());
+    s.id = b.value("id", "");
+    s.created_by = b.value("createdBy", "");
+    s.comment = b.value("comment", "");
+    auto st = time_field(b, "startsAt", now);
+    if (!st.ok()) return fail(400, st.message());
+    s.starts_at = *st;
+    if (b.contains("duration")) {
+      auto d = config::parse_duration(b["duration"].is_string() ? b["duration"].get<std::string>() : "");
+      if (!d.ok()) return fail(400, "\"duration\": " + d.message(), "a duration such as \"2h\"");
+      s.ends_at = s.starts_at + std::chrono::duration_cast<alerting::Clock::duration>(d.value());
+    } else {
+      auto en = time_field(b, "endsAt", Time{});
+      if (!en.ok()) return fail(400, en.message());
+      if (*en == Time{}) return fail(400, "a silence needs endsAt or duration", "e.g. \"duration\": \"2h\"");
+      s.ends_at = *en;
+    }
+    if (b.contains("schedule")) {
+      const json text = b["schedule"];
+      try {
+        auto as_silence = alerting::silence_from_json(json{{"matchers", json::array()}, {"schedule", text}}.dump());
+        if (!as_silence.ok())
+          return fail(400, as_silence.message(),
+                      "schedule: {\"times\": [{\"start_time\": \"02:00\", \"end_time\": \"04:00\"}], \"weekdays\": "
+                      "[\"sunday\"], \"location\": \"Europe/Berlin\"}");
+        s.schedule = as_silence->schedule;
+        s.schedule_text = as_silence->schedule_text;
+      } catch (const std::exception& e) {
+        return fail(400, std::string("\"schedule\": ") + e.what());
+      }
+    }
+    return std::nullopt;
+  };
+  router.add(
+      "POST", "/api/v1/silences", guarded(true, [&svc, silence_from](const http::Request& r, const std::string& who) {
+        json b;
+        if (auto e = parse_object(
+                r.body, {"id", "matchers", "startsAt", "endsAt", "duration", "createdBy", "comment", "schedule"}, b))
+          return *e;
+        alerting::Silence s;
+        if (auto e = silence_from(b, s)) return *e;
+        auto id = svc.put_silence(std::move(s), who);
+        if (!id.ok()) return fail(id.message().find("not found") != std::string::npos ? 404 : 400, id.message());
+        return ok(json{{"silenceID", *id}});
+      }));
+  router.add(
+      "POST", "/api/v1/silences/preview", guarded(false, [&svc](const http::Request& r, const std::string&) {
+        json b;
+        if (auto e = parse_object(r.body, {"matchers"}, b)) return *e;
+        auto ms = matchers_of(b.value("matchers", json()));
+        if (!ms.ok()) return fail(400, ms.message());
+        const Time now = alerting::Clock::now();
+        json per_matcher = json::array();
+        const auto all = svc.engine().alerts(now);
+        size_t active = 0;
+        for (const auto& v : all) active += v.alert.resolved(now) ? 0 : 1;
+        for (const auto& m : *ms) {
+          size_t n = 0;
+          for (const auto& v : all) n += !v.alert.resolved(now) && alerting::matches({m}, v.alert.labels) ? 1 : 0;
+          per_matcher.push_back({{"matcher", alerting::matchers_text({m})}, {"matches", n}});
+        }
+        json alerts = json::array();
+        for (const auto& v : svc.engine().preview(*ms, now))
+          alerts.push_back({{"labels", pairs(v.alert.labels)}, {"fingerprint", alerting::fingerprint_hex(v.fp)}});
+        json warnings = json::array();
+        if (alerts.empty()) warnings.push_back("matches no current alert");
+        if (active > 0 && alerts.size() * 2 > active) warnings.push_back("matches most current alerts");
+        return ok(
+            json{{"alerts", alerts}, {"perMatcher", per_matcher}, {"activeAlerts", active}, {"warnings", warnings}});
+      }));
+  router.add("DELETE", "/api/v1/silences/{id}", guarded(true, [&svc](const http::Request& r, const std::string& who) {
+               if (auto st = svc.expire_silence(r.params.at("id"), who); !st.ok())
+                 return fail(st.message().find("not found") != std::string::npos ? 404 : 400, st.message());
+               return ok(json::object());
+             }));
+
+  router.add("GET", "/api/v1/history", guarded(false, [&svc](const http::Request& r, const std::string&) {
+               const auto q = query_params(r.query);
+               alerting::HistoryQuery hq;
+               for (const auto& [key, field] :
+                    std::vector<std::pair<std::string, std::string*>>{{"kind", &hq.kind},
+                                                                      {"alertname", &hq.alertname},
+                                                                      {"severity", &hq.severity},
+                                                                      {"receiver", &hq.receiver},
+                                                                      {"fingerprint", &hq.fingerprint},
+                                                                      {"group_key", &hq.group_key}})
+                 *field = param(q, key);
+               for (const char* k : {"from", "to"}) {
+                 if (param(q, k).empty()) continue;
+                 auto t = alerting::parse_rfc3339(param(q, k));
+                 if (!t.ok()) return fail(400, std::string(k) + ": " + t.message());
+                 (std::string(k) == "from" ? hq.from : hq.to) = *t;
+               }
+               for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
+                 auto m = alerting::parse_matchers(it->second);
+                 if (!m.ok()) return fail(400, m.message());
+                 for (auto& x : m.value()) hq.labels.push_back(std::move(x));
+               }
+               if (!param(q, "limit").empty())
+                 hq.limit = std::clamp<size_t>(std::strtoul(param(q, "limit").c_str(), nullptr, 10), 1, 1000);
+               if (!param(q, "before").empty()) hq.before_id = std::strtoll(param(q, "before").c_str(), nullptr, 10);
+               auto events = svc.db().history(hq);
+               if (!events.ok()) return fail(500, events.message());
+               json list = json::array();
+               for (const auto& e : *events)
+                 list.push_back({{"id", e.id},
+                                 {"time", alerting::rfc3339(e.at)},
+                                 {"kind", e.kind},
+                                 {"fingerprint", e.fingerprint},
+                                 {"alertname", e.alertname},
+                                 {"severity", e.severity},
+                                 {"receiver", e.receiver},
+                                 {"groupKey", e.group_key},
+                                 {"labels", pairs(e.labels)},
+                                 {"detail", json::parse(e.detail, nullptr, false)}});
+               json data{{"events", list}};
+               if (events->size() == hq.limit) data["next"] = "before=" + std::to_string(events->back().id);
+               return ok(data);
+             }));
+
+  router.add(
+      "GET", "/api/v1/receivers", guarded(false, [&svc](const http::Request&, const std::string&) {
+        json list = json::array();
+        for (const auto& rs : svc.receivers())
+          list.push_back(
+              {{"name", rs.name},
+               {"notifiers", rs.notifiers},
+               {"lastSuccess", rs.last_success == Time{} ? json(nullptr) : json(alerting::rfc3339(rs.last_success))},
+               {"lastFailure", rs.last_failure == Time{} ? json(nullptr) : json(alerting::rfc3339(rs.last_failure))},
+               {"lastError", rs.last_error},
+               {"pending", rs.pending},
+               {"deadLetters", rs.dead},
+               {"p99DeliverySeconds", rs.p99_delivery_seconds}});
+        return ok(json{{"receivers", list}});
+      }));
+  router.add("GET", "/api/v1/receivers/{name}/log", guarded(false, [&svc](const http::Request& r, const std::string&) {
+               const auto q = query_params(r.query);
+               json list = json::array();
+               for (const auto& it : svc.db().outbox(param(q, "state"), r.params.at("name"), 100))
+                 list.push_back({{"id", it.id},
+                                 {"notifier", it.notifier},
+                                 {"groupKey", it.group_key},
+                                 {"idempotencyKey", it.idempotency_key},
+                                 {"state", it.state},
+                                 {"attempts", it.attempts},
+                                 {"createdAt", alerting::rfc3339(it.created_at)},
+                                 {"nextAttemptAt", alerting::rfc3339(it.next_attempt_at)},
+                                 {"lastError", it.last_error}});
+               return ok(json{{"notifications", list}});
+             }));
+  router.add("POST", "/api/v1/receivers/{name}/test",
+             guarded(true, [&svc](const http::Request& r, const std::string& who) {
+               if (auto st = svc.send_test(r.params.at("name"), who); !st.ok()) return fail(404, st.message());
+               return ok(json{{"queued", true}});
+             }));
+  router.add("POST", "/-/reload", guarded(true, [request_reload](const http::Request&, const std::string&) {
+               request_reload();
+               return ok(json{{"reload", "requested; see the log and vigil_config_last_reload_successful"}});
+             }));
+}
+
+}  // namespace vigil::app

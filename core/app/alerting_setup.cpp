@@ -1,0 +1,61 @@
+#include "app/alerting_setup.h"
+
+#include <fstream>
+
+#include "alerting/config.h"
+
+namespace vigil::app {
+
+PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host::PluginCatalog& catalog) {
+  PreparedAlerting out;
+  std::vector<std::string> aliases;
+  for (const auto& inst : settings.notifiers) aliases.push_back(inst.alias);
+  auto parsed = alerting::parse_alerting_config(settings.alerting, aliases);
+  out.problems = std::move(parsed.problems);
+  out.options.config = std::move(parsed.config);
+  const auto& c = out.options.config;
+  out.options.retry.initial = c.retry_initial_interval;
+  out.options.retry.max = c.retry_max_interval;
+  out.options.retry.max_age = c.retry_max_age;
+  out.options.delivery_timeout = c.delivery_timeout;
+  out.options.history_retention = std::chrono::duration_cast<std::chrono::hours>(c.history_retention);
+  out.options.history_max_events = c.history_max_events;
+  out.options.db_path =
+      settings.agent.state_dir.empty() ? std::string(":memory:") : settings.agent.state_dir + "/alerting.db";
+  for (const auto& inst : settings.notifiers) {
+    if (!inst.rate_limit.empty()) {
+      if (auto r = runtime::parse_rate(inst.rate_limit); !r.ok())
+        out.problems.push_back(inst.where + ": notifier \"" + inst.alias + "\": " + r.message());
+      out.options.rate_limits[inst.alias] = inst.rate_limit;
+    }
+    auto plugin = catalog.find(inst.plugin);
+    if (!plugin) {
+      (inst.optional ? out.warnings : out.problems)
+          .push_back(inst.where + ": " + catalog.not_found_message(inst.plugin, "notifier"));
+      continue;
+    }
+    auto created = plugin_host::NotifierInstance::create(plugin, inst);
+    if (!created.ok()) {
+      (inst.optional ? out.warnings : out.problems).push_back(created.message());
+      continue;
+    }
+    out.notifiers.push_back(std::move(created.value()));
+  }
+  return out;
+}
+
+Result<std::string> api_token(const config::HttpSettings& http) {
+  if (!http.api_token.empty()) return http.api_token;
+  if (http.api_token_file.empty()) return std::string();
+  std::ifstream in(http.api_token_file);
+  std::string token;
+  if (!in || !std::getline(in, token))
+    return Status::error("[http] api_token_file " + http.api_token_file +
+                         " can not be read (create it with the token on its first line)");
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty())
+    return Status::error("[http] api_token_file " + http.api_token_file + " holds no token on its first line");
+  return token;
+}
+
+}  // namespace vigil::app
