@@ -6,31 +6,13 @@
 #include <vigil/testing/fake_host.hpp>
 
 #include "../../../../tests/support/http_sink.hpp"
-#include "net/http_client.h"
+#include "../../../../tests/support/http_service.hpp"
 
 using vigil::testing::FakeHost;
 using vigil::testing::HttpSink;
 using vigil::testing::SinkReply;
 
 namespace {
-
-// vigil.http/1 over the host's real client, as the agent provides it.
-vigil_status http_request(vigil_ctx*, const vigil_http_call* call, vigil_http_response* out, vigil_writer* body) {
-  vigil::net::HttpRequest req;
-  req.method = std::string(call->method.ptr, call->method.len);
-  req.url = std::string(call->url.ptr, call->url.len);
-  for (size_t i = 0; i < call->n_headers; ++i)
-    req.headers.emplace_back(std::string(call->headers[i].name.ptr, call->headers[i].name.len),
-                             std::string(call->headers[i].value.ptr, call->headers[i].value.len));
-  req.body.assign(static_cast<const char*>(call->body), call->body_len);
-  auto r = vigil::net::HttpClient::shared().perform(req);
-  if (r.error != vigil::net::TransportError::none) return VIGIL_E_UNAVAILABLE;
-  out->status_code = r.response.status;
-  out->retry_after_ms = r.response.retry_after.count();
-  body->append(body, r.response.body.data(), r.response.body.size());
-  return VIGIL_OK;
-}
-const vigil_http_client_v1 kHttp = {sizeof(vigil_http_client_v1), http_request};
 
 vigil_str s(const std::string& v) {
   return {v.data(), v.size()};
@@ -52,7 +34,7 @@ struct Note {
 TEST_CASE("posts the Alertmanager JSON with an idempotency key and a signature", "[webhook]") {
   HttpSink sink;
   FakeHost host;
-  host.provide_service(VIGIL_SERVICE_HTTP, &kHttp);
+  host.provide_service(VIGIL_SERVICE_HTTP, &vigil::testing::kTestHttpService);
   host.set("url", sink.url());
   host.set("hmac_secret", "s3cret");
   host.set("headers.Authorization", "Bearer t");
@@ -89,7 +71,7 @@ TEST_CASE("5xx and 429 are retryable, other 4xx are permanent", "[webhook]") {
   sink.script({SinkReply{503, "busy", {}, {}}, SinkReply{429, "slow down", {{"Retry-After", "7"}}, {}},
                SinkReply{400, "invalid_payload", {}, {}}});
   FakeHost host;
-  host.provide_service(VIGIL_SERVICE_HTTP, &kHttp);
+  host.provide_service(VIGIL_SERVICE_HTTP, &vigil::testing::kTestHttpService);
   host.set("url", sink.url());
   auto* inst = host.create_notifier(vigil_plugin_entry);
   REQUIRE(inst);
