@@ -44,8 +44,8 @@ struct HttpSettings {
                                                         // the longest keep-alive wait for the next
   uint64_t max_header_bytes = 8u << 10;
   uint64_t max_body_bytes = 1u << 20;
-  std::string api_token;       // bearer token required by mutating API calls ("" and no file: they are refused)
-  std::string api_token_file;  // or read it from this file (first line)
+  std::string api_token;             // bearer token required by mutating API calls ("" and no file: they are refused)
+  std::string api_token_file;        // or read it from this file (first line)
   bool read_requires_token = false;  // reads need the token too
 };
 
@@ -58,9 +58,9 @@ struct InstanceSettings {
   nanoseconds timeout{0};   // 0 = agent timeout
   bool optional = false;    // a failure to load or start is logged, not fatal
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
-  std::string rate_limit;   // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
-  PluginTable table;                                        // the plugin's own keys (host keys above removed)
-  std::string where;                                        // file:line:col of the table
+  std::string rate_limit;  // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
+  PluginTable table;       // the plugin's own keys (host keys above removed)
+  std::string where;       // file:line:col of the table
   // Identity for reload: instances with equal keys are kept running across a reload.
   std::string identity() const;
 };
