@@ -239,6 +239,24 @@ Status AlertDb::save(const std::string& kind, const std::string& id, const std::
   return st->bind(1, kind).bind(2, id).bind(3, json).run();
 }
 
+Status AlertDb::save_batch(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& docs) {
+  if (docs.empty()) return {};
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(*db_);
+  if (!tx.begun().ok()) return tx.begun();
+  auto up = db_->prepare(
+      "INSERT INTO state (kind, id, body) VALUES (?, ?, ?) "
+      "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
+  auto del = db_->prepare("DELETE FROM state WHERE kind = ? AND id = ?");
+  if (!up.ok()) return up.status();
+  if (!del.ok()) return del.status();
+  for (const auto& [id, json] : docs) {
+    Status st = json.empty() ? del->bind(1, kind).bind(2, id).run() : up->bind(1, kind).bind(2, id).bind(3, json).run();
+    if (!st.ok()) return st;
+  }
+  return tx.commit();
+}
+
 Status AlertDb::erase(const std::string& kind, const std::string& id) {
   std::lock_guard lock(mu_);
   auto st = db_->prepare("DELETE FROM state WHERE kind = ? AND id = ?");

@@ -80,6 +80,8 @@ class AlertDb {
 
   // Saved state: JSON documents by kind (alert, silence, ack, nflog) and id.
   Status save(const std::string& kind, const std::string& id, const std::string& json);
+  // Many saves and erases (empty json) of one kind in one transaction.
+  Status save_batch(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& docs);
   Status erase(const std::string& kind, const std::string& id);
   std::vector<std::pair<std::string, std::string>> load(const std::string& kind);
 

@@ -244,7 +244,8 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   const size_t nr = r.tables("receivers", "[[alerting.receivers]]");
   for (size_t i = 0; i < nr; ++i) {
     const std::string path = "receivers[" + std::to_string(i) + "]";
-    r.check_keys(path, {"name", "notifiers", "send_resolved", "title_template", "body_template"}, "a receiver");
+    r.check_keys(path, {"name", "notifiers", "send_resolved", "title_template", "body_template", "max_alerts"},
+                 "a receiver");
     ReceiverConfig rc;
     rc.where = r.find(path).where;
     if (!r.string(path + ".name", rc.name) || rc.name.empty()) {
@@ -254,6 +255,12 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
     if (c.receiver(rc.name)) r.problem(r.find(path + ".name").where, "duplicate receiver \"" + rc.name + "\"");
     r.strings(path + ".notifiers", rc.notifiers);
     r.boolean(path + ".send_resolved", rc.send_resolved);
+    if (auto l = r.find(path + ".max_alerts"); l.type != Type::missing) {
+      if (l.type != Type::integer || l.integer < 0)
+        r.problem(l.where, "\"max_alerts\" must be a whole number, 0 for all");
+      else
+        rc.max_alerts = static_cast<size_t>(l.integer);
+    }
     for (auto [key, out] :
          {std::pair{"title_template", &rc.title_template}, std::pair{"body_template", &rc.body_template}}) {
       if (!r.string(path + "." + key, *out)) continue;

@@ -26,6 +26,7 @@ struct ReceiverConfig {
   std::vector<std::string> notifiers;  // aliases of [[notifiers.NAME]] instances
   bool send_resolved = true;
   std::string title_template, body_template;  // Mustache; "" = the defaults
+  size_t max_alerts = 0;                      // alerts in one message (rest counted as truncated); 0 = all
   std::string where;
 };
 

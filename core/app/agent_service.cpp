@@ -82,8 +82,8 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
 
 // Validates the new config fully (plugins' create included) and swaps in what changed.
 void reload(const std::string& path, const config::Settings& current, plugin_host::PluginCatalog& catalog,
-            runtime::CollectorSet& collectors, runtime::RuleScheduler& rules, metrics::AgentMetrics& m,
-            config::Settings& applied) {
+            runtime::CollectorSet& collectors, runtime::RuleScheduler& rules, runtime::AlertingService& alerting,
+            metrics::AgentMetrics& m, config::Settings& applied) {
   log::info("agent", "reloading configuration", {{"config", path.empty() ? kEmbeddedConfigName : path}});
   auto loaded = load_config(path);
   if (!loaded.ok()) {
@@ -104,6 +104,12 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
     m.config_reload(false, unix_now());
     return;
   }
+  auto new_alerting = prepare_alerting(loaded.settings, catalog);
+  if (!new_alerting.problems.empty()) {
+    log_problems(new_alerting.problems, "reload rejected; the running configuration stays");
+    m.config_reload(false, unix_now());
+    return;
+  }
   if (auto st = collectors.apply(std::move(prepared)); !st.ok()) {
     log::error("config", "reload rejected; the running configuration stays", {{"problem", st.message()}});
     m.config_reload(false, unix_now());
@@ -111,6 +117,13 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
   }
   collectors.set_series_store(new_rules.groups.empty() ? nullptr : &rules.series());
   rules.apply(std::move(new_rules));
+  if (auto st = alerting.reconfigure(std::move(new_alerting.options.config)); !st.ok())
+    log::error("alerting", "alerting settings not applied", {{"problem", st.message()}});
+  std::vector<std::string> before, after;
+  for (const auto& n : current.notifiers) before.push_back(n.identity());
+  for (const auto& n : loaded.settings.notifiers) after.push_back(n.identity());
+  if (before != after)
+    log::warn("alerting", "[[notifiers]] changes take effect after a restart; routes and receivers were applied");
   if (auto st = log::configure(loaded.settings.log); !st.ok())
     log::error("log", "log settings not applied", {{"problem", st.message()}});
   if (loaded.settings.http.listen != current.http.listen)
@@ -237,7 +250,7 @@ int run_agent(const std::string& config_path) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(config_path, settings, catalog, collectors, rules, agent_metrics, settings);
+      reload(config_path, settings, catalog, collectors, rules, *alerting, agent_metrics, settings);
       continue;
     }
     log::info("agent", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -3,6 +3,9 @@
 
 #include <iostream>
 
+#include <cstdlib>
+
+#include "app/api_client_commands.h"
 #include "app/commands.h"
 
 int main(int argc, char** argv) {
@@ -30,7 +33,53 @@ int main(int argc, char** argv) {
       test->add_subcommand("rules", "Run rule unit tests in promtool's test file format; exit 1 on failure");
   test_rules->add_option("files", rule_tests, "Test files")->required()->check(CLI::ExistingFile);
 
+  // amtool-like commands against a running agent.
+  vigil::app::ApiTarget api;
+  if (const char* u = std::getenv("VIGIL_URL")) api.url = u;
+  if (const char* k = std::getenv("VIGIL_API_TOKEN")) api.token = k;
+  std::string output = "table";
+  auto add_api_options = [&](CLI::App* c) {
+    c->add_option("--url", api.url, "The agent's address (default $VIGIL_URL or http://127.0.0.1:9479)");
+    c->add_option("--token", api.token, "API token for changes (default $VIGIL_API_TOKEN)");
+    c->add_option("-o,--output", output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  };
+  std::vector<std::string> filters;
+  std::string alert_state;
+  auto* alerts = cli.add_subcommand("alerts", "List the alerts of a running agent");
+  add_api_options(alerts);
+  alerts->add_option("-f,--filter", filters, "Matcher such as severity=\"critical\" (repeatable)");
+  alerts->add_option("-s,--state", alert_state, "firing, pending, active, suppressed, silenced, inhibited or acked");
+
+  auto* silence = cli.add_subcommand("silence", "Add, list or expire silences on a running agent");
+  silence->require_subcommand(1);
+  std::vector<std::string> silence_matchers, silence_ids;
+  std::string duration = "1h", author, comment, silence_state;
+  if (const char* u = std::getenv("USER")) author = u;
+  auto* silence_add = silence->add_subcommand("add", "Silence the alerts matching every matcher; prints the id");
+  add_api_options(silence_add);
+  silence_add->add_option("matchers", silence_matchers, "Matchers such as alertname=Backup")->required();
+  silence_add->add_option("-d,--duration", duration, "How long, e.g. 2h (default 1h)");
+  silence_add->add_option("-a,--author", author, "Who silences (default $USER)");
+  silence_add->add_option("-c,--comment", comment, "Why")->required();
+  auto* silence_list = silence->add_subcommand("list", "List silences");
+  add_api_options(silence_list);
+  silence_list->add_option("-s,--state", silence_state, "active, pending or expired");
+  auto* silence_expire = silence->add_subcommand("expire", "Expire silences now");
+  add_api_options(silence_expire);
+  silence_expire->add_option("ids", silence_ids, "Silence ids")->required();
+
+  std::string ack_fp, expires;
+  bool ack_remove = false;
+  auto* ack = cli.add_subcommand("ack", "Acknowledge a firing alert by fingerprint (see vigil alerts)");
+  add_api_options(ack);
+  ack->add_option("fingerprint", ack_fp, "The alert's fingerprint")->required();
+  ack->add_option("-a,--author", author, "Who acknowledges (default $USER)");
+  ack->add_option("-c,--comment", comment, "What is being done");
+  ack->add_option("-e,--expires", expires, "Ack ends after this long, e.g. 2h (default: when the alert resolves)");
+  ack->add_flag("--remove", ack_remove, "Remove the acknowledgement instead");
+
   CLI11_PARSE(cli, argc, argv);
+  api.json = output == "json";
   if (show_version) {
     std::cout << vigil::app::version_line() << "\n";
     return 0;
@@ -39,6 +88,12 @@ int main(int argc, char** argv) {
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);
   if (*test_rules) return vigil::app::test_rules(rule_tests, std::cout);
+  if (*alerts) return vigil::app::cmd_alerts(api, filters, alert_state, std::cout, std::cerr);
+  if (*silence_add)
+    return vigil::app::cmd_silence_add(api, silence_matchers, duration, author, comment, std::cout, std::cerr);
+  if (*silence_list) return vigil::app::cmd_silence_list(api, silence_state, std::cout, std::cerr);
+  if (*silence_expire) return vigil::app::cmd_silence_expire(api, silence_ids, std::cout, std::cerr);
+  if (*ack) return vigil::app::cmd_ack(api, ack_fp, author, comment, expires, ack_remove, std::cout, std::cerr);
   std::cout << cli.help();
   return 0;
 }

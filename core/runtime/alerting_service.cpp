@@ -88,19 +88,18 @@ Result<std::unique_ptr<AlertingService>> AlertingService::create(
     AlertingOptions options, std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers,
     metrics::SampleStore& samples) {
   auto db = alerting::AlertDb::open(options.db_path);
-  if (!db.ok()) return db.status();
-  std::unique_ptr<AlertingService> svc(new AlertingService(std::move(options), std::move(db.value()), samples));
-  auto& o = svc->options_;
-  for (const auto& r : o.config.receivers) {
-    auto title = alerting::MessageTemplate::compile(r.title_template.empty() ? alerting::kDefaultTitleTemplate
-                                                                             : r.title_template);
-    auto body =
-        alerting::MessageTemplate::compile(r.body_template.empty() ? alerting::kDefaultBodyTemplate : r.body_template);
-    if (!title.ok() || !body.ok())
-      return Status::error(r.where + ": receiver \"" + r.name + "\": " + (title.ok() ? body : title).message());
-    svc->templates_[r.name] = {title.value(), body.value()};
-    svc->receiver_status_[r.name] = ReceiverStatus{r.name, r.notifiers, {}, {}, "", 0, 0, 0};
+  std::string not_durable;
+  if (!db.ok()) {
+    // Alerting still works, in memory, and readiness says why nothing is kept.
+    not_durable = db.message() + "; alerts, silences and pending notifications are kept in memory only";
+    log::error("alerting", "the alerting database can not be opened", {{"error", not_durable}});
+    db = alerting::AlertDb::open(":memory:");
+    if (!db.ok()) return db.status();
   }
+  std::unique_ptr<AlertingService> svc(new AlertingService(std::move(options), std::move(db.value()), samples));
+  svc->not_durable_ = not_durable;
+  auto& o = svc->options_;
+  if (auto st = svc->reconfigure(o.config); !st.ok()) return st;
   for (auto& n : notifiers) {
     auto w = std::make_unique<Worker>();
     w->alias = n->alias();
@@ -118,7 +117,7 @@ Result<std::unique_ptr<AlertingService>> AlertingService::create(
   Problems bad;
   for (const auto& [id, json] : svc->db_->load("alert")) {
     if (auto a = alerting::alert_from_json(json); a.ok()) {
-      svc->saved_[a->fp()] = a->updated_at;
+      svc->saved_[a->fp()] = SavedMark{SysClock::now(), a->resolved(SysClock::now())};
       st.alerts.push_back(std::move(a.value()));
     } else {
       bad.push_back(a.message());
@@ -221,10 +220,55 @@ void AlertingService::record(std::vector<alerting::HistoryEvent> events) {
     log::error("alerting", "history not written", {{"error", st.message()}, {"events", events.size()}});
 }
 
+std::shared_ptr<const alerting::AlertingConfig> AlertingService::config() const {
+  std::lock_guard l(config_mu_);
+  return config_;
+}
+
+Status AlertingService::reconfigure(alerting::AlertingConfig cfg) {
+  std::map<std::string, Templates> templates;
+  for (const auto& r : cfg.receivers) {
+    auto title = alerting::MessageTemplate::compile(r.title_template.empty() ? alerting::kDefaultTitleTemplate
+                                                                             : r.title_template);
+    auto body =
+        alerting::MessageTemplate::compile(r.body_template.empty() ? alerting::kDefaultBodyTemplate : r.body_template);
+    if (!title.ok() || !body.ok())
+      return Status::error(r.where + ": receiver \"" + r.name + "\": " + (title.ok() ? body : title).message());
+    templates[r.name] = {title.value(), body.value()};
+  }
+  engine_.apply_config(cfg, SysClock::now());
+  auto shared = std::make_shared<const alerting::AlertingConfig>(std::move(cfg));
+  {
+    std::lock_guard l(config_mu_);
+    config_ = shared;
+    templates_ = std::move(templates);
+  }
+  std::lock_guard l(mu_);
+  for (const auto& r : shared->receivers) {
+    auto& rs = receiver_status_[r.name];
+    rs.name = r.name;
+    rs.notifiers = r.notifiers;
+  }
+  for (auto it = receiver_status_.begin(); it != receiver_status_.end();) {
+    if (!shared->receiver(it->first))
+      it = receiver_status_.erase(it);
+    else
+      ++it;
+  }
+  return {};
+}
+
+std::optional<AlertingService::Templates> AlertingService::templates_for(const std::string& receiver) const {
+  std::lock_guard l(config_mu_);
+  auto it = templates_.find(receiver);
+  return it == templates_.end() ? std::nullopt : std::optional<Templates>(it->second);
+}
+
 void AlertingService::on_rule_alerts(const std::string&, std::chrono::milliseconds interval,
                                      const std::vector<rules::Alert>& alerts, int64_t now_ms) {
   const Time now = alerting::from_ms(now_ms);
   const auto valid_for = 4 * std::max<std::chrono::milliseconds>(interval, std::chrono::minutes(1));
+  const auto cfg = config();
   std::vector<alerting::Alert> out;
   std::vector<alerting::HistoryEvent> events;
   for (const auto& r : alerts) {
@@ -233,7 +277,7 @@ void AlertingService::on_rule_alerts(const std::string&, std::chrono::millisecon
     a.annotations = r.annotations;
     a.value = r.value;
     a.starts_at = alerting::from_ms(r.fired_at_ms ? r.fired_at_ms : r.active_at_ms);
-    a.generator_url = options_.config.external_url.empty() ? "" : options_.config.external_url + "/api/v1/rules";
+    a.generator_url = cfg->external_url.empty() ? "" : cfg->external_url + "/api/v1/rules";
     if (r.state == rules::AlertState::pending) {
       std::lock_guard l(mu_);
       auto& m = marks_[a.fp()];
@@ -259,8 +303,9 @@ Problems AlertingService::post_alerts(std::vector<alerting::Alert> alerts) {
 void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, Time now) {
   if (notes.empty()) return;
   std::vector<alerting::OutboxItem> items;
+  const auto cfg = config();
   for (const auto& n : notes) {
-    const auto* rc = options_.config.receiver(n.receiver);
+    const auto* rc = cfg->receiver(n.receiver);
     if (!rc) continue;
     const std::string json = alerting::notification_to_json(n);
     for (const auto& alias : rc->notifiers) {
@@ -276,10 +321,12 @@ void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, 
     }
   }
   if (auto st = db_->enqueue(items); !st.ok()) {
-    log::error("alerting", "notifications not queued: the outbox can not be written",
+    // Kept in memory and offered again at the next tick, so a full disk delays, never drops.
+    log::error("alerting", "notifications not queued: the outbox can not be written; will retry",
                {{"error", st.message()}, {"notifications", notes.size()}});
     std::lock_guard l(mu_);
     db_error_ = st.message();
+    unqueued_.insert(unqueued_.end(), notes.begin(), notes.end());
     return;
   }
   for (const auto& n : notes) {
@@ -294,7 +341,13 @@ void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, 
 
 void AlertingService::tick() {
   const Time now = SysClock::now();
-  enqueue(engine_.tick(now), now);
+  std::vector<alerting::Notification> notes;
+  {
+    std::lock_guard l(mu_);
+    notes.swap(unqueued_);
+  }
+  for (auto& n : engine_.tick(now)) notes.push_back(std::move(n));
+  enqueue(notes, now);
   observe_states(now);
   save_state(now);
   publish_metrics(now);
@@ -347,22 +400,28 @@ void AlertingService::save_state(Time now) {
   auto note = [&](const Status& s) {
     if (!s.ok() && error.empty()) error = s.message();
   };
+  // Alerts: new ones, ones that resolved or fired again, and the rest once a minute (their
+  // end moves forward with every report); all in one transaction.
+  std::vector<std::pair<std::string, std::string>> docs;
   std::set<uint64_t> present;
   for (const auto& a : st.alerts) {
     present.insert(a.fp());
     auto it = saved_.find(a.fp());
-    if (it != saved_.end() && it->second == a.updated_at) continue;
-    note(db_->save("alert", alerting::fingerprint_hex(a.fp()), alerting::alert_to_json(a)));
-    saved_[a.fp()] = a.updated_at;
+    const bool resolved = a.resolved(now);
+    if (it != saved_.end() && it->second.resolved == resolved && now - it->second.at < std::chrono::minutes(1))
+      continue;
+    docs.emplace_back(alerting::fingerprint_hex(a.fp()), alerting::alert_to_json(a));
+    saved_[a.fp()] = SavedMark{now, resolved};
   }
   for (auto it = saved_.begin(); it != saved_.end();) {
     if (!present.count(it->first)) {
-      note(db_->erase("alert", alerting::fingerprint_hex(it->first)));
+      docs.emplace_back(alerting::fingerprint_hex(it->first), "");
       it = saved_.erase(it);
     } else {
       ++it;
     }
   }
+  note(db_->save_batch("alert", docs));
   std::set<std::string> silences, acks;
   for (const auto& s : st.silences) {
     silences.insert(s.id);
@@ -385,9 +444,9 @@ void AlertingService::save_state(Time now) {
   for (const auto& id : saved_acks_)
     if (!acks.count(id)) note(db_->erase("ack", id));
   saved_acks_ = acks;
+  if (!error.empty() && error != db_error_) log::error("alerting", "alerting state not saved", {{"error", error}});
+  if (error.empty() && !unqueued_.empty()) error = db_error_;  // the outbox still refuses
   db_error_ = error;
-  if (!error.empty()) log::error("alerting", "alerting state not saved", {{"error", error}});
-  (void)now;
 }
 
 void AlertingService::deliver_loop(Worker& w) {
@@ -423,10 +482,14 @@ void AlertingService::deliver_loop(Worker& w) {
       }
       plugin_host::RenderedNotification r;
       r.notification = std::move(parsed.value());
-      const auto& tmpl = templates_[item.receiver];
-      if (tmpl.first) r.title = tmpl.first->render(r.notification);
-      if (tmpl.second) r.body = tmpl.second->render(r.notification);
-      r.json_body = alerting::webhook_v4_body(r.notification);
+      if (const auto tmpl = templates_for(item.receiver)) {
+        r.title = tmpl->first->render(r.notification);
+        r.body = tmpl->second->render(r.notification);
+      }
+      const auto cfg = config();
+      const auto* rc = cfg->receiver(item.receiver);
+      const size_t max_alerts = rc ? rc->max_alerts : 0;
+      r.json_body = alerting::webhook_v4_body(r.notification, max_alerts);
       const auto result =
           w.notifier
               ->deliver(
@@ -536,11 +599,12 @@ void AlertingService::publish_metrics(Time now) {
   out.push_back(sample("vigil_outbox_oldest_pending_age_seconds",
                        ob.oldest_pending == Time{} ? 0 : std::chrono::duration<double>(now - ob.oldest_pending).count(),
                        {}, "Age of the oldest notification waiting for delivery."));
+  const auto cfg = config();
   std::lock_guard l(mu_);
-  out.push_back(sample("vigil_alerting_state_writable", db_error_.empty() ? 1 : 0, {},
+  out.push_back(sample("vigil_alerting_state_writable", db_error_.empty() && not_durable_.empty() ? 1 : 0, {},
                        "1 while the alerting database can be written."));
   for (const auto& w : workers_) {
-    for (const auto& r : options_.config.receivers) {
+    for (const auto& r : cfg->receivers) {
       if (std::find(r.notifiers.begin(), r.notifiers.end(), w->alias) == r.notifiers.end()) continue;
       const std::string k = key2(r.name, w->alias);
       metrics::LabelSet ls{{"channel", w->channel}, {"notifier", w->alias}, {"receiver", r.name}};
@@ -685,7 +749,8 @@ std::vector<ReceiverStatus> AlertingService::receivers() {
 }
 
 Status AlertingService::send_test(const std::string& receiver, const std::string& principal) {
-  const auto* rc = options_.config.receiver(receiver);
+  const auto cfg = config();
+  const auto* rc = cfg->receiver(receiver);
   if (!rc) return Status::error("no receiver is named \"" + receiver + "\"");
   const Time now = SysClock::now();
   alerting::Notification n;
@@ -693,7 +758,7 @@ Status AlertingService::send_test(const std::string& receiver, const std::string
   n.group_key = "{}:{alertname=\"VigilTestNotification\"}";
   n.group_labels = {{"alertname", "VigilTestNotification"}};
   n.reason = "test notification";
-  n.external_url = options_.config.external_url;
+  n.external_url = cfg->external_url;
   n.created_at = now;
   n.sequence = 1;
   n.idempotency_key = "test-" + alerting::fingerprint_hex(static_cast<uint64_t>(alerting::to_ms(now)));
@@ -724,7 +789,7 @@ Status AlertingService::send_test(const std::string& receiver, const std::string
 
 std::string AlertingService::db_error() {
   std::lock_guard l(mu_);
-  return db_error_;
+  return not_durable_.empty() ? db_error_ : not_durable_;
 }
 
 }  // namespace vigil::runtime

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -66,6 +67,10 @@ class AlertingService {
   Status start(Scheduler& scheduler);
   // Stops ticking, lets each delivery thread finish its current attempt, stops notifiers.
   void stop(Scheduler& scheduler);
+  // A reload: new routes, receivers, inhibition and templates; alerts are regrouped. The
+  // notifier instances stay (changing them needs a restart).
+  Status reconfigure(alerting::AlertingConfig config);
+  std::shared_ptr<const alerting::AlertingConfig> config() const;
 
   // From the rule scheduler after each group evaluation.
   void on_rule_alerts(const std::string& group, std::chrono::milliseconds interval,
@@ -113,15 +118,22 @@ class AlertingService {
   std::unique_ptr<alerting::AlertDb> db_;
   metrics::SampleStore& samples_;
   alerting::AlertingEngine engine_;
-  std::map<std::string, std::pair<std::shared_ptr<const alerting::MessageTemplate>,
-                                  std::shared_ptr<const alerting::MessageTemplate>>>
-      templates_;  // receiver -> title, body
+  using Templates =
+      std::pair<std::shared_ptr<const alerting::MessageTemplate>, std::shared_ptr<const alerting::MessageTemplate>>;
+  std::optional<Templates> templates_for(const std::string& receiver) const;
+  mutable std::mutex config_mu_;                            // guards config_ and templates_
+  std::shared_ptr<const alerting::AlertingConfig> config_;  // the current [alerting]
+  std::map<std::string, Templates> templates_;              // receiver -> title, body
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
 
-  std::mutex mu_;                                                   // guards everything below
-  std::map<uint64_t, AlertMark> marks_;                             // last recorded state per alert
-  std::map<uint64_t, alerting::Time> saved_;                        // alerts saved, by their updated_at
+  std::mutex mu_;                        // guards everything below
+  std::map<uint64_t, AlertMark> marks_;  // last recorded state per alert
+  struct SavedMark {
+    alerting::Time at;
+    bool resolved = false;
+  };
+  std::map<uint64_t, SavedMark> saved_;                             // alerts saved: when, and whether resolved then
   std::map<std::string, uint64_t> sent_, failed_, dead_, retried_;  // by "receiver\nnotifier"
   std::map<std::string, ReceiverStatus> receiver_status_;
   std::vector<double> latencies_;          // recent fired->delivered seconds
@@ -131,7 +143,9 @@ class AlertingService {
   std::map<std::string, alerting::Time> saved_silences_;
   std::set<std::string> saved_acks_;
   std::string db_error_;
-  std::mutex id_mu_;  // guards rng_
+  std::string not_durable_;                       // set when the database could not be opened (running in memory)
+  std::vector<alerting::Notification> unqueued_;  // refused by the outbox; offered again next tick
+  std::mutex id_mu_;                              // guards rng_
   std::mt19937_64 rng_{std::random_device{}()};
   alerting::Time last_prune_{};
 };

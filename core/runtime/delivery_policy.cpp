@@ -29,8 +29,9 @@ Result<std::pair<double, Millis>> parse_rate(const std::string& text) {
   const auto bad =
       Status::error("rate \"" + text + "\" must look like 20/m, 1/s or 600/h (messages per second, minute or hour)");
   if (slash == std::string::npos || slash == 0) return bad;
+  const std::string count = text.substr(0, slash);
   char* end = nullptr;
-  const double n = std::strtod(text.substr(0, slash).c_str(), &end);
+  const double n = std::strtod(count.c_str(), &end);
   if (!end || *end != '\0' || n <= 0) return bad;
   const std::string unit = text.substr(slash + 1);
   if (unit == "s") return std::make_pair(n, Millis(1000));

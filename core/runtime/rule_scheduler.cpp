@@ -131,15 +131,19 @@ void RuleScheduler::apply(Loaded loaded) {
     job.spec.max_backoff = g->interval();
     metrics::SeriesStore* series = &series_;
     metrics::SampleStore* samples = &samples_;
-    job.run = [g, series, samples, state = state_, limits = limits_of(loaded.settings),
-               sink = sink_](Clock::time_point) {
+    job.run = [g, series, samples, state = state_, limits = limits_of(loaded.settings), sink = sink_,
+               last_error = std::make_shared<std::string>()](Clock::time_point) {
       const int64_t now = unix_ms();
       series->evict(now);
       g->evaluate(now, *series, *samples);
       publish_store_stats(series->stats(), limits, *samples);
       if (state) {
-        if (auto st = state->update(g->name(), g->active_alerts(), now); !st.ok())
-          log::error("rules", "alert state not saved", {{"group", g->name()}, {"error", st.message()}});
+        // Logged when the error starts or changes, not at every evaluation.
+        auto st = state->update(g->name(), g->active_alerts(), now);
+        const std::string err = st.ok() ? "" : st.message();
+        if (!err.empty() && err != *last_error)
+          log::error("rules", "alert state not saved", {{"group", g->name()}, {"error", err}});
+        *last_error = err;
       }
       if (sink) sink(g->name(), g->interval(), g->alerts(), now);
       return true;

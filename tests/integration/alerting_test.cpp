@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -205,4 +207,127 @@ TEST_CASE("alerting: a permanent failure becomes a dead letter, visible in the A
   CHECK(sink.requests().size() == 1);  // never retried
   const auto ready = http_get(agent.port(), "/readyz").body;
   CHECK(contains(ready, "\"alerting_state\""));
+}
+
+TEST_CASE("alerting: vigil alerts, silence and ack talk to the running agent", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  AgentProcess agent(config(dir, sink.url()));
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/api/v1/alerts", "FixtureHigh", 5s));
+  const std::string vigil = build_dir() + "/vigil ";
+  const std::string url = " --url http://127.0.0.1:" + std::to_string(agent.port());
+  const auto list = run_command(vigil + "alerts" + url);
+  CHECK(list.exit_code == 0);
+  CHECK(contains(list.output, "ALERTNAME"));
+  CHECK(contains(list.output, "FixtureHigh"));
+  const auto as_json = run_command(vigil + "alerts -o json -f 'severity=\"critical\"'" + url);
+  REQUIRE(as_json.exit_code == 0);
+  const std::string fp = json::parse(as_json.output)[0]["fingerprint"];
+
+  const auto refused = run_command(vigil + "silence add alertname=FixtureHigh -c 'no token'" + url);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "HTTP 401"));
+  const auto added =
+      run_command(vigil + "silence add alertname=FixtureHigh -d 30m -a ana -c 'disk swap' --token t0ken" + url);
+  REQUIRE(added.exit_code == 0);
+  const std::string id = added.output.substr(0, added.output.find('\n'));
+  const auto silences = run_command(vigil + "silence list" + url);
+  CHECK(contains(silences.output, id));
+  CHECK(contains(silences.output, "alertname=\"FixtureHigh\""));
+  CHECK(contains(silences.output, "disk swap"));
+  CHECK(run_command(vigil + "silence expire " + id + " --token t0ken" + url).exit_code == 0);
+  const auto acked = run_command(vigil + "ack " + fp + " -a bo -c looking -e 1h --token t0ken" + url);
+  CHECK(acked.exit_code == 0);
+  CHECK(contains(run_command(vigil + "alerts" + url).output, "acked by bo"));
+  CHECK(run_command(vigil + "ack " + fp + " --remove --token t0ken" + url).exit_code == 0);
+  CHECK(run_command(vigil + "alerts --url http://127.0.0.1:1").exit_code == 1);  // nothing listens there
+}
+
+TEST_CASE("alerting: SIGHUP applies new receivers and templates", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  // The log notifier writes each title to vigil's log, where the test can see it.
+  const auto with_log = [&](const std::string& receiver_extra) {
+    const auto cfg = config(dir, sink.url(), receiver_extra);
+    std::string text = read_file(cfg);
+    const std::string from = "notifiers = [\"webhook\"]";
+    text.replace(text.find(from), from.size(), "notifiers = [\"webhook\", \"log\"]");
+    write_file(cfg, text + "\n[[notifiers.log]]\n");
+    return cfg;
+  };
+  AgentProcess agent(with_log(""));
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for_log("notification: [FIRING:1] FixtureHigh", 5s));
+  with_log("title_template = \"NEW {{statusText}} {{reason}}\"\n");
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  CHECK(call(agent.port(), "POST", "/api/v1/receivers/hook/test", "").status == 200);
+  CHECK(agent.wait_for_log("notification: NEW FIRING:1 test notification", 5s));
+  with_log("title_template = \"{{#unclosed}}\"\n");
+  agent.signal(SIGHUP);
+  CHECK(agent.wait_for_log("reload rejected", 5s));
+}
+
+TEST_CASE("alerting: an unwritable state directory is reported by readiness; alerts still flow", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  auto cfg = config(dir, sink.url());
+  std::string text = read_file(cfg);
+  text.replace(text.find("state_dir = \""), std::string("state_dir = \"" + dir + "/state\"").size(),
+               "state_dir = \"/proc/vigil-no-such-dir\"");
+  write_file(cfg, text);
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(sink.wait_for(1));  // delivered anyway
+  const auto ready = http_get(agent.port(), "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(contains(ready.body, "state_dir"));
+  CHECK(contains(ready.body, "kept in memory only"));
+  CHECK(contains(http_get(agent.port(), "/metrics").body, "vigil_alerting_state_writable 0"));
+}
+
+TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, nothing lost", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  auto cfg = config(dir, sink.url());
+  write_file(cfg, [&] {
+    std::string t = read_file(cfg);
+    t.replace(t.find("api_token = \"t0ken\""), 19, "api_token = \"t0ken\"\nmax_body_size = \"16MiB\"");
+    return t;
+  }());
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(sink.wait_for(1));  // the fixture rule's own notification
+  const size_t before = sink.requests().size();
+  for (int batch = 0; batch < 10; ++batch) {
+    json alerts = json::array();
+    for (int i = batch * 1000; i < (batch + 1) * 1000; ++i) {
+      char name[16];
+      std::snprintf(name, sizeof name, "Flood%03d", i % 100);
+      alerts.push_back({{"labels", {{"alertname", name}, {"instance", "host-" + std::to_string(i)}}}});
+    }
+    REQUIRE(call(agent.port(), "POST", "/api/v2/alerts", alerts.dump()).status == 200);
+  }
+  // Every group arrives with all of its 100 alerts, in about one request per group.
+  std::map<std::string, size_t> per_group;
+  for (int wait = 0; wait < 300; ++wait) {
+    per_group.clear();
+    const auto reqs = sink.requests();
+    for (size_t i = before; i < reqs.size(); ++i) {
+      const json b = json::parse(reqs[i].body);
+      const std::string name = b["groupLabels"].value("alertname", "");
+      if (name.rfind("Flood", 0) == 0) per_group[name] = std::max(per_group[name], b["alerts"].size());
+    }
+    size_t full = 0;
+    for (const auto& [name, n] : per_group) full += n == 100 ? 1 : 0;
+    if (full == 100) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(per_group.size() == 100);
+  size_t total = 0;
+  for (const auto& [name, n] : per_group) total += n;
+  CHECK(total == 10000);
+  CHECK(sink.requests().size() - before <= 200);  // batched: not one request per alert
+  CHECK(agent.wait_for("/metrics", "vigil_outbox_pending 0", 10s));
 }
