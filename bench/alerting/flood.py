@@ -42,10 +42,9 @@ class Sink:
                     firing = sum(1 for a in msg["alerts"] if a["status"] == "firing")
                     if firing >= sink.per_group and name not in sink.first_full:
                         sink.first_full[name] = now
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                # One write: headers and body in separate small writes would stall on Nagle's
+                # algorithm and delayed ACKs (40 ms a request), measuring the sink, not the senders.
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
             def log_message(self, *a):
                 pass

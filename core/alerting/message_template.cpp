@@ -31,7 +31,29 @@ std::string get(const Pairs& p, const std::string& key) {
   return "";
 }
 
-mu::data alert_data(const NotifiedAlert& na) {
+// What the templates at hand use, so large notifications skip building lists nobody reads.
+struct Needs {
+  bool alerts = true, firing = true, resolved = true, labels = true, annotations = true;
+  static Needs of(const std::string& text) {
+    auto uses = [&](const char* name) {
+      return text.find(std::string("{{#") + name) != std::string::npos ||
+             text.find(std::string("{{^") + name) != std::string::npos;
+    };
+    Needs n;
+    n.alerts = uses("alerts");
+    n.firing = uses("firing");
+    n.resolved = uses("resolved");
+    n.labels = uses("labels");
+    n.annotations = uses("annotations");
+    return n;
+  }
+  Needs operator|(const Needs& o) const {
+    return {alerts || o.alerts, firing || o.firing, resolved || o.resolved, labels || o.labels,
+            annotations || o.annotations};
+  }
+};
+
+mu::data alert_data(const NotifiedAlert& na, const Needs& needs) {
   const Alert& a = na.alert;
   mu::data d;
   d.set("status", na.firing ? "firing" : "resolved");
@@ -39,8 +61,8 @@ mu::data alert_data(const NotifiedAlert& na) {
   d.set("severity", get(a.labels, "severity"));
   d.set("summary", get(a.annotations, "summary"));
   d.set("description", get(a.annotations, "description"));
-  d.set("labels", pairs(a.labels));
-  d.set("annotations", pairs(a.annotations));
+  if (needs.labels) d.set("labels", pairs(a.labels));
+  if (needs.annotations) d.set("annotations", pairs(a.annotations));
   std::string text;
   for (const auto& [k, v] : a.labels)
     if (k != "alertname") text += (text.empty() ? "" : ", ") + k + "=" + v;
@@ -56,7 +78,7 @@ mu::data alert_data(const NotifiedAlert& na) {
   return d;
 }
 
-mu::data notification_data(const Notification& n) {
+mu::data notification_data(const Notification& n, const Needs& needs) {
   mu::data d;
   const size_t firing = n.firing_count();
   d.set("status", n.firing() ? "firing" : "resolved");
@@ -80,9 +102,12 @@ mu::data notification_data(const Notification& n) {
   d.set("commonLabels", pairs(n.common_labels));
   d.set("commonAnnotations", pairs(n.common_annotations));
   mu::data all{mu::data::type::list}, fl{mu::data::type::list}, rl{mu::data::type::list};
-  for (const auto& na : n.alerts) {
-    all.push_back(alert_data(na));
-    (na.firing ? fl : rl).push_back(alert_data(na));
+  if (needs.alerts || needs.firing || needs.resolved) {
+    for (const auto& na : n.alerts) {
+      mu::data a = alert_data(na, needs);
+      if (na.firing ? needs.firing : needs.resolved) (na.firing ? fl : rl).push_back(a);
+      if (needs.alerts) all.push_back(a);
+    }
   }
   d.set("alerts", all);
   d.set("firing", fl);
@@ -114,10 +139,22 @@ Result<std::shared_ptr<const MessageTemplate>> MessageTemplate::compile(const st
   return std::shared_ptr<const MessageTemplate>(std::move(t));
 }
 
-std::string MessageTemplate::render(const Notification& n) const {
-  mu::mustache m(text_);
+namespace {
+std::string render_with(const std::string& text, const mu::data& d) {
+  mu::mustache m(text);
   m.set_custom_escape([](const std::string& s) { return s; });
-  return m.render(notification_data(n));
+  return m.render(d);
+}
+}  // namespace
+
+std::string MessageTemplate::render(const Notification& n) const {
+  return render_with(text_, notification_data(n, Needs::of(text_)));
+}
+
+std::pair<std::string, std::string> render_message(const MessageTemplate& title, const MessageTemplate& body,
+                                                   const Notification& n) {
+  const mu::data d = notification_data(n, Needs::of(title.text_) | Needs::of(body.text_));
+  return {render_with(title.text_, d), render_with(body.text_, d)};
 }
 
 }  // namespace vigil::alerting

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "alerting/notification.h"
@@ -28,7 +29,14 @@ class MessageTemplate {
   std::string render(const Notification& n) const;
 
  private:
+  friend std::pair<std::string, std::string> render_message(const MessageTemplate&, const MessageTemplate&,
+                                                            const Notification&);
   std::string text_;
 };
+
+// Title and body from one preparation of the template data (cheaper than two render() calls
+// for a notification with many alerts).
+std::pair<std::string, std::string> render_message(const MessageTemplate& title, const MessageTemplate& body,
+                                                   const Notification& n);
 
 }  // namespace vigil::alerting

@@ -59,13 +59,20 @@ Alert alert_of(const json& j) {
 
 std::string rfc3339(Time t) {
   if (t == Time{}) return "0001-01-01T00:00:00Z";
-  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
-  std::string s = date::format("%FT%T", ms);  // "2026-11-23T10:00:00.123"
-  if (auto dot = s.find('.'); dot != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
+  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count();
+  const auto day = date::floor<date::days>(date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+  const date::year_month_day ymd{day};
+  const int64_t in_day = ms - std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count();
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<int>(in_day / 3600000), static_cast<int>(in_day / 60000 % 60),
+                        static_cast<int>(in_day / 1000 % 60));
+  if (const int frac = static_cast<int>(in_day % 1000); frac) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%03d", frac);
+    while (buf[n - 1] == '0') --n;  // Go trims trailing zeros of the fraction
   }
-  return s + "Z";
+  return std::string(buf, static_cast<size_t>(n)) + "Z";
 }
 
 Result<Time> parse_rfc3339(const std::string& text) {
@@ -108,6 +115,18 @@ int severity_rank(const std::string& s) {
   if (s == "warning") return 1;
   if (s.empty()) return -1;
   return 0;
+}
+
+std::string alert_to_json_text(const Alert& a) {
+  return alert_json(a).dump();
+}
+
+Result<Alert> alert_from_json_text(const std::string& text) {
+  try {
+    return alert_of(json::parse(text));
+  } catch (const std::exception& e) {
+    return Status::error(std::string("stored alert is not valid: ") + e.what());
+  }
 }
 
 std::string notification_to_json(const Notification& n) {

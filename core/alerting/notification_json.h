@@ -12,6 +12,10 @@
 namespace vigil::alerting {
 
 std::string notification_to_json(const Notification& n);
+// One alert in the same form (labels, annotations, startsAt, endsAt, updatedAt, generatorURL,
+// timeout, value).
+std::string alert_to_json_text(const Alert& a);
+Result<Alert> alert_from_json_text(const std::string& text);
 Result<Notification> notification_from_json(const std::string& text);
 
 // max_alerts > 0 keeps that many alerts (firing first) and reports the rest in truncatedAlerts.

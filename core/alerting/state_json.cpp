@@ -135,20 +135,11 @@ Result<LogEntry> log_entry_from_json(const std::string& text) {
 }
 
 std::string alert_to_json(const Alert& a) {
-  Notification n;  // reuse the alert encoding of stored notifications
-  n.alerts.push_back({a, !a.timeout, {}, std::nullopt});
-  const json j = json::parse(notification_to_json(n));
-  return j.at("alerts").at(0).dump();
+  return alert_to_json_text(a);
 }
 
 Result<Alert> alert_from_json(const std::string& text) {
-  return guarded<Alert>("alert", [&]() -> Result<Alert> {
-    json n{{"receiver", ""}, {"groupKey", ""}, {"groupLabels", json::object()}, {"alerts", json::array()}};
-    n["alerts"].push_back(json::parse(text));
-    auto back = notification_from_json(n.dump());
-    if (!back.ok()) return back.status();
-    return back->alerts.at(0).alert;
-  });
+  return alert_from_json_text(text);
 }
 
 }  // namespace vigil::alerting

@@ -148,6 +148,7 @@ class AlertingService {
   std::mutex id_mu_;                              // guards rng_
   std::mt19937_64 rng_{std::random_device{}()};
   alerting::Time last_prune_{};
+  alerting::Time last_bookkeeping_{};
 };
 
 }  // namespace vigil::runtime
