@@ -9,6 +9,7 @@
 #include "alerting/notification_json.h"
 #include "alerting/state_json.h"
 #include "config/duration.h"
+#include "metrics/sample.h"
 
 namespace vigil::app {
 namespace {
@@ -218,11 +219,26 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
           x.generator_url = a.value("generatorURL", "");
           alerts.push_back(std::move(x));
         }
-        for (auto& p : svc.post_alerts(std::move(alerts))) problems.push_back(std::move(p));
+        // All or nothing: every alert is checked before any is taken.
+        for (size_t i = 0; i < alerts.size(); ++i) {
+          const auto& a = alerts[i];
+          if (std::none_of(a.labels.begin(), a.labels.end(), [](const auto& l) { return !l.second.empty(); }))
+            problems.push_back("alert " + std::to_string(i) + ": needs at least one non-empty label");
+          for (const auto& [k, v] : a.labels)
+            if (auto st = metrics::validate_label_name(k); !st.ok())
+              problems.push_back("alert " + std::to_string(i) + ": " + st.message());
+          if (a.ends_at != Time{} && a.starts_at != Time{} && a.ends_at < a.starts_at)
+            problems.push_back("alert " + std::to_string(i) + ": endsAt is before startsAt");
+        }
+        if (problems.empty())
+          for (auto& p : svc.post_alerts(std::move(alerts))) problems.push_back(std::move(p));
         if (!problems.empty()) {
           json list = json::array();
           for (const auto& p : problems) list.push_back(p);
-          return reply(400, json{{"status", "error"}, {"error", "some alerts were refused"}, {"problems", list}});
+          return reply(400, json{{"status", "error"},
+                                 {"error", "no alert was taken: some are invalid"},
+                                 {"hint", "fix the alerts listed in problems and post them again"},
+                                 {"problems", list}});
         }
         return reply(200, json::object());
       }));

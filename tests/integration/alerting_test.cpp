@@ -1,9 +1,15 @@
 // End-to-end alerting: the real agent, rules on collected samples, notifications to a loopback
 // webhook sink, the API with its token, and the durable outbox across kill -9.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -133,6 +139,12 @@ TEST_CASE("alerting: rule alerts reach a webhook as Alertmanager JSON, with API,
   CHECK(sink.wait_for(2));
   CHECK(agent.wait_for("/api/v1/alerts", "FromPrometheus", 3s));
   CHECK(call(agent.port(), "POST", "/api/v2/alerts", R"([{"annotations": {}}])").status == 400);
+  // Nothing half-applied: one bad alert refuses the whole post.
+  const auto partial = call(agent.port(), "POST", "/api/v2/alerts",
+                            R"([{"labels": {"alertname": "Partial"}}, {"labels": {"bad-name": "x"}}])");
+  CHECK(partial.status == 400);
+  CHECK(contains(partial.body, "no alert was taken"));
+  CHECK_FALSE(contains(http_get(agent.port(), "/api/v1/alerts").body, "Partial"));
 
   // History and receivers.
   CHECK(agent.wait_for("/api/v1/history?alertname=FixtureHigh", "\"kind\":\"firing\"", 3s));
@@ -330,4 +342,56 @@ TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, no
   CHECK(total == 10000);
   CHECK(sink.requests().size() - before <= 200);  // batched: not one request per alert
   CHECK(agent.wait_for("/metrics", "vigil_outbox_pending 0", 10s));
+}
+
+namespace {
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+}  // namespace
+
+TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "[integration]") {
+  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  HttpSink sink;
+  const auto dir = temp_dir();
+  AgentProcess agent(config(dir, sink.url()));
+  REQUIRE(agent.started());
+  write_file(dir + "/prom-rules.yml",
+             "groups:\n  - name: p\n    interval: 1s\n    rules:\n      - alert: FromRealPrometheus\n"
+             "        expr: vector(1)\n        labels:\n          severity: warning\n");
+  write_file(dir + "/prometheus.yml", "global:\n  evaluation_interval: 1s\nrule_files: [\"" + dir +
+                                          "/prom-rules.yml\"]\nalerting:\n  alertmanagers:\n    - api_version: v2\n"
+                                          "      authorization:\n        credentials: t0ken\n"
+                                          "      static_configs:\n        - targets: [\"127.0.0.1:" +
+                                          std::to_string(agent.port()) + "\"]\n");
+  const int prom_port = free_port();
+  const pid_t prom = fork();
+  if (prom == 0) {
+    const std::string cfg = "--config.file=" + dir + "/prometheus.yml";
+    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
+    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
+    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
+    // Alerts are re-sent every second: the first ones go out before Prometheus has found its
+    // Alertmanagers and would otherwise wait the default minute.
+    execlp("prometheus", "prometheus", cfg.c_str(), data.c_str(), listen.c_str(), "--rules.alert.resend-delay=1s",
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const bool arrived = agent.wait_for("/api/v1/alerts", "FromRealPrometheus", 30s);
+  ::kill(prom, SIGTERM);
+  ::waitpid(prom, nullptr, 0);
+  INFO(read_file(dir + "/prometheus.log").substr(0, 2000));
+  REQUIRE(arrived);
+  CHECK(sink.wait_for(2));  // the fixture rule's notification and Prometheus' alert's
+  bool from_prometheus = false;
+  for (const auto& r : sink.requests()) from_prometheus = from_prometheus || contains(r.body, "FromRealPrometheus");
+  CHECK(from_prometheus);
 }

@@ -4,6 +4,8 @@
 
 #include <vigil/plugin.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "net/http_client.h"
@@ -23,7 +25,9 @@ inline vigil_status test_http_request(vigil_ctx*, const vigil_http_call* call, v
   for (size_t i = 0; i < call->n_headers; ++i)
     req.headers.emplace_back(test_str(call->headers[i].name), test_str(call->headers[i].value));
   req.body.assign(static_cast<const char*>(call->body), call->body_len);
+  if (call->timeout_ns > 0) req.timeout = std::chrono::milliseconds(std::max<int64_t>(1, call->timeout_ns / 1000000));
   auto r = net::HttpClient::shared().perform(req);
+  if (r.error == net::TransportError::timeout) return VIGIL_E_TIMEOUT;
   if (r.error != net::TransportError::none) return VIGIL_E_UNAVAILABLE;
   out->status_code = r.response.status;
   out->retry_after_ms = r.response.retry_after.count();

@@ -1,5 +1,6 @@
 // The webhook notifier: POSTs Alertmanager's webhook v4 JSON (as the host renders it), so every
-// Alertmanager webhook consumer works unchanged. Adds an Idempotency-Key header (the same on
+// Alertmanager webhook consumer works unchanged, or the receiver's rendered body template (a
+// custom payload). Adds an Idempotency-Key header (the same on
 // every retry of one notification), optional custom headers and an optional HMAC-SHA256
 // signature of the body. 2xx is success; 5xx, 429 and transport errors are retried by the
 // host; other statuses are permanent failures.
@@ -36,12 +37,20 @@ class Webhook {
     signature_header_ = ctx.get_string("signature_header").value_or("X-Vigil-Signature");
     timeout_ns_ = ctx.get_duration_ns("timeout").value_or(10'000'000'000LL);
     if (timeout_ns_ <= 0) throw Error(VIGIL_E_CONFIG, "\"timeout\" must be greater than zero");
+    const std::string payload = ctx.get_string("payload").value_or("alertmanager");
+    if (payload != "alertmanager" && payload != "body")
+      throw Error(VIGIL_E_CONFIG,
+                  "\"payload\" must be \"alertmanager\" (the webhook v4 JSON) or \"body\" (the "
+                  "receiver's rendered body_template)");
+    send_body_ = payload == "body";
+    content_type_ =
+        ctx.get_string("content_type").value_or(send_body_ ? "text/plain; charset=utf-8" : "application/json");
   }
 
   void deliver(Context& ctx, const vigil_notification& n, int64_t deadline) {
-    const std::string_view body = vigil::sdk::to_view(n.json_body);
+    const std::string_view body = vigil::sdk::to_view(send_body_ ? n.body : n.json_body);
     vigil::sdk::Labels headers = headers_;
-    headers.emplace_back("Content-Type", "application/json");
+    headers.emplace_back("Content-Type", content_type_);
     if (VIGIL_HAS(vigil_notification, &n, idempotency_key))
       headers.emplace_back("Idempotency-Key", std::string(vigil::sdk::to_view(n.idempotency_key)));
     if (!secret_.empty()) {
@@ -63,7 +72,8 @@ class Webhook {
   }
 
  private:
-  std::string url_, secret_, signature_header_;
+  std::string url_, secret_, signature_header_, content_type_;
+  bool send_body_ = false;
   vigil::sdk::Labels headers_;
   int64_t timeout_ns_ = 0;
 };
@@ -74,6 +84,10 @@ const vigil_config_key kSchema[] = {
     {"hmac_secret", VIGIL_CFG_STRING, nullptr, 0, "signs the body with HMAC-SHA256 (header value sha256=<hex>)"},
     {"signature_header", VIGIL_CFG_STRING, "X-Vigil-Signature", 0, "header carrying the signature"},
     {"timeout", VIGIL_CFG_DURATION, "10s", 0, "per request"},
+    {"payload", VIGIL_CFG_STRING, "alertmanager", 0,
+     "alertmanager (the webhook v4 JSON) or body (the receiver's rendered body_template, e.g. a custom JSON)"},
+    {"content_type", VIGIL_CFG_STRING, "application/json", 0,
+     "Content-Type of the request (text/plain for payload = body)"},
     {nullptr, 0, nullptr, 0, nullptr},
 };
 

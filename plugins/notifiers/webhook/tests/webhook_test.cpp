@@ -90,3 +90,25 @@ TEST_CASE("a bad url is a config error", "[webhook]") {
   CHECK(host.create_notifier(vigil_plugin_entry) == nullptr);
   CHECK(host.last_error().find("\"url\" must be an http:// or https:// URL") != std::string::npos);
 }
+
+TEST_CASE("a stalled receiver times out (retried), and payload = body sends the rendered body", "[webhook]") {
+  HttpSink sink;
+  sink.script({SinkReply{200, "ok", {}, std::chrono::milliseconds(1500)}});
+  FakeHost host;
+  host.provide_service(VIGIL_SERVICE_HTTP, &vigil::testing::kTestHttpService);
+  host.set("url", sink.url());
+  host.set_duration("timeout", std::chrono::milliseconds(200));
+  host.set("payload", "body");
+  auto* inst = host.create_notifier(vigil_plugin_entry);
+  REQUIRE(inst);
+  Note note;
+  const std::string rendered = R"({"title": "[FIRING:1] Down"})";
+  note.n.body = s(rendered);
+  CHECK(host.deliver(inst, note.n) == VIGIL_E_TIMEOUT);
+  REQUIRE(host.deliver(inst, note.n) == VIGIL_OK);
+  const auto reqs = sink.requests();
+  REQUIRE_FALSE(reqs.empty());
+  CHECK(reqs.back().body == rendered);
+  CHECK(reqs.back().headers.at("content-type") == "text/plain; charset=utf-8");
+  host.destroy(inst);
+}
