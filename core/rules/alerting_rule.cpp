@@ -108,6 +108,7 @@ Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limi
       if (a.state != AlertState::inactive && !keep_firing) {
         a.state = AlertState::inactive;
         a.resolved_at_ms = t_ms;
+        if (auto v = recovery_value(evaluator, t_ms - query_offset_ms, a.labels)) a.value = *v;
       }
       if (!keep_firing) {
         ++it;
@@ -129,6 +130,38 @@ Status AlertingRule::eval(const Evaluator& evaluator, int64_t t_ms, int64_t limi
                          " alerts");
   }
   return {};
+}
+
+std::optional<double> AlertingRule::recovery_value(const Evaluator& evaluator, int64_t t_ms,
+                                                   const metrics::LabelSet& alert_labels) {
+  // For `<expr> <comparison> <threshold>`, the value of <expr> now: what the measurement is
+  // at resolution, where Prometheus would repeat the last firing value.
+  const Expr& e = *spec_.expr;
+  if (e.kind != Expr::Kind::binary || !is_comparison(e.op) || e.return_bool || !e.lhs ||
+      e.lhs->type != ValueType::vector)
+    return std::nullopt;
+  if (recovery_at_ms_ != t_ms) {
+    recovery_at_ms_ = t_ms;
+    recovery_.clear();
+    if (auto v = evaluator.eval(*e.lhs, t_ms); v.ok()) recovery_ = std::move(v->vector);
+  }
+  for (const auto& s : recovery_) {
+    bool match = true;
+    for (const auto& [k, v] : s.labels) {
+      if (k == "__name__") continue;
+      const bool rule_sets =
+          std::any_of(spec_.labels.begin(), spec_.labels.end(), [&](const auto& l) { return l.first == k; });
+      if (rule_sets) continue;
+      const bool present = std::find(alert_labels.begin(), alert_labels.end(),
+                                     std::pair<std::string, std::string>(k, v)) != alert_labels.end();
+      if (!present) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return s.value;
+  }
+  return std::nullopt;
 }
 
 std::vector<Alert> AlertingRule::alerts() const {

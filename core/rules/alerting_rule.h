@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "metrics/series_store.h"
+#include "rules/evaluator.h"
 #include "rules/rule_file.h"
 
 namespace vigil::rules {
@@ -53,11 +55,15 @@ class AlertingRule {
   void restore_active_at(const metrics::LabelSet& labels, int64_t active_at_ms);
 
  private:
+  std::optional<double> recovery_value(const Evaluator& evaluator, int64_t t_ms, const metrics::LabelSet& alert_labels);
+
   RuleSpec spec_;
   std::map<std::string, std::string> external_labels_;
   std::map<metrics::LabelSet, Alert> active_;
   std::map<metrics::LabelSet, int64_t> restored_;
   int64_t restore_deadline_ms_ = 0;
+  int64_t recovery_at_ms_ = -1;          // the evaluation recovery_ belongs to
+  std::vector<InstantSample> recovery_;  // the comparison's left side at that evaluation
 };
 
 }  // namespace vigil::rules

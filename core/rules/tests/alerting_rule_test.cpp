@@ -144,3 +144,17 @@ TEST_CASE("restored progress waits for data that arrives after the first evaluat
   REQUIRE(late.alerts().size() == 1);
   CHECK(late.alerts()[0].active_at_ms == 11 * kM);
 }
+
+TEST_CASE("a resolved alert carries the value at resolution, not its last firing value", "[rules]") {
+  SeriesStore store;
+  const vigil::metrics::LabelSet l{{"__name__", "load"}, {"instance", "a"}};
+  Evaluator ev(store);
+  AlertingRule rule(alert("load > 1", 0));
+  REQUIRE(store.append(l, 1 * kM, 3));
+  REQUIRE(rule.eval(ev, 1 * kM, 0).ok());
+  REQUIRE(rule.alerts()[0].value == 3);
+  REQUIRE(store.append(l, 2 * kM, 0.4));
+  REQUIRE(rule.eval(ev, 2 * kM, 0).ok());
+  REQUIRE(rule.alerts()[0].state == AlertState::inactive);
+  CHECK(rule.alerts()[0].value == 0.4);  // Prometheus would still say 3
+}
