@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/http_sink.hpp"
+#include "../support/loopback.hpp"
 #include "agent_process.h"
 
 using namespace std::chrono_literals;
@@ -343,20 +344,6 @@ TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, no
   CHECK(sink.requests().size() - before <= 200);  // batched: not one request per alert
   CHECK(agent.wait_for("/metrics", "vigil_outbox_pending 0", 10s));
 }
-
-namespace {
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-}  // namespace
 
 TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "[integration]") {
   if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");

@@ -310,46 +310,33 @@ struct NotifierAdapter {
 }  // namespace detail
 }  // namespace vigil::sdk
 
-// Defines the library's entry for a single C++ collector class.
-#define VIGIL_CPP_COLLECTOR(Type, Name, Version, Description, Schema)                                                 \
-  namespace {                                                                                                         \
-  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_COLLECTOR, nullptr};                                         \
-  const void* vigil_cpp_get_interface_(const char* id) noexcept {                                                     \
-    if (std::string_view(id) == VIGIL_IFACE_COLLECTOR) return ::vigil::sdk::detail::CollectorAdapter<Type>::vtable(); \
-    return nullptr;                                                                                                   \
-  }                                                                                                                   \
-  }                                                                                                                   \
-  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,                                        \
-                                                              VIGIL_ABI_MINOR,                                        \
-                                                              sizeof(vigil_plugin_entry_t),                           \
-                                                              Name,                                                   \
-                                                              Version,                                                \
-                                                              Description,                                            \
-                                                              vigil_cpp_provides_,                                    \
-                                                              nullptr,                                                \
-                                                              nullptr,                                                \
-                                                              &vigil_cpp_get_interface_,                              \
+// The library's entry for one C++ class providing interface Iface through Adapter<Type>.
+#define VIGIL_CPP_PLUGIN_ENTRY_(Iface, Adapter, Type, Name, Version, Description, Schema)    \
+  namespace {                                                                                \
+  const char* const vigil_cpp_provides_[] = {Iface, nullptr};                                \
+  const void* vigil_cpp_get_interface_(const char* id) noexcept {                            \
+    if (std::string_view(id) == Iface) return ::vigil::sdk::detail::Adapter<Type>::vtable(); \
+    return nullptr;                                                                          \
+  }                                                                                          \
+  }                                                                                          \
+  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,               \
+                                                              VIGIL_ABI_MINOR,               \
+                                                              sizeof(vigil_plugin_entry_t),  \
+                                                              Name,                          \
+                                                              Version,                       \
+                                                              Description,                   \
+                                                              vigil_cpp_provides_,           \
+                                                              nullptr,                       \
+                                                              nullptr,                       \
+                                                              &vigil_cpp_get_interface_,     \
                                                               Schema}
 
+// Defines the library's entry for a single C++ collector class.
+#define VIGIL_CPP_COLLECTOR(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_COLLECTOR, CollectorAdapter, Type, Name, Version, Description, Schema)
+
 // Defines the library's entry for a single C++ notifier class.
-#define VIGIL_CPP_NOTIFIER(Type, Name, Version, Description, Schema)                                                \
-  namespace {                                                                                                       \
-  const char* const vigil_cpp_provides_[] = {VIGIL_IFACE_NOTIFIER, nullptr};                                        \
-  const void* vigil_cpp_get_interface_(const char* id) noexcept {                                                   \
-    if (std::string_view(id) == VIGIL_IFACE_NOTIFIER) return ::vigil::sdk::detail::NotifierAdapter<Type>::vtable(); \
-    return nullptr;                                                                                                 \
-  }                                                                                                                 \
-  }                                                                                                                 \
-  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,                                      \
-                                                              VIGIL_ABI_MINOR,                                      \
-                                                              sizeof(vigil_plugin_entry_t),                         \
-                                                              Name,                                                 \
-                                                              Version,                                              \
-                                                              Description,                                          \
-                                                              vigil_cpp_provides_,                                  \
-                                                              nullptr,                                              \
-                                                              nullptr,                                              \
-                                                              &vigil_cpp_get_interface_,                            \
-                                                              Schema}
+#define VIGIL_CPP_NOTIFIER(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_NOTIFIER, NotifierAdapter, Type, Name, Version, Description, Schema)
 
 #endif  // VIGIL_PLUGIN_HPP
