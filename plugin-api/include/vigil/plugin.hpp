@@ -17,6 +17,12 @@
 // or VIGIL_E_TIMEOUT: the host retries; other codes: the host gives up). Export it with
 //   VIGIL_CPP_NOTIFIER(T, "name", "1.0.0", "description", schema_or_nullptr)
 //
+// A cache backend has the same constructor and, all [ts]:
+//   bool get(Context&, std::string_view key, vigil_writer* out);   // false: a miss
+//   void set(Context&, std::string_view key, std::string_view value, int64_t ttl_ns);
+//   void del(Context&, std::string_view key);
+// exported with VIGIL_CPP_CACHE(T, "name", "1.0.0", "description", schema_or_nullptr).
+//
 // Thread-safety: Context is safe to use from the threads the host documents for each call.
 #ifndef VIGIL_PLUGIN_HPP
 #define VIGIL_PLUGIN_HPP
@@ -307,6 +313,45 @@ struct NotifierAdapter {
   }
 };
 
+template <class T>
+struct CacheAdapter {
+  static Holder<T>* holder(vigil_instance* inst) noexcept { return static_cast<Holder<T>*>(inst); }
+  static vigil_status get(vigil_instance* inst, vigil_str key, vigil_writer* out) noexcept {
+    auto* h = holder(inst);
+    bool found = false;
+    const vigil_status st =
+        barrier(h->ctx.host(), h->ctx.raw(), [&] { found = h->impl->get(h->ctx, to_view(key), out); });
+    return st != VIGIL_OK ? st : (found ? VIGIL_OK : VIGIL_E_NOT_FOUND);
+  }
+  static vigil_status set(vigil_instance* inst, vigil_str key, const void* value, size_t n, int64_t ttl_ns) noexcept {
+    auto* h = holder(inst);
+    return barrier(h->ctx.host(), h->ctx.raw(), [&] {
+      h->impl->set(h->ctx, to_view(key), std::string_view(static_cast<const char*>(value), n), ttl_ns);
+    });
+  }
+  static vigil_status del(vigil_instance* inst, vigil_str key) noexcept {
+    auto* h = holder(inst);
+    return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->del(h->ctx, to_view(key)); });
+  }
+  static vigil_status mget(vigil_instance* inst, const vigil_str* keys, size_t n, vigil_writer* outs,
+                           vigil_status* results) noexcept {
+    for (size_t i = 0; i < n; ++i) results[i] = get(inst, keys[i], &outs[i]);
+    return VIGIL_OK;
+  }
+  static vigil_status mset(vigil_instance* inst, const vigil_str* keys, const vigil_str* values, size_t n,
+                           int64_t ttl_ns) noexcept {
+    for (size_t i = 0; i < n; ++i) {
+      const vigil_status st = set(inst, keys[i], values[i].ptr, values[i].len, ttl_ns);
+      if (st != VIGIL_OK) return st;
+    }
+    return VIGIL_OK;
+  }
+  static const vigil_cache_v1* vtable() noexcept {
+    static const vigil_cache_v1 table{Lifecycle<T>::table(), &get, &set, &del, &mget, &mset};
+    return &table;
+  }
+};
+
 }  // namespace detail
 }  // namespace vigil::sdk
 
@@ -338,5 +383,9 @@ struct NotifierAdapter {
 // Defines the library's entry for a single C++ notifier class.
 #define VIGIL_CPP_NOTIFIER(Type, Name, Version, Description, Schema) \
   VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_NOTIFIER, NotifierAdapter, Type, Name, Version, Description, Schema)
+
+// Defines the library's entry for a single C++ cache backend class.
+#define VIGIL_CPP_CACHE(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_CACHE, CacheAdapter, Type, Name, Version, Description, Schema)
 
 #endif  // VIGIL_PLUGIN_HPP
