@@ -1,0 +1,113 @@
+// The cache facade: namespaces over one backend (the memory plugin, Redis, or both tiered), with
+// the protections a cache in front of slow work needs:
+//  - get_or_load(): concurrent misses on one key run one load (singleflight); the others wait
+//    for it, up to a timeout;
+//  - probabilistic early refresh (XFetch): a hot key is reloaded by one caller shortly before
+//    it expires, so it never expires under load;
+//  - TTL jitter, so keys written together do not expire together;
+//  - negative caching of "not found" with its own short TTL, and bounds on key and value size.
+// Values are stored in an envelope (kind, expiry, load time) so these work on any backend.
+//
+// Thread-safe: every member may be called concurrently.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace vigil::cache {
+
+// What a backend does; the plugin-backed one adapts a cache plugin's vtable.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // nullopt: a miss. An error: the backend failed (e.g. Redis is down).
+  virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
+  virtual Status set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) = 0;
+  virtual Status del(const std::string& key) = 0;
+};
+
+struct NamespaceOptions {
+  std::chrono::milliseconds ttl{5 * 60 * 1000};
+  std::chrono::milliseconds negative_ttl{30 * 1000};  // 0 = "not found" is not cached
+  double ttl_jitter = 0.1;                            // +- this fraction of each TTL
+  bool early_refresh = false;                         // XFetch
+  double early_refresh_beta = 1.0;                    // > 1 refreshes earlier
+  std::chrono::milliseconds load_wait{5000};          // how long followers wait for a load
+  size_t max_key_bytes = 1024;
+  size_t max_value_bytes = 1 << 20;
+};
+
+struct NamespaceStats {
+  uint64_t hits = 0, misses = 0, negative_hits = 0, loads = 0, load_errors = 0, waits = 0, wait_timeouts = 0,
+           early_refreshes = 0, backend_errors = 0, refused = 0;
+  std::vector<double> load_seconds;  // the most recent loads, for a histogram
+};
+
+class Namespace {
+ public:
+  using Clock = std::function<int64_t()>;                              // unix milliseconds
+  using Loader = std::function<Result<std::optional<std::string>>()>;  // nullopt: not found
+
+  Namespace(std::string name, NamespaceOptions options, std::shared_ptr<Backend> backend, Clock clock,
+            uint64_t seed = std::random_device{}());
+
+  // nullopt on a miss; a cached "not found" is also nullopt (counted as a negative hit).
+  Result<std::optional<std::string>> get(const std::string& key);
+  Status set(const std::string& key, const std::string& value, std::optional<std::chrono::milliseconds> ttl = {});
+  Status del(const std::string& key);
+  // The cached value, or the loader's (cached for `ttl`, or negative_ttl when not found).
+  // Loader errors are returned and not cached.
+  Result<std::optional<std::string>> get_or_load(const std::string& key, const Loader& loader,
+                                                 std::optional<std::chrono::milliseconds> ttl = {});
+
+  const std::string& name() const { return name_; }
+  NamespaceStats stats() const;
+
+ private:
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Result<std::optional<std::string>> result = std::optional<std::string>();
+  };
+  struct Entry {
+    bool negative = false;
+    int64_t expires_ms = 0;
+    int64_t load_ms = 0;
+    std::string value;
+  };
+  std::string backend_key(const std::string& key) const { return name_ + ":" + key; }
+  Status check_key(const std::string& key);
+  Result<std::optional<Entry>> read(const std::string& key);
+  Status write(const std::string& key, const Entry& e, std::chrono::milliseconds ttl);
+  std::chrono::milliseconds jittered(std::chrono::milliseconds ttl);
+  bool refresh_early(const Entry& e, int64_t now);
+  Result<std::optional<std::string>> load(const std::string& key, const Loader& loader, std::chrono::milliseconds ttl,
+                                          bool refreshing);
+
+  std::string name_;
+  NamespaceOptions options_;
+  std::shared_ptr<Backend> backend_;
+  Clock clock_;
+  mutable std::mutex mu_;  // guards flights_, rng_ and stats_
+  std::map<std::string, std::shared_ptr<Flight>> flights_;
+  std::mt19937_64 rng_;
+  NamespaceStats stats_;
+};
+
+// The envelope: "V" or "N", then expiry and load time in ms, then the value.
+std::string encode_entry(bool negative, int64_t expires_ms, int64_t load_ms, const std::string& value);
+bool decode_entry(const std::string& raw, bool& negative, int64_t& expires_ms, int64_t& load_ms, std::string& value);
+
+}  // namespace vigil::cache
