@@ -18,6 +18,8 @@
 #include "plugin_host/plugin_catalog.h"
 #include "app/alerting_api.h"
 #include "app/alerting_setup.h"
+#include "app/cache_setup.h"
+#include "plugin_host/instance_context.h"
 #include "app/rules_api.h"
 #include "runtime/collector_set.h"
 #include "runtime/rule_scheduler.h"
@@ -187,6 +189,65 @@ int run_agent(const std::string& config_path) {
                                settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/rules-state.json");
   if (!rule_files.groups.empty()) collectors.set_series_store(&rules.series());
 
+  // The cache plugins reach through host->cache_*: ready before any plugin starts.
+  auto cache_prep = prepare_cache(settings, catalog);
+  if (!cache_prep.problems.empty()) {
+    log_problems(cache_prep.problems, "cache configuration rejected; not starting");
+    for (const auto& p : cache_prep.problems) std::cerr << "error: " << p << "\n";
+    return 2;
+  }
+  for (auto& c : cache_prep.instances) {
+    if (auto st = c->start(); !st.ok()) {
+      log::error("cache", "a cache backend failed to start; stopping", {{"problem", st.message()}});
+      std::cerr << "error: " << st.message() << "\n";
+      return 1;
+    }
+  }
+  std::shared_ptr<cache::Cache> cache;
+  if (cache_prep.backend) {
+    // The instance outlives the facade: both are released after the plugins that use them stop.
+    std::shared_ptr<cache::Backend> backend(std::shared_ptr<void>(), cache_prep.backend);
+    cache = std::make_shared<cache::Cache>(backend, cache_prep.defaults, cache_prep.named, [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    });
+    plugin_host::set_host_cache(cache);
+    log::info("cache", "cache ready", {{"backend", cache_prep.backend->settings().alias}});
+    runtime::Job job;
+    job.id = "cache/metrics";
+    job.spec.interval = std::chrono::seconds(5);
+    job.spec.timeout = std::chrono::seconds(5);
+    job.spec.max_backoff = std::chrono::seconds(5);
+    job.run = [cache, &store](runtime::Clock::time_point) {
+      std::vector<metrics::Sample> out;
+      auto counter = [&](const char* name, const std::string& ns, const char* result, uint64_t v, const char* help) {
+        metrics::Sample s;
+        s.type = metrics::SampleType::counter;
+        s.name = name;
+        s.value = static_cast<double>(v);
+        s.labels = {{"namespace", ns}};
+        if (result) s.labels.emplace_back("result", result);
+        s.help = help;
+        out.push_back(std::move(s));
+      };
+      for (const auto& [ns, st] : cache->stats()) {
+        const char* help = "Cache requests by namespace and result.";
+        counter("vigil_cache_requests_total", ns, "hit", st.hits, help);
+        counter("vigil_cache_requests_total", ns, "miss", st.misses, help);
+        counter("vigil_cache_requests_total", ns, "negative_hit", st.negative_hits, help);
+        counter("vigil_cache_requests_total", ns, "load_error", st.load_errors, help);
+        counter("vigil_cache_loads_total", ns, nullptr, st.loads, "Loads run by get_or_load.");
+        counter("vigil_cache_singleflight_waits_total", ns, nullptr, st.waits,
+                "Callers that waited for another's load.");
+        counter("vigil_cache_early_refreshes_total", ns, nullptr, st.early_refreshes, "XFetch early refreshes.");
+        counter("vigil_cache_backend_errors_total", ns, nullptr, st.backend_errors, "Failed backend calls.");
+      }
+      store.replace("cache", std::move(out));
+      return true;
+    };
+    scheduler.add(std::move(job));
+  }
+
   auto alerting_prep = prepare_alerting(settings, catalog);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
   auto token = api_token(settings.http);
@@ -261,6 +322,9 @@ int run_agent(const std::string& config_path) {
   alerting->stop(scheduler);
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
   collectors.clear();
+  plugin_host::set_host_cache(nullptr);
+  cache.reset();
+  for (auto& c : cache_prep.instances) c->stop();
   server.stop();
   if (stuck > 0) {
     // A plugin ignores its deadline: its thread can not be joined, so leave without running

@@ -1,6 +1,7 @@
 #include <ostream>
 
 #include "app/alerting_setup.h"
+#include "app/cache_setup.h"
 #include "app/commands.h"
 #include "app/config_source.h"
 #include "app/embedded_config.h"
@@ -54,6 +55,12 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   if (!rule_files.problems.empty()) {
     for (const auto& p : rule_files.problems) err << "error: " << p << "\n";
     err << name << ": " << rule_files.problems.size() << " problem(s) found\n";
+    return 2;
+  }
+  auto caches = prepare_cache(loaded.settings, catalog);
+  if (!caches.problems.empty()) {
+    for (const auto& p : caches.problems) err << "error: " << p << "\n";
+    err << name << ": " << caches.problems.size() << " problem(s) found\n";
     return 2;
   }
   auto alerting = prepare_alerting(loaded.settings, catalog);

@@ -218,4 +218,25 @@ NamespaceStats Namespace::stats() const {
   return stats_;
 }
 
+Cache::Cache(std::shared_ptr<Backend> backend, NamespaceOptions defaults, std::map<std::string, NamespaceOptions> named,
+             Namespace::Clock clock)
+    : backend_(std::move(backend)), defaults_(defaults), named_(std::move(named)), clock_(std::move(clock)) {}
+
+Namespace& Cache::ns(const std::string& name) {
+  std::lock_guard l(mu_);
+  auto& slot = namespaces_[name];
+  if (!slot) {
+    auto it = named_.find(name);
+    slot = std::make_unique<Namespace>(name, it == named_.end() ? defaults_ : it->second, backend_, clock_);
+  }
+  return *slot;
+}
+
+std::vector<std::pair<std::string, NamespaceStats>> Cache::stats() const {
+  std::lock_guard l(mu_);
+  std::vector<std::pair<std::string, NamespaceStats>> out;
+  for (const auto& [name, ns] : namespaces_) out.emplace_back(name, ns->stats());
+  return out;
+}
+
 }  // namespace vigil::cache

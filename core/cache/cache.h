@@ -106,6 +106,24 @@ class Namespace {
   NamespaceStats stats_;
 };
 
+// The namespaces of one backend, created on first use: those named in the configuration with
+// their options, any other (each plugin's own, for instance) with the defaults.
+class Cache {
+ public:
+  Cache(std::shared_ptr<Backend> backend, NamespaceOptions defaults, std::map<std::string, NamespaceOptions> named,
+        Namespace::Clock clock);
+  Namespace& ns(const std::string& name);
+  std::vector<std::pair<std::string, NamespaceStats>> stats() const;
+
+ private:
+  std::shared_ptr<Backend> backend_;
+  NamespaceOptions defaults_;
+  std::map<std::string, NamespaceOptions> named_;
+  Namespace::Clock clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Namespace>> namespaces_;  // guarded by mu_; never removed
+};
+
 // The envelope: "V" or "N", then expiry and load time in ms, then the value.
 std::string encode_entry(bool negative, int64_t expires_ms, int64_t load_ms, const std::string& value);
 bool decode_entry(const std::string& raw, bool& negative, int64_t& expires_ms, int64_t& load_ms, std::string& value);

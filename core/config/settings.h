@@ -51,7 +51,7 @@ struct HttpSettings {
 
 // One [[collectors.NAME]] table.
 struct InstanceSettings {
-  std::string kind;         // "collector" or "notifier"
+  std::string kind;         // "collector", "notifier" or "cache"
   std::string plugin;       // NAME: the plugin's declared name
   std::string alias;        // unique per plugin; defaults to NAME, or NAME-<n> for the n-th (n > 1)
   nanoseconds interval{0};  // 0 = agent interval
@@ -77,6 +77,25 @@ struct RulesSettings {
   nanoseconds for_outage_tolerance = std::chrono::hours(1);          // Prometheus' --rules.alert.for-outage-tolerance
 };
 
+// [cache.namespaces.NAME]: per-namespace behaviour of the cache facade.
+struct CacheNamespaceSettings {
+  std::string name;
+  nanoseconds ttl = std::chrono::minutes(5);
+  nanoseconds negative_ttl = std::chrono::seconds(30);  // 0 = "not found" is not cached
+  double ttl_jitter = 0.1;
+  bool early_refresh = false;
+  nanoseconds load_wait = std::chrono::seconds(5);
+  uint64_t max_key_bytes = 1024;
+  uint64_t max_value_bytes = 1u << 20;
+};
+
+// [cache]
+struct CacheSettings {
+  std::string backend;              // alias of a [[caches.NAME]] instance; "" = the first one (none: no cache)
+  CacheNamespaceSettings defaults;  // namespaces not listed, e.g. each plugin's own
+  std::vector<CacheNamespaceSettings> namespaces;
+};
+
 struct Settings {
   std::string source_file;
   AgentSettings agent;
@@ -86,6 +105,8 @@ struct Settings {
   PluginTable alerting;  // [alerting]: routes, receivers, inhibition, time intervals (see alerting/config.h)
   std::vector<InstanceSettings> collectors;
   std::vector<InstanceSettings> notifiers;  // [[notifiers.NAME]]
+  CacheSettings cache;
+  std::vector<InstanceSettings> caches;  // [[caches.NAME]]
 };
 
 }  // namespace vigil::config

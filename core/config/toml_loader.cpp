@@ -16,8 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Kinds of plugin instance tables, by their top-level key.
-const std::vector<std::string> kInstanceSections = {"collectors", "notifiers"};
-const std::vector<std::string> kTopLevel = {"agent", "log", "http", "rules", "alerting", "collectors", "notifiers"};
+const std::vector<std::string> kInstanceSections = {"collectors", "notifiers", "caches"};
+const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  "rules", "alerting",
+                                            "collectors", "notifiers", "cache", "caches"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
 
 const char* toml_type_name(const toml::node& n) {
@@ -289,6 +290,55 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
     r.problem(*t->get("api_token_file"), "set either \"api_token\" or \"api_token_file\", not both");
 }
 
+void read_cache_namespace(const toml::table& t, const std::string& section, CacheNamespaceSettings& ns, Problems& p) {
+  TableReader r(t, section, p);
+  r.check_unknown(
+      {"ttl", "negative_ttl", "ttl_jitter", "early_refresh", "load_wait", "max_key_size", "max_value_size"});
+  r.duration("ttl", ns.ttl, true);
+  r.duration("negative_ttl", ns.negative_ttl, true);
+  if (const auto* j = t.get("ttl_jitter")) {
+    const auto v = j->value<double>();
+    if (!v || *v < 0 || *v >= 1)
+      p.push_back(location_of(*j) + ": \"ttl_jitter\" must be a fraction from 0 to below 1, e.g. 0.1");
+    else
+      ns.ttl_jitter = *v;
+  }
+  r.boolean("early_refresh", ns.early_refresh);
+  r.duration("load_wait", ns.load_wait);
+  r.size("max_key_size", ns.max_key_bytes);
+  r.size("max_value_size", ns.max_value_bytes);
+}
+
+void read_cache(const toml::table& root, Settings& s, Problems& p) {
+  const auto* n = root.get("cache");
+  if (!n) return;
+  const auto* t = n->as_table();
+  if (!t) return p.push_back(location_of(*n) + ": [cache] must be a table");
+  TableReader r(*t, "cache", p);
+  r.check_unknown({"backend", "defaults", "namespaces"});
+  r.string("backend", s.cache.backend);
+  if (const auto* d = t->get("defaults")) {
+    if (const auto* dt = d->as_table())
+      read_cache_namespace(*dt, "cache.defaults", s.cache.defaults, p);
+    else
+      p.push_back(location_of(*d) + ": [cache.defaults] must be a table");
+  }
+  if (const auto* ns = t->get("namespaces")) {
+    const auto* nt = ns->as_table();
+    if (!nt)
+      return p.push_back(location_of(*ns) + ": [cache.namespaces] must hold tables such as [cache.namespaces.users]");
+    for (const auto& [k, v] : *nt) {
+      CacheNamespaceSettings one = s.cache.defaults;
+      one.name = std::string(k.str());
+      if (const auto* vt = v.as_table())
+        read_cache_namespace(*vt, "cache.namespaces." + one.name, one, p);
+      else
+        p.push_back(location_of(v) + ": [cache.namespaces." + one.name + "] must be a table");
+      s.cache.namespaces.push_back(std::move(one));
+    }
+  }
+}
+
 void read_rules(const toml::table& root, Settings& s, Problems& p) {
   const auto* n = root.get("rules");
   if (!n) return;
@@ -423,10 +473,12 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   read_log(root, out.settings, problems);
   read_http(root, out.settings, problems);
   read_rules(root, out.settings, problems);
+  read_cache(root, out.settings, problems);
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
   read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
+  read_instances(shared_root, "caches", "cache", out.settings.caches, problems);
   // [alerting] is read by the alerting module, which knows its structure.
   if (const auto* n = shared_root->get("alerting")) {
     if (const auto* t = n->as_table()) {

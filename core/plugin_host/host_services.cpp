@@ -4,9 +4,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
 
 #include "config/byte_size.h"
 #include "config/duration.h"
+#include "cache/cache.h"
 #include "log/log.h"
 #include "net/http_client.h"
 #include "net/smtp_client.h"
@@ -194,14 +198,54 @@ vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
   });
 }
 
-vigil_status h_cache_get(vigil_ctx*, vigil_str, vigil_writer*) noexcept {
-  return VIGIL_E_UNSUPPORTED;
+std::mutex g_cache_mu;
+std::shared_ptr<cache::Cache> g_cache;  // guarded by g_cache_mu
+
+std::shared_ptr<cache::Cache> current_cache() {
+  std::lock_guard l(g_cache_mu);
+  return g_cache;
 }
-vigil_status h_cache_set(vigil_ctx*, vigil_str, const void*, size_t, int64_t) noexcept {
-  return VIGIL_E_UNSUPPORTED;
+
+// Each plugin instance has its own namespace: plugin.<plugin>.<alias>.
+cache::Namespace* namespace_of(vigil_ctx* ctx, const std::shared_ptr<cache::Cache>& c) {
+  return c && ctx ? &c->ns("plugin." + ctx->plugin + "." + ctx->alias) : nullptr;
 }
-vigil_status h_cache_del(vigil_ctx*, vigil_str) noexcept {
-  return VIGIL_E_UNSUPPORTED;
+
+constexpr const char* kNoCache = "no cache is configured (add [[caches.memory]] to the config)";
+
+vigil_status h_cache_get(vigil_ctx* ctx, vigil_str key, vigil_writer* out) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto c = current_cache();
+    auto* ns = namespace_of(ctx, c);
+    if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
+    auto r = ns->get(std::string(view(key)));
+    if (!r.ok()) return set_error(ctx, VIGIL_E_UNAVAILABLE, r.message());
+    if (!*r) return VIGIL_E_NOT_FOUND;
+    if (out && out->append) return out->append(out, (*r)->data(), (*r)->size());
+    return VIGIL_OK;
+  });
+}
+
+vigil_status h_cache_set(vigil_ctx* ctx, vigil_str key, const void* value, size_t n, int64_t ttl_ns) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto c = current_cache();
+    auto* ns = namespace_of(ctx, c);
+    if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
+    std::optional<std::chrono::milliseconds> ttl;
+    if (ttl_ns > 0) ttl = std::chrono::milliseconds(std::max<int64_t>(1, ttl_ns / 1000000));
+    auto st = ns->set(std::string(view(key)), std::string(static_cast<const char*>(value), n), ttl);
+    return st.ok() ? VIGIL_OK : set_error(ctx, VIGIL_E_INVALID, st.message());
+  });
+}
+
+vigil_status h_cache_del(vigil_ctx* ctx, vigil_str key) noexcept {
+  return guarded(ctx, [&]() -> vigil_status {
+    auto c = current_cache();
+    auto* ns = namespace_of(ctx, c);
+    if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
+    auto st = ns->del(std::string(view(key)));
+    return st.ok() ? VIGIL_OK : set_error(ctx, VIGIL_E_UNAVAILABLE, st.message());
+  });
 }
 
 int64_t h_mono(vigil_ctx*) noexcept {
@@ -288,6 +332,11 @@ const vigil_host_v1 kHost = {
 };
 
 }  // namespace
+
+void set_host_cache(std::shared_ptr<cache::Cache> c) {
+  std::lock_guard l(g_cache_mu);
+  g_cache = std::move(c);
+}
 
 const vigil_host_v1* host_table() {
   return &kHost;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -39,7 +40,14 @@ struct vigil_ctx {
   }
 };
 
+namespace vigil::cache {
+class Cache;
+}
+
 namespace vigil::plugin_host {
+
+// The cache plugins reach through host->cache_get/set/del (null: none configured).
+void set_host_cache(std::shared_ptr<cache::Cache> cache);
 
 // The host services table handed to every plugin (static, [ts]).
 const vigil_host_v1* host_table();

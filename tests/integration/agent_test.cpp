@@ -392,3 +392,31 @@ for = "1h"
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(5s) == 0);
 }
+
+TEST_CASE("cache: plugins keep state in the host's cache through the memory backend", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg =
+      write_config(dir, base_config("[[caches.memory]]\nmax_size = \"1MiB\"\nadmission = \"tinylfu\"\n"
+                                    "[cache.namespaces.\"plugin.cache_counter.cache_counter\"]\nttl = \"1h\"\n"
+                                    "[[collectors.cache_counter]]\ninterval = \"200ms\"\n"));
+  const auto check = run_command(build_dir() + "/vigil check --config " + cfg);
+  CHECK(check.exit_code == 0);
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  // The count grows from collection to collection: the value lives in the cache.
+  CHECK(agent.wait_for("/metrics", "fixture_cache_count 3", 5s));
+  CHECK(agent.wait_for(
+      "/metrics", "vigil_cache_requests_total{namespace=\"plugin.cache_counter.cache_counter\",result=\"hit\"}", 8s));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+
+  // Without a cache the plugin is told so (and reports -1); a wrong backend name is refused.
+  const auto none = write_config(dir, base_config("[[collectors.cache_counter]]\ninterval = \"200ms\"\n"));
+  AgentProcess plain(none);
+  REQUIRE(plain.started());
+  CHECK(plain.wait_for("/metrics", "fixture_cache_count -1", 5s));
+  const auto bad = write_config(dir, base_config("[cache]\nbackend = \"redis-main\"\n[[caches.memory]]\n"));
+  const auto r = run_command(build_dir() + "/vigil check --config " + bad);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "[cache] backend = \"redis-main\" names no [[caches.NAME]] instance"));
+}

@@ -1,0 +1,28 @@
+// [cache] and [[caches.NAME]] turned into the cache the host services offer plugins: the
+// backend instance [cache] backend names (or the first), and the facade's namespace options.
+// Shared by `vigil run` and `vigil check`.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "base/status.h"
+#include "cache/cache.h"
+#include "config/settings.h"
+#include "plugin_host/cache_instance.h"
+#include "plugin_host/plugin_catalog.h"
+
+namespace vigil::app {
+
+struct PreparedCache {
+  std::vector<std::unique_ptr<plugin_host::CacheInstance>> instances;
+  plugin_host::CacheInstance* backend = nullptr;  // one of instances; null: no cache configured
+  cache::NamespaceOptions defaults;
+  std::map<std::string, cache::NamespaceOptions> named;
+  Problems problems;
+};
+
+PreparedCache prepare_cache(const config::Settings& settings, plugin_host::PluginCatalog& catalog);
+cache::NamespaceOptions namespace_options(const config::CacheNamespaceSettings& s);
+
+}  // namespace vigil::app
