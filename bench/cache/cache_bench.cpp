@@ -127,7 +127,9 @@ class MemBackend : public vigil::cache::Backend {
   }
 
  private:
-  static int64_t now() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+  static int64_t now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  }
   MemoryCache cache_;
 };
 
@@ -139,7 +141,8 @@ struct LoadResult {
 LoadResult slow_loader(bool cached, int per_thread) {
   auto backend = std::make_shared<MemBackend>();
   vigil::cache::Namespace ns("bench", {}, backend, [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
   });
   std::atomic<int> calls{0};
   auto loader = [&]() -> vigil::Result<std::optional<std::string>> {
@@ -191,8 +194,9 @@ int main() {
 
   const auto direct = slow_loader(false, 500);
   const auto cached = slow_loader(true, 10000);
-  std::printf("a 2 ms loader, Zipf(0.99) over 10,000 keys, 4 threads (500 requests each without the cache, "
-              "10,000 with it):\n");
+  std::printf(
+      "a 2 ms loader, Zipf(0.99) over 10,000 keys, 4 threads (500 requests each without the cache, "
+      "10,000 with it):\n");
   std::printf("  loader every time: %5d loader calls, p50 %.2f ms, p95 %.2f ms\n", direct.loader_calls, direct.p50_ms,
               direct.p95_ms);
   std::printf("  get_or_load:       %5d loader calls, p50 %.3f ms, p95 %.2f ms, hit ratio %.3f (p95 %.0f %% lower)\n",
