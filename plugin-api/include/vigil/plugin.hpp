@@ -313,6 +313,20 @@ struct NotifierAdapter {
   }
 };
 
+template <class T, class = void>
+struct has_mget : std::false_type {};
+template <class T>
+struct has_mget<T, std::void_t<decltype(std::declval<T&>().mget(
+                       std::declval<Context&>(), std::declval<const std::vector<std::string_view>&>(),
+                       std::declval<vigil_writer*>(), std::declval<vigil_status*>()))>> : std::true_type {};
+template <class T, class = void>
+struct has_mset : std::false_type {};
+template <class T>
+struct has_mset<
+    T, std::void_t<decltype(std::declval<T&>().mset(
+           std::declval<Context&>(), std::declval<const std::vector<std::pair<std::string_view, std::string_view>>&>(),
+           std::declval<int64_t>()))>> : std::true_type {};
+
 template <class T>
 struct CacheAdapter {
   static Holder<T>* holder(vigil_instance* inst) noexcept { return static_cast<Holder<T>*>(inst); }
@@ -333,18 +347,40 @@ struct CacheAdapter {
     auto* h = holder(inst);
     return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->del(h->ctx, to_view(key)); });
   }
+  // Batches: the class's own mget/mset when it has them (e.g. one pipeline), else one call a key.
   static vigil_status mget(vigil_instance* inst, const vigil_str* keys, size_t n, vigil_writer* outs,
                            vigil_status* results) noexcept {
-    for (size_t i = 0; i < n; ++i) results[i] = get(inst, keys[i], &outs[i]);
-    return VIGIL_OK;
+    if constexpr (has_mget<T>::value) {
+      auto* h = holder(inst);
+      const vigil_status st = barrier(h->ctx.host(), h->ctx.raw(), [&] {
+        std::vector<std::string_view> ks;
+        for (size_t i = 0; i < n; ++i) ks.push_back(to_view(keys[i]));
+        h->impl->mget(h->ctx, ks, outs, results);
+      });
+      if (st != VIGIL_OK)
+        for (size_t i = 0; i < n; ++i) results[i] = st;
+      return st;
+    } else {
+      for (size_t i = 0; i < n; ++i) results[i] = get(inst, keys[i], &outs[i]);
+      return VIGIL_OK;
+    }
   }
   static vigil_status mset(vigil_instance* inst, const vigil_str* keys, const vigil_str* values, size_t n,
                            int64_t ttl_ns) noexcept {
-    for (size_t i = 0; i < n; ++i) {
-      const vigil_status st = set(inst, keys[i], values[i].ptr, values[i].len, ttl_ns);
-      if (st != VIGIL_OK) return st;
+    if constexpr (has_mset<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] {
+        std::vector<std::pair<std::string_view, std::string_view>> kv;
+        for (size_t i = 0; i < n; ++i) kv.emplace_back(to_view(keys[i]), to_view(values[i]));
+        h->impl->mset(h->ctx, kv, ttl_ns);
+      });
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const vigil_status st = set(inst, keys[i], values[i].ptr, values[i].len, ttl_ns);
+        if (st != VIGIL_OK) return st;
+      }
+      return VIGIL_OK;
     }
-    return VIGIL_OK;
   }
   static const vigil_cache_v1* vtable() noexcept {
     static const vigil_cache_v1 table{Lifecycle<T>::table(), &get, &set, &del, &mget, &mset};

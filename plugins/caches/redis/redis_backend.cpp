@@ -105,6 +105,44 @@ class RedisBackend {
     check(c, rep.r, "SET");
   }
 
+  // One pipeline for the whole batch: every command sent, then every reply read.
+  void mget(Context& ctx, const std::vector<std::string_view>& keys, vigil_writer* outs, vigil_status* results) {
+    auto c = acquire(ctx);
+    for (auto key : keys) {
+      const std::string k = prefix_ + std::string(key);
+      redisAppendCommand(c.get(), "GET %b", k.data(), k.size());
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Reply rep;
+      if (redisGetReply(c.get(), reinterpret_cast<void**>(&rep.r)) != REDIS_OK) check(c, nullptr, "GET (pipelined)");
+      check(c, rep.r, "GET (pipelined)");
+      if (rep.r->type == REDIS_REPLY_NIL) {
+        results[i] = VIGIL_E_NOT_FOUND;
+      } else if (rep.r->type == REDIS_REPLY_STRING) {
+        results[i] = outs[i].append ? outs[i].append(&outs[i], rep.r->str, static_cast<size_t>(rep.r->len)) : VIGIL_OK;
+      } else {
+        results[i] = VIGIL_E_INTERNAL;
+      }
+    }
+  }
+
+  void mset(Context& ctx, const std::vector<std::pair<std::string_view, std::string_view>>& kv, int64_t ttl_ns) {
+    auto c = acquire(ctx);
+    const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
+    for (const auto& [key, value] : kv) {
+      const std::string k = prefix_ + std::string(key);
+      if (ttl_ns > 0)
+        redisAppendCommand(c.get(), "SET %b %b PX %s", k.data(), k.size(), value.data(), value.size(), px.c_str());
+      else
+        redisAppendCommand(c.get(), "SET %b %b", k.data(), k.size(), value.data(), value.size());
+    }
+    for (size_t i = 0; i < kv.size(); ++i) {
+      Reply rep;
+      if (redisGetReply(c.get(), reinterpret_cast<void**>(&rep.r)) != REDIS_OK) check(c, nullptr, "SET (pipelined)");
+      check(c, rep.r, "SET (pipelined)");
+    }
+  }
+
   void del(Context& ctx, std::string_view key) {
     auto c = acquire(ctx);
     Reply rep;

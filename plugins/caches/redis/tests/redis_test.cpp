@@ -107,6 +107,41 @@ TEST_CASE("get, set with TTL, del and binary values against a real Redis", "[red
   CHECK(ok.load() == 800);
 }
 
+TEST_CASE("batches go as one pipeline", "[redis]") {
+  if (!have_redis()) SKIP("redis-server is not installed");
+  RedisServer redis(vigil::testing::free_port());
+  Client c(redis.port);
+  std::vector<std::string> keys, values;
+  for (int i = 0; i < 200; ++i) {
+    keys.push_back("b" + std::to_string(i));
+    values.push_back("value " + std::to_string(i));
+  }
+  std::vector<vigil_str> ks, vs;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ks.push_back({keys[i].data(), keys[i].size()});
+    vs.push_back({values[i].data(), values[i].size()});
+  }
+  REQUIRE(c.vt->mset(c.inst, ks.data(), vs.data(), 150, 0) == VIGIL_OK);  // the last 50 stay absent
+  std::vector<std::string> outs(keys.size());
+  std::vector<vigil_writer> ws;
+  for (auto& o : outs)
+    ws.push_back({&o, [](vigil_writer* self, const void* d, size_t n) -> vigil_status {
+                    static_cast<std::string*>(self->impl)->append(static_cast<const char*>(d), n);
+                    return VIGIL_OK;
+                  }});
+  std::vector<vigil_status> results(keys.size(), VIGIL_E_INTERNAL);
+  REQUIRE(c.vt->mget(c.inst, ks.data(), ks.size(), ws.data(), results.data()) == VIGIL_OK);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    INFO(keys[i]);
+    if (i < 150) {
+      CHECK(results[i] == VIGIL_OK);
+      CHECK(outs[i] == values[i]);
+    } else {
+      CHECK(results[i] == VIGIL_E_NOT_FOUND);
+    }
+  }
+}
+
 TEST_CASE("Redis going away gives retryable errors; its return needs no restart", "[redis]") {
   if (!have_redis()) SKIP("redis-server is not installed");
   RedisServer redis(vigil::testing::free_port());
