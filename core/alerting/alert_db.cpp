@@ -146,6 +146,14 @@ std::vector<OutboxItem> AlertDb::outbox(const std::string& state, const std::str
   return out;
 }
 
+int64_t AlertDb::outbox_count(const std::string& state, const std::string& receiver) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT count(*) FROM outbox WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR receiver = ?2)");
+  if (!st.ok()) return 0;
+  st->bind(1, state).bind(2, receiver);
+  return st->step() ? st->int64(0) : 0;
+}
+
 OutboxStats AlertDb::outbox_stats() {
   std::lock_guard lock(mu_);
   OutboxStats s;

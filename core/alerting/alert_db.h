@@ -70,6 +70,8 @@ class AlertDb {
   Status mark_dead(int64_t id, int64_t attempts, const std::string& error, Time now);
   std::vector<OutboxItem> outbox(const std::string& state, const std::string& receiver, size_t limit);
   OutboxStats outbox_stats();
+  // Items in one state ("" = any) for one receiver ("" = any), counted without reading them.
+  int64_t outbox_count(const std::string& state, const std::string& receiver);
   // Drops delivered items older than `age`, keeps dead ones for inspection.
   Status prune_outbox(Time now, Duration age);
 

@@ -87,14 +87,4 @@ std::string rules_json(const std::vector<rules::GroupStatus>& groups) {
   return doc.dump() + "\n";
 }
 
-std::string alerts_json(const std::vector<rules::GroupStatus>& groups) {
-  nlohmann::json as = nlohmann::json::array();
-  for (const auto& g : groups)
-    for (const auto& r : g.rules)
-      for (const auto& a : r.alerts)
-        if (a.state != rules::AlertState::inactive) as.push_back(alert_json(a));
-  nlohmann::json doc = {{"status", "success"}, {"data", {{"alerts", std::move(as)}}}};
-  return doc.dump() + "\n";
-}
-
 }  // namespace vigil::app

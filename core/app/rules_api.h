@@ -1,4 +1,4 @@
-// The JSON of GET /api/v1/rules and GET /api/v1/alerts, in Prometheus' shapes.
+// The JSON of GET /api/v1/rules, in Prometheus' shape (alerts: app/alerting_api.h).
 #pragma once
 
 #include <string>
@@ -9,6 +9,5 @@
 namespace vigil::app {
 
 std::string rules_json(const std::vector<rules::GroupStatus>& groups);
-std::string alerts_json(const std::vector<rules::GroupStatus>& groups);
 
 }  // namespace vigil::app

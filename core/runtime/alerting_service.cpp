@@ -357,9 +357,10 @@ void AlertingService::tick() {
   // Groups flush within 200 ms of their time; the bookkeeping over every alert runs once a second.
   if (now - last_bookkeeping_ < std::chrono::seconds(1)) return;
   last_bookkeeping_ = now;
-  observe_states(now);
+  const auto views = engine_.alerts(now);
+  observe_states(now, views);
   save_state(now);
-  publish_metrics(now);
+  publish_metrics(now, views);
   if (now - last_prune_ > std::chrono::minutes(10)) {
     last_prune_ = now;
     if (auto st = db_->prune_history(now, options_.history_retention, options_.history_max_events); !st.ok())
@@ -369,9 +370,12 @@ void AlertingService::tick() {
 }
 
 void AlertingService::observe_states(Time now) {
+  observe_states(now, engine_.alerts(now));
+}
+
+void AlertingService::observe_states(Time now, const std::vector<alerting::AlertView>& views) {
   // History of state changes, from the engine's view of every alert.
   std::vector<alerting::HistoryEvent> events;
-  const auto views = engine_.alerts(now);
   {
     std::lock_guard l(mu_);
     std::set<uint64_t> seen;
@@ -583,10 +587,9 @@ void AlertingService::deliver_loop(Worker& w) {
   }
 }
 
-void AlertingService::publish_metrics(Time now) {
+void AlertingService::publish_metrics(Time now, const std::vector<alerting::AlertView>& views) {
   const auto ob = db_->outbox_stats();
   std::vector<metrics::Sample> out;
-  const auto views = engine_.alerts(now);
   double active = 0, suppressed = 0;
   for (const auto& v : views) {
     if (v.alert.resolved(now)) continue;
@@ -741,16 +744,8 @@ std::vector<ReceiverStatus> AlertingService::receivers() {
       lat.empty() ? 0 : lat[std::min(lat.size() - 1, static_cast<size_t>(0.99 * static_cast<double>(lat.size())))];
   for (auto& rs : out) {
     rs.p99_delivery_seconds = p99;
-    rs.pending = 0;
-    rs.dead = 0;
-    for (const auto& it : db_->outbox("pending", rs.name, 100000)) {
-      (void)it;
-      ++rs.pending;
-    }
-    for (const auto& it : db_->outbox("dead", rs.name, 100000)) {
-      (void)it;
-      ++rs.dead;
-    }
+    rs.pending = db_->outbox_count("pending", rs.name);
+    rs.dead = db_->outbox_count("dead", rs.name);
   }
   return out;
 }

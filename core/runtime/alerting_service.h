@@ -110,8 +110,9 @@ class AlertingService {
   // Records state changes (firing, resolved, silenced, inhibited, acknowledged and back) seen
   // since the last call; after every tick and every silence change.
   void observe_states(alerting::Time now);
+  void observe_states(alerting::Time now, const std::vector<alerting::AlertView>& views);
   void save_state(alerting::Time now);
-  void publish_metrics(alerting::Time now);
+  void publish_metrics(alerting::Time now, const std::vector<alerting::AlertView>& views);
   alerting::HistoryEvent event(const std::string& kind, const alerting::Alert& a, alerting::Time at) const;
 
   AlertingOptions options_;
