@@ -1,6 +1,8 @@
 #include "cache/cache.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 
@@ -24,6 +26,25 @@ bool decode_entry(const std::string& raw, bool& negative, int64_t& expires_ms, i
   load_ms = std::strtoll(raw.substr(a + 1, b - a - 1).c_str(), nullptr, 10);
   value = raw.substr(b + 1);
   return true;
+}
+
+namespace {
+Status lacks(const char* op) {
+  return Status::error(std::string("the cache backend does not support ") + op);
+}
+}  // namespace
+
+Result<bool> Backend::add(const std::string&, const std::string&, std::chrono::milliseconds) {
+  return lacks("add (store if absent)");
+}
+Status Backend::del_prefix(const std::string&) {
+  return lacks("deleting by prefix");
+}
+Status Backend::scan(const std::string&, const ScanVisitor&) {
+  return lacks("scanning keys");
+}
+Status Backend::watch(ChangeListener) {
+  return lacks("reporting changes made elsewhere");
 }
 
 Namespace::Namespace(std::string name, NamespaceOptions options, std::shared_ptr<Backend> backend, Clock clock,
@@ -180,8 +201,9 @@ Result<std::optional<std::string>> Namespace::load(const std::string& key, const
     std::lock_guard l(mu_);
     ++stats_.loads;
     if (!result.ok()) ++stats_.load_errors;
-    stats_.load_seconds.push_back(secs);
-    if (stats_.load_seconds.size() > 1000) stats_.load_seconds.erase(stats_.load_seconds.begin());
+    for (size_t i = 0; i < kLoadBuckets.size(); ++i)
+      if (secs <= kLoadBuckets[i]) ++stats_.load_buckets[i];
+    stats_.load_seconds_sum += secs;
   }
   return finish(std::move(result));
 }
@@ -211,6 +233,93 @@ Result<std::optional<std::string>> Namespace::get_or_load(const std::string& key
     ++stats_.misses;  // a backend error is also served by loading
   }
   return load(key, loader, ttl.value_or(options_.ttl), refreshing);
+}
+
+Status Namespace::invalidate_prefix(const std::string& prefix) {
+  return backend_->del_prefix(backend_key(prefix));
+}
+
+std::vector<std::string> Namespace::warm_up(const std::vector<std::string>& keys, const KeyLoader& loader,
+                                            const std::function<void(size_t, size_t)>& progress) {
+  std::vector<std::string> failed;
+  auto last = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto r = get_or_load(keys[i], [&] { return loader(keys[i]); });
+    if (!r.ok()) failed.push_back(keys[i]);
+    if (progress && std::chrono::steady_clock::now() - last >= std::chrono::seconds(1)) {
+      progress(i + 1, keys.size());
+      last = std::chrono::steady_clock::now();
+    }
+  }
+  if (progress) progress(keys.size(), keys.size());
+  return failed;
+}
+
+// The snapshot file: a header line, then per entry "<key bytes> <envelope bytes>\n" followed
+// by the key and the stored envelope (which carries its own expiry).
+static constexpr std::string_view kSnapshotHeader = "vigil-cache-snapshot 1\n";
+
+Result<size_t> Namespace::save_snapshot(const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return Status::error("cannot write the cache snapshot " + tmp + ": " + std::strerror(errno));
+  std::fwrite(kSnapshotHeader.data(), 1, kSnapshotHeader.size(), f);
+  size_t n = 0;
+  const std::string prefix = backend_key("");
+  auto st = backend_->scan(prefix, [&](std::string_view key, std::string_view raw, std::chrono::milliseconds) {
+    const auto k = key.substr(prefix.size());
+    std::fprintf(f, "%zu %zu\n", k.size(), raw.size());
+    std::fwrite(k.data(), 1, k.size(), f);
+    std::fwrite(raw.data(), 1, raw.size(), f);
+    ++n;
+    return true;
+  });
+  const bool written = std::fflush(f) == 0 && std::ferror(f) == 0;
+  std::fclose(f);
+  if (!st.ok() || !written) {
+    std::remove(tmp.c_str());
+    return st.ok() ? Status::error("cannot write the cache snapshot " + tmp + ": " + std::strerror(errno)) : st;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  return n;
+}
+
+Result<size_t> Namespace::load_snapshot(const std::string& path, const std::function<void(size_t, size_t)>& progress) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::error("cannot read the cache snapshot " + path + ": " + std::strerror(errno));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
+  std::string header(kSnapshotHeader.size(), '\0');
+  if (std::fread(header.data(), 1, header.size(), f) != header.size() || header != kSnapshotHeader)
+    return Status::error(path + " is not a vigil cache snapshot (it lacks the \"vigil-cache-snapshot 1\" header)");
+  std::fseek(f, 0, SEEK_END);
+  const long total = std::ftell(f);
+  std::fseek(f, static_cast<long>(header.size()), SEEK_SET);
+  size_t loaded = 0, entry = 0;
+  auto last = std::chrono::steady_clock::now();
+  const int64_t now = clock_();
+  size_t klen = 0, vlen = 0;
+  while (std::fscanf(f, "%zu %zu", &klen, &vlen) == 2) {
+    ++entry;
+    if (std::fgetc(f) != '\n' || klen > options_.max_key_bytes || vlen > options_.max_value_bytes + 64)
+      return Status::error(path + ": entry " + std::to_string(entry) + " is damaged; " + std::to_string(loaded) +
+                           " entries were loaded before it");
+    std::string key(klen, '\0'), raw(vlen, '\0');
+    if (std::fread(key.data(), 1, klen, f) != klen || std::fread(raw.data(), 1, vlen, f) != vlen)
+      return Status::error(path + ": entry " + std::to_string(entry) + " is cut short; " + std::to_string(loaded) +
+                           " entries were loaded before it");
+    Entry e;
+    if (!decode_entry(raw, e.negative, e.expires_ms, e.load_ms, e.value)) continue;
+    if (e.expires_ms && e.expires_ms <= now) continue;  // expired while vigil was down
+    const auto ttl = std::chrono::milliseconds(e.expires_ms ? e.expires_ms - now : 0);
+    if (write(key, e, ttl).ok()) ++loaded;
+    if (progress && std::chrono::steady_clock::now() - last >= std::chrono::seconds(1)) {
+      progress(static_cast<size_t>(std::ftell(f)), static_cast<size_t>(total));
+      last = std::chrono::steady_clock::now();
+    }
+  }
+  if (progress) progress(static_cast<size_t>(total), static_cast<size_t>(total));
+  return loaded;
 }
 
 NamespaceStats Namespace::stats() const {

@@ -11,6 +11,7 @@
 // Thread-safe: every member may be called concurrently.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,20 +22,37 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 
 namespace vigil::cache {
 
-// What a backend does; the plugin-backed one adapts a cache plugin's vtable.
+// What a backend does; the plugin-backed one adapts a cache plugin's vtable. Thread-safe.
 class Backend {
  public:
+  enum class Change { changed, unknown, linked };  // see vigil_cache_v1.watch
+  using ChangeListener = std::function<void(Change, std::string_view key)>;
+  using ScanVisitor = std::function<bool(std::string_view key, std::string_view value, std::chrono::milliseconds ttl)>;
+
   virtual ~Backend() = default;
   // nullopt: a miss. An error: the backend failed (e.g. Redis is down).
   virtual Result<std::optional<std::string>> get(const std::string& key) = 0;
   virtual Status set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) = 0;
   virtual Status del(const std::string& key) = 0;
+  // The optional operations; by default they say the backend lacks them.
+  // Stores only if absent, atomically for every client of the store; true when stored.
+  virtual Result<bool> add(const std::string& key, const std::string& value, std::chrono::milliseconds ttl);
+  virtual Status del_prefix(const std::string& prefix);
+  // Live keys under prefix with value and remaining TTL (0 = none) until visit returns false.
+  virtual Status scan(const std::string& prefix, const ScanVisitor& visit);
+  // The store behind the backend answers; a backend with nothing outside the process is healthy.
+  virtual Status ping() { return {}; }
+  // Before start: reports changes other clients make (see vigil_cache_v1.watch).
+  virtual Status watch(ChangeListener listener);
+  // Whether writes made here are seen by other vigil processes (Redis: yes; memory: no).
+  virtual bool shared() const { return false; }
 };
 
 struct NamespaceOptions {
@@ -48,10 +66,15 @@ struct NamespaceOptions {
   size_t max_value_bytes = 1 << 20;
 };
 
+// Upper bounds (seconds) of the load duration histogram's buckets.
+inline constexpr std::array<double, 12> kLoadBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                     0.05,   0.1,   0.25,   0.5,   1,    5};
+
 struct NamespaceStats {
   uint64_t hits = 0, misses = 0, negative_hits = 0, loads = 0, load_errors = 0, waits = 0, wait_timeouts = 0,
            early_refreshes = 0, backend_errors = 0, refused = 0;
-  std::vector<double> load_seconds;  // the most recent loads, for a histogram
+  std::array<uint64_t, kLoadBuckets.size()> load_buckets{};  // cumulative counts, as Prometheus
+  double load_seconds_sum = 0;
 };
 
 class Namespace {
@@ -70,6 +93,21 @@ class Namespace {
   // Loader errors are returned and not cached.
   Result<std::optional<std::string>> get_or_load(const std::string& key, const Loader& loader,
                                                  std::optional<std::chrono::milliseconds> ttl = {});
+
+  // Explicit invalidation of one key, or of every key of this namespace starting with prefix.
+  Status invalidate(const std::string& key) { return del(key); }
+  Status invalidate_prefix(const std::string& prefix);
+
+  // Warm-up: loads each key not cached yet (as get_or_load), calling progress(done, total)
+  // at most once a second and at the end. Returns the keys whose load failed.
+  using KeyLoader = std::function<Result<std::optional<std::string>>(const std::string& key)>;
+  std::vector<std::string> warm_up(const std::vector<std::string>& keys, const KeyLoader& loader,
+                                   const std::function<void(size_t done, size_t total)>& progress = {});
+  // Snapshots: every live entry of the namespace written to a file (atomically: a temporary
+  // file, then rename), and read back with the time each entry had left. Need backend scan.
+  Result<size_t> save_snapshot(const std::string& path);
+  Result<size_t> load_snapshot(const std::string& path,
+                               const std::function<void(size_t done, size_t total)>& progress = {});
 
   const std::string& name() const { return name_; }
   NamespaceStats stats() const;

@@ -21,11 +21,19 @@ class CacheInstance : public cache::Backend {
   Result<std::optional<std::string>> get(const std::string& key) override;
   Status set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
   Status del(const std::string& key) override;
+  Result<bool> add(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
+  Status del_prefix(const std::string& prefix) override;
+  Status scan(const std::string& prefix, const ScanVisitor& visit) override;
+  Status ping() override;
+  Status watch(ChangeListener listener) override;  // before start()
+  bool shared() const override { return table_.ping != nullptr; }
 
  private:
   CacheInstance() = default;
   Status failed(vigil_status st, const char* op);
-  vigil_cache_v1 table_{};
+  Status unsupported(const char* op) const;
+  vigil_cache_v1 table_{};  // zeroed beyond what the plugin's ABI minor provides
+  ChangeListener listener_;
   std::unique_ptr<PluginInstance> base_;
 };
 

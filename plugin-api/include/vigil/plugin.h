@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define VIGIL_ABI_MAJOR 1u /* bumped only for breaking changes; the host refuses other majors */
-#define VIGIL_ABI_MINOR 1u /* bumped for appended fields, functions and interfaces only */
+#define VIGIL_ABI_MINOR 2u /* bumped for appended fields, functions and interfaces only */
 
 #if defined(_WIN32)
 #define VIGIL_EXPORT __declspec(dllexport)
@@ -239,7 +239,37 @@ typedef struct vigil_cache_v1 {
   vigil_status (*mget)(vigil_instance* inst, const vigil_str* keys, size_t n, vigil_writer* outs,
                        vigil_status* results);
   vigil_status (*mset)(vigil_instance* inst, const vigil_str* keys, const vigil_str* values, size_t n, int64_t ttl_ns);
+
+  /* Since 1.2: present when the plugin's entry declares ABI minor >= 2; each may be NULL
+   * (the host then answers VIGIL_E_UNSUPPORTED for it). */
+
+  /* Stores the value only if the key is absent, atomically across every client of the store:
+   * *stored = 1 when stored, 0 when the key existed. What replicas claim work with. */
+  vigil_status (*add)(vigil_instance* inst, vigil_str key, const void* value, size_t n, int64_t ttl_ns,
+                      int32_t* stored);
+  /* Deletes every key that starts with prefix ("" = every key of this instance). */
+  vigil_status (*del_prefix)(vigil_instance* inst, vigil_str prefix);
+  /* Calls fn once per live key starting with prefix, with its value and remaining TTL in ns
+   * (0 = none); fn returning non-zero stops the scan. Not a point-in-time copy: keys written
+   * meanwhile may be missed. The strings passed to fn are borrowed for that call. */
+  vigil_status (*scan)(vigil_instance* inst, vigil_str prefix,
+                       int32_t (*fn)(void* user, vigil_str key, vigil_str value, int64_t ttl_ns), void* user);
+  /* A cheap health check of the store behind the instance (Redis: PING); VIGIL_E_UNAVAILABLE
+   * with the reason set when it does not answer. Feeds the host's readiness. NULL when nothing
+   * stands outside the process: the host then treats the cache as this process's own. */
+  vigil_status (*ping)(vigil_instance* inst);
+  /* [main] Between create() and start(): asks the backend to report changes made by OTHER
+   * clients of a shared store, so the host can keep an in-process copy (L1) coherent. The
+   * backend calls fn from a thread of its own until stop() returns:
+   *   VIGIL_CACHE_CHANGED  `key` was written, deleted, expired or evicted elsewhere;
+   *   VIGIL_CACHE_UNKNOWN  anything may have changed (store flushed, or the link that carries
+   *                        changes was lost): drop every copy and keep none until LINKED;
+   *   VIGIL_CACHE_LINKED   changes are reported from now on (also after a reconnect).
+   * No copies may be kept before the first LINKED. VIGIL_E_UNSUPPORTED: the backend cannot. */
+  vigil_status (*watch)(vigil_instance* inst, void (*fn)(void* user, int32_t event, vigil_str key), void* user);
 } vigil_cache_v1;
+
+enum { VIGIL_CACHE_CHANGED = 0, VIGIL_CACHE_UNKNOWN = 1, VIGIL_CACHE_LINKED = 2 };
 
 /* ---------------------------------------------------------------------------------------------
  * Notifications. Host-owned, valid for the deliver() call.

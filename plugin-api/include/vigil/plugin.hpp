@@ -21,6 +21,13 @@
 //   bool get(Context&, std::string_view key, vigil_writer* out);   // false: a miss
 //   void set(Context&, std::string_view key, std::string_view value, int64_t ttl_ns);
 //   void del(Context&, std::string_view key);
+// and optionally, each filling the vtable entry of the same name (absent: NULL there):
+//   bool add(Context&, std::string_view key, std::string_view value, int64_t ttl_ns);  // true: stored
+//   void del_prefix(Context&, std::string_view prefix);
+//   void scan(Context&, std::string_view prefix, const ScanVisitor& visit);
+//   void ping(Context&);                                   // throws when the store does not answer
+//   void watch(Context&, ChangeListener listener);          // [main], before start()
+//   void mget(...) / void mset(...)                        // batches; see CacheAdapter
 // exported with VIGIL_CPP_CACHE(T, "name", "1.0.0", "description", schema_or_nullptr).
 //
 // Thread-safety: Context is safe to use from the threads the host documents for each call.
@@ -31,6 +38,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -215,6 +223,25 @@ class Context {
   vigil_ctx* ctx_;
 };
 
+// What a cache backend's scan() calls per key; returning false stops the scan.
+using ScanVisitor = std::function<bool(std::string_view key, std::string_view value, int64_t ttl_ns)>;
+
+// The host's listener handed to a cache backend's watch(); call it from the backend's own
+// thread until stop() returns (see vigil_cache_v1.watch for the meaning of each event).
+class ChangeListener {
+ public:
+  ChangeListener() = default;
+  ChangeListener(void (*fn)(void*, int32_t, vigil_str), void* user) : fn_(fn), user_(user) {}
+  void changed(std::string_view key) const noexcept { fn_(user_, VIGIL_CACHE_CHANGED, to_str(key)); }
+  void unknown() const noexcept { fn_(user_, VIGIL_CACHE_UNKNOWN, vigil_str{nullptr, 0}); }
+  void linked() const noexcept { fn_(user_, VIGIL_CACHE_LINKED, vigil_str{nullptr, 0}); }
+  explicit operator bool() const noexcept { return fn_ != nullptr; }
+
+ private:
+  void (*fn_)(void*, int32_t, vigil_str) = nullptr;
+  void* user_ = nullptr;
+};
+
 namespace detail {
 
 // Runs f inside the barrier: every exception becomes host->fail(code, message).
@@ -327,6 +354,33 @@ struct has_mset<
            std::declval<Context&>(), std::declval<const std::vector<std::pair<std::string_view, std::string_view>>&>(),
            std::declval<int64_t>()))>> : std::true_type {};
 
+template <class T, class = void>
+struct has_add : std::false_type {};
+template <class T>
+struct has_add<T, std::void_t<decltype(std::declval<T&>().add(std::declval<Context&>(), std::string_view(),
+                                                              std::string_view(), int64_t()))>> : std::true_type {};
+template <class T, class = void>
+struct has_del_prefix : std::false_type {};
+template <class T>
+struct has_del_prefix<
+    T, std::void_t<decltype(std::declval<T&>().del_prefix(std::declval<Context&>(), std::string_view()))>>
+    : std::true_type {};
+template <class T, class = void>
+struct has_scan : std::false_type {};
+template <class T>
+struct has_scan<T, std::void_t<decltype(std::declval<T&>().scan(std::declval<Context&>(), std::string_view(),
+                                                                std::declval<const ScanVisitor&>()))>>
+    : std::true_type {};
+template <class T, class = void>
+struct has_ping : std::false_type {};
+template <class T>
+struct has_ping<T, std::void_t<decltype(std::declval<T&>().ping(std::declval<Context&>()))>> : std::true_type {};
+template <class T, class = void>
+struct has_watch : std::false_type {};
+template <class T>
+struct has_watch<T, std::void_t<decltype(std::declval<T&>().watch(std::declval<Context&>(), ChangeListener()))>>
+    : std::true_type {};
+
 template <class T>
 struct CacheAdapter {
   static Holder<T>* holder(vigil_instance* inst) noexcept { return static_cast<Holder<T>*>(inst); }
@@ -382,8 +436,75 @@ struct CacheAdapter {
       return VIGIL_OK;
     }
   }
+  static vigil_status add(vigil_instance* inst, vigil_str key, const void* value, size_t n, int64_t ttl_ns,
+                          int32_t* stored) noexcept {
+    if constexpr (has_add<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] {
+        *stored = h->impl->add(h->ctx, to_view(key), std::string_view(static_cast<const char*>(value), n), ttl_ns);
+      });
+    } else {
+      (void)inst, (void)key, (void)value, (void)n, (void)ttl_ns, (void)stored;
+      return VIGIL_E_UNSUPPORTED;
+    }
+  }
+  static vigil_status del_prefix(vigil_instance* inst, vigil_str prefix) noexcept {
+    if constexpr (has_del_prefix<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->del_prefix(h->ctx, to_view(prefix)); });
+    } else {
+      (void)inst, (void)prefix;
+      return VIGIL_E_UNSUPPORTED;
+    }
+  }
+  static vigil_status scan(vigil_instance* inst, vigil_str prefix, int32_t (*fn)(void*, vigil_str, vigil_str, int64_t),
+                           void* user) noexcept {
+    if constexpr (has_scan<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] {
+        h->impl->scan(h->ctx, to_view(prefix), [&](std::string_view k, std::string_view v, int64_t ttl_ns) {
+          return fn(user, to_str(k), to_str(v), ttl_ns) == 0;
+        });
+      });
+    } else {
+      (void)inst, (void)prefix, (void)fn, (void)user;
+      return VIGIL_E_UNSUPPORTED;
+    }
+  }
+  static vigil_status ping(vigil_instance* inst) noexcept {
+    if constexpr (has_ping<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->ping(h->ctx); });
+    } else {
+      (void)inst;
+      return VIGIL_E_UNSUPPORTED;
+    }
+  }
+  static vigil_status watch(vigil_instance* inst, void (*fn)(void*, int32_t, vigil_str), void* user) noexcept {
+    if constexpr (has_watch<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->watch(h->ctx, ChangeListener(fn, user)); });
+    } else {
+      (void)inst, (void)fn, (void)user;
+      return VIGIL_E_UNSUPPORTED;
+    }
+  }
+  template <bool Has, class F>
+  static constexpr F optional(F f) noexcept {
+    return Has ? f : nullptr;
+  }
   static const vigil_cache_v1* vtable() noexcept {
-    static const vigil_cache_v1 table{Lifecycle<T>::table(), &get, &set, &del, &mget, &mset};
+    static const vigil_cache_v1 table{Lifecycle<T>::table(),
+                                      &get,
+                                      &set,
+                                      &del,
+                                      &mget,
+                                      &mset,
+                                      optional<has_add<T>::value>(&add),
+                                      optional<has_del_prefix<T>::value>(&del_prefix),
+                                      optional<has_scan<T>::value>(&scan),
+                                      optional<has_ping<T>::value>(&ping),
+                                      optional<has_watch<T>::value>(&watch)};
     return &table;
   }
 };

@@ -1,6 +1,7 @@
 #include "memory_cache.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace vigil::cache {
 
@@ -98,9 +99,26 @@ bool MemoryCache::get(std::string_view key, int64_t now_ns, std::string* out) {
 void MemoryCache::set(std::string_view key, std::string_view value, int64_t ttl_ns, int64_t now_ns) {
   const uint64_t h = hash_key(key);
   Shard& s = shard_for(h);
+  std::lock_guard lock(s.mu);
+  store(s, h, key, value, ttl_ns, now_ns);
+}
+
+bool MemoryCache::add(std::string_view key, std::string_view value, int64_t ttl_ns, int64_t now_ns) {
+  const uint64_t h = hash_key(key);
+  Shard& s = shard_for(h);
+  std::lock_guard lock(s.mu);
+  if (auto it = s.index.find(key); it != s.index.end()) {
+    if (!it->second->expires_ns || it->second->expires_ns > now_ns) return false;
+    erase(s, it->second);
+    ++s.expirations;
+  }
+  return store(s, h, key, value, ttl_ns, now_ns);
+}
+
+bool MemoryCache::store(Shard& s, uint64_t h, std::string_view key, std::string_view value, int64_t ttl_ns,
+                        int64_t now_ns) {
   const size_t charge = key.size() + value.size() + kEntryOverhead;
   const int64_t expires = ttl_ns > 0 ? now_ns + ttl_ns : 0;
-  std::lock_guard lock(s.mu);
   if (s.sketch) s.sketch->increment(h);
   if (auto it = s.index.find(key); it != s.index.end()) {  // replace in place
     s.bytes = s.bytes - it->second->charge + charge;
@@ -111,7 +129,7 @@ void MemoryCache::set(std::string_view key, std::string_view value, int64_t ttl_
   } else {
     if (charge > shard_bytes_) {  // never fits
       ++s.rejections;
-      return;
+      return false;
     }
     auto over = [&] {
       return s.bytes + charge > shard_bytes_ || (shard_entries_ && s.lru.size() + 1 > shard_entries_);
@@ -121,7 +139,7 @@ void MemoryCache::set(std::string_view key, std::string_view value, int64_t ttl_
     if (s.sketch && over() && !s.lru.empty() &&
         s.sketch->estimate(h) <= s.sketch->estimate(hash_key(s.lru.back().key))) {
       ++s.rejections;
-      return;
+      return false;
     }
     s.lru.push_front(Entry{std::string(key), std::string(value), expires, charge});
     s.index.emplace(std::string_view(s.lru.front().key), s.lru.begin());
@@ -132,6 +150,42 @@ void MemoryCache::set(std::string_view key, std::string_view value, int64_t ttl_
     const bool expired = victim->expires_ns && victim->expires_ns <= now_ns;
     erase(s, victim);
     ++(expired ? s.expirations : s.evictions);
+  }
+  return true;
+}
+
+size_t MemoryCache::del_prefix(std::string_view prefix) {
+  size_t removed = 0;
+  for (auto& sp : shards_) {
+    Shard& s = *sp;
+    std::lock_guard lock(s.mu);
+    for (auto it = s.lru.begin(); it != s.lru.end();) {
+      auto next = std::next(it);
+      if (std::string_view(it->key).substr(0, prefix.size()) == prefix) {
+        erase(s, it);
+        ++removed;
+      }
+      it = next;
+    }
+  }
+  return removed;
+}
+
+void MemoryCache::for_each(std::string_view prefix, int64_t now_ns,
+                           const std::function<bool(std::string_view, std::string_view, int64_t)>& visit) {
+  for (auto& sp : shards_) {
+    // Copied out per shard so the visitor runs without the lock (it may call back into us).
+    std::vector<std::tuple<std::string, std::string, int64_t>> batch;
+    {
+      std::lock_guard lock(sp->mu);
+      for (const auto& e : sp->lru) {
+        if (std::string_view(e.key).substr(0, prefix.size()) != prefix) continue;
+        if (e.expires_ns && e.expires_ns <= now_ns) continue;
+        batch.emplace_back(e.key, e.value, e.expires_ns ? e.expires_ns - now_ns : 0);
+      }
+    }
+    for (const auto& [k, v, ttl] : batch)
+      if (!visit(k, v, ttl)) return;
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -56,7 +57,15 @@ class MemoryCache {
   bool get(std::string_view key, int64_t now_ns, std::string* out);
   // ttl_ns 0 = no expiry. May be refused by the admission filter (counted in rejections).
   void set(std::string_view key, std::string_view value, int64_t ttl_ns, int64_t now_ns);
+  // Stores only when the key is absent (or expired); true when stored.
+  bool add(std::string_view key, std::string_view value, int64_t ttl_ns, int64_t now_ns);
   bool del(std::string_view key);
+  // Removes every entry whose key starts with prefix; returns how many.
+  size_t del_prefix(std::string_view prefix);
+  // Visits live entries whose key starts with prefix (value, remaining TTL in ns, 0 = none)
+  // until visit returns false. Entries changed meanwhile may be missed or seen twice.
+  void for_each(std::string_view prefix, int64_t now_ns,
+                const std::function<bool(std::string_view, std::string_view, int64_t)>& visit);
   // Removes expired entries; returns how many.
   size_t sweep(int64_t now_ns);
   void clear();
@@ -78,6 +87,8 @@ class MemoryCache {
   };
   Shard& shard_for(uint64_t hash) { return *shards_[hash % shards_.size()]; }
   void erase(Shard& s, std::list<Entry>::iterator it);
+  // With s.mu held. False when refused (too large, or not admitted).
+  bool store(Shard& s, uint64_t hash, std::string_view key, std::string_view value, int64_t ttl_ns, int64_t now_ns);
 
   MemoryCacheOptions options_;
   size_t shard_bytes_, shard_entries_;

@@ -51,6 +51,13 @@ class MemoryBackend {
     cache_.set(key, value, ttl_ns, ctx.monotonic_ns());
   }
   void del(Context&, std::string_view key) { cache_.del(key); }
+  bool add(Context& ctx, std::string_view key, std::string_view value, int64_t ttl_ns) {
+    return cache_.add(key, value, ttl_ns, ctx.monotonic_ns());
+  }
+  void del_prefix(Context&, std::string_view prefix) { cache_.del_prefix(prefix); }
+  void scan(Context& ctx, std::string_view prefix, const vigil::sdk::ScanVisitor& visit) {
+    cache_.for_each(prefix, ctx.monotonic_ns(), visit);
+  }
 
  private:
   static vigil::cache::MemoryCacheOptions options(Context& ctx) {

@@ -5,15 +5,21 @@
 // going away gives errors (VIGIL_E_UNAVAILABLE, retryable) rather than a crash, and coming
 // back needs no restart of vigil.
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
-#include <boost/url/parse.hpp>
 #include <boost/url/src.hpp>  // Boost.URL is compiled into this one file (Debian ships no library)
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 #include <vigil/plugin.hpp>
+
+#include "../../common/redis_url.hpp"
 
 namespace {
 
@@ -27,35 +33,8 @@ struct Reply {
   }
 };
 
-struct Target {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string user, password;
-  int db = 0;
-};
-
-Target parse_url(const std::string& text) {
-  auto u = boost::urls::parse_uri(text);
-  if (!u || (u->scheme() != "redis"))
-    throw Error(VIGIL_E_CONFIG,
-                "\"url\" must look like redis://[:password@]host:port/db, e.g. redis://127.0.0.1:6379/0");
-  Target t;
-  if (!u->host().empty()) t.host = std::string(u->host());
-  if (u->has_port()) t.port = u->port_number();
-  if (u->has_userinfo()) {
-    t.user = std::string(u->user());
-    t.password = std::string(u->password());
-  }
-  std::string path(u->path());
-  if (path.size() > 1) {
-    try {
-      t.db = std::stoi(path.substr(1));
-    } catch (...) {
-      throw Error(VIGIL_E_CONFIG, "the database in \"url\" must be a number, e.g. redis://host:6379/2");
-    }
-  }
-  return t;
-}
+using vigil::redis_url::parse_url;
+using vigil::redis_url::Target;
 
 timeval to_timeval(int64_t ns) {
   return timeval{static_cast<time_t>(ns / 1'000'000'000), static_cast<suseconds_t>((ns / 1000) % 1'000'000)};
@@ -72,8 +51,10 @@ class RedisBackend {
     pool_size_ = static_cast<size_t>(pool);
     connect_timeout_ns_ = ctx.get_duration_ns("connect_timeout").value_or(1'000'000'000LL);
     command_timeout_ns_ = ctx.get_duration_ns("command_timeout").value_or(1'000'000'000LL);
+    track_ = ctx.get_bool("track_changes").value_or(true);
   }
   ~RedisBackend() {
+    stop();
     for (auto* c : idle_) redisFree(c);
   }
 
@@ -151,7 +132,238 @@ class RedisBackend {
     check(c, rep.r, "DEL");
   }
 
+  // SET NX: atomic across every client of the Redis server.
+  bool add(Context& ctx, std::string_view key, std::string_view value, int64_t ttl_ns) {
+    auto c = acquire(ctx);
+    Reply rep;
+    const std::string k = prefix_ + std::string(key);
+    if (ttl_ns > 0) {
+      const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
+      rep.r = static_cast<redisReply*>(
+          redisCommand(c.get(), "SET %b %b NX PX %s", k.data(), k.size(), value.data(), value.size(), px.c_str()));
+    } else {
+      rep.r = static_cast<redisReply*>(
+          redisCommand(c.get(), "SET %b %b NX", k.data(), k.size(), value.data(), value.size()));
+    }
+    check(c, rep.r, "SET NX");
+    return rep.r->type != REDIS_REPLY_NIL;
+  }
+
+  // SCAN with MATCH, then UNLINK of each batch: never blocks Redis the way KEYS would.
+  void del_prefix(Context& ctx, std::string_view prefix) {
+    scan_keys(ctx, prefix, [&](Conn& c, const std::vector<std::string>& keys) {
+      std::vector<const char*> argv{"UNLINK"};
+      std::vector<size_t> lens{6};
+      for (const auto& k : keys) {
+        argv.push_back(k.data());
+        lens.push_back(k.size());
+      }
+      Reply rep;
+      rep.r =
+          static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+      check(c, rep.r, "UNLINK");
+      return true;
+    });
+  }
+
+  // SCAN with MATCH; each batch's values and TTLs are read in one pipeline.
+  void scan(Context& ctx, std::string_view prefix, const vigil::sdk::ScanVisitor& visit) {
+    scan_keys(ctx, prefix, [&](Conn& c, const std::vector<std::string>& keys) {
+      for (const auto& k : keys) {
+        redisAppendCommand(c.get(), "GET %b", k.data(), k.size());
+        redisAppendCommand(c.get(), "PTTL %b", k.data(), k.size());
+      }
+      std::vector<std::pair<std::optional<std::string>, int64_t>> got;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        Reply value, ttl;
+        if (redisGetReply(c.get(), reinterpret_cast<void**>(&value.r)) != REDIS_OK) check(c, nullptr, "GET (scan)");
+        if (redisGetReply(c.get(), reinterpret_cast<void**>(&ttl.r)) != REDIS_OK) check(c, nullptr, "PTTL (scan)");
+        check(c, value.r, "GET (scan)");
+        check(c, ttl.r, "PTTL (scan)");
+        got.emplace_back(value.r->type == REDIS_REPLY_STRING
+                             ? std::optional<std::string>(std::string(value.r->str, static_cast<size_t>(value.r->len)))
+                             : std::nullopt,
+                         ttl.r->type == REDIS_REPLY_INTEGER ? ttl.r->integer : -1);
+      }
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (!got[i].first || got[i].second == -2) continue;  // gone meanwhile
+        const int64_t ttl_ns = got[i].second > 0 ? got[i].second * 1'000'000 : 0;
+        if (!visit(std::string_view(keys[i]).substr(prefix_.size()), *got[i].first, ttl_ns)) return false;
+      }
+      return true;
+    });
+  }
+
+  void ping(Context& ctx) {
+    auto c = acquire(ctx);
+    Reply rep;
+    rep.r = static_cast<redisReply*>(redisCommand(c.get(), "PING"));
+    check(c, rep.r, "PING");
+  }
+
+  void watch(Context&, vigil::sdk::ChangeListener listener) {
+    if (!track_) throw vigil::sdk::Error(VIGIL_E_UNSUPPORTED, "\"track_changes\" is false for this instance");
+    listener_ = listener;
+  }
+
+  void start(Context& ctx) {
+    if (!listener_) return;
+    stopping_ = false;
+    tracker_ = std::thread([this, &ctx] { track(ctx); });
+  }
+
+  void stop() {
+    stopping_ = true;
+    if (tracker_.joinable()) tracker_.join();
+  }
+
  private:
+  // Changes made by other clients, reported through the listener: Redis' client tracking in
+  // broadcast mode for the key prefix, in RESP2's form (hiredis 0.14 has no RESP3) on one
+  // connection that redirects its own invalidations to itself and subscribes to them. PINGs
+  // keep it honest; whenever it is lost (or Redis is flushed) the listener hears "unknown",
+  // and "linked" again once tracking is re-established.
+  void track(Context& ctx) {
+    int64_t backoff_ms = 100;
+    while (!stopping_) {
+      std::string error;
+      redisContext* c = connect(error);
+      if (c && !start_tracking(c, error)) {
+        redisFree(c);
+        c = nullptr;
+      }
+      if (!c) {
+        if (error != track_error_)
+          ctx.warn("change tracking on Redis at " + target_.host + ":" + std::to_string(target_.port) +
+                   " is not established: " + error + "; the in-process copy stays off until it is");
+        track_error_ = error;
+        for (int64_t waited = 0; waited < backoff_ms && !stopping_; waited += 50)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        backoff_ms = std::min<int64_t>(backoff_ms * 2, 5000);
+        continue;
+      }
+      if (!track_error_.empty()) ctx.info("change tracking on Redis re-established");
+      track_error_.clear();
+      backoff_ms = 100;
+      listener_.linked();
+      follow(c, error);
+      redisFree(c);
+      listener_.unknown();
+      if (!stopping_) ctx.warn("change tracking on Redis lost: " + error + "; reconnecting");
+      track_error_ = error;
+    }
+  }
+
+  bool start_tracking(redisContext* c, std::string& error) {
+    Reply id{static_cast<redisReply*>(redisCommand(c, "CLIENT ID"))};
+    if (!id.r || id.r->type != REDIS_REPLY_INTEGER) {
+      error = "CLIENT ID failed" +
+              std::string(id.r && id.r->type == REDIS_REPLY_ERROR ? ": " + std::string(id.r->str) : "") +
+              " (change tracking needs Redis 6 or later)";
+      return false;
+    }
+    const std::string cid = std::to_string(id.r->integer);
+    Reply on{static_cast<redisReply*>(redisCommand(c, "CLIENT TRACKING on REDIRECT %s BCAST PREFIX %b", cid.c_str(),
+                                                   prefix_.data(), prefix_.size()))};
+    if (!on.r || on.r->type == REDIS_REPLY_ERROR) {
+      error = "CLIENT TRACKING failed" + std::string(on.r ? ": " + std::string(on.r->str) : "");
+      return false;
+    }
+    Reply sub{static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE __redis__:invalidate"))};
+    if (!sub.r || sub.r->type != REDIS_REPLY_ARRAY) {
+      error = "SUBSCRIBE __redis__:invalidate failed";
+      return false;
+    }
+    return true;
+  }
+
+  // Reads invalidations until the link fails or stop(); a PING every second must be answered
+  // within the command timeout.
+  void follow(redisContext* c, std::string& error) {
+    using Steady = std::chrono::steady_clock;
+    auto last_ping = Steady::now();
+    bool awaiting_pong = false;
+    while (!stopping_) {
+      void* raw = nullptr;
+      while (redisGetReplyFromReader(c, &raw) == REDIS_OK && raw) {
+        Reply msg{static_cast<redisReply*>(raw)};
+        raw = nullptr;
+        if (msg.r->type != REDIS_REPLY_ARRAY || msg.r->elements < 2) continue;
+        const std::string kind(msg.r->element[0]->str ? msg.r->element[0]->str : "");
+        if (kind == "pong") {
+          awaiting_pong = false;
+        } else if (kind == "message" && msg.r->elements == 3) {
+          const redisReply* keys = msg.r->element[2];
+          if (keys->type == REDIS_REPLY_ARRAY) {
+            for (size_t i = 0; i < keys->elements; ++i) {
+              std::string_view k(keys->element[i]->str, static_cast<size_t>(keys->element[i]->len));
+              if (k.substr(0, prefix_.size()) == prefix_) listener_.changed(k.substr(prefix_.size()));
+            }
+          } else {  // FLUSHDB / FLUSHALL: no keys named
+            listener_.unknown();
+            listener_.linked();
+          }
+        }
+      }
+      if (c->err) {
+        error = c->errstr;
+        return;
+      }
+      const auto now = Steady::now();
+      if (awaiting_pong && now - last_ping > std::chrono::nanoseconds(command_timeout_ns_)) {
+        error = "no answer to PING within command_timeout";
+        return;
+      }
+      if (!awaiting_pong && now - last_ping >= std::chrono::seconds(1)) {
+        redisAppendCommand(c, "PING");
+        int done = 0;
+        while (!done)
+          if (redisBufferWrite(c, &done) != REDIS_OK) {
+            error = c->errstr;
+            return;
+          }
+        awaiting_pong = true;
+        last_ping = now;
+      }
+      pollfd p{c->fd, POLLIN, 0};
+      const int n = ::poll(&p, 1, 100);
+      if (n > 0 && redisBufferRead(c) != REDIS_OK) {
+        error = c->errstr;
+        return;
+      }
+    }
+  }
+
+  // Walks the keys under key_prefix + prefix with SCAN MATCH (glob characters escaped), handing
+  // each batch of full key names to fn on the same connection; fn returning false stops.
+  template <class F>
+  void scan_keys(Context& ctx, std::string_view prefix, F fn) {
+    auto c = acquire(ctx);
+    std::string pattern;
+    for (char ch : prefix_ + std::string(prefix)) {
+      if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') pattern += '\\';
+      pattern += ch;
+    }
+    pattern += '*';
+    std::string cursor = "0";
+    do {
+      Reply rep;
+      rep.r = static_cast<redisReply*>(
+          redisCommand(c.get(), "SCAN %s MATCH %b COUNT 500", cursor.c_str(), pattern.data(), pattern.size()));
+      check(c, rep.r, "SCAN");
+      if (rep.r->type != REDIS_REPLY_ARRAY || rep.r->elements != 2 || rep.r->element[0]->type != REDIS_REPLY_STRING ||
+          rep.r->element[1]->type != REDIS_REPLY_ARRAY)
+        throw Error(VIGIL_E_INTERNAL, "SCAN answered with an unexpected reply");
+      cursor.assign(rep.r->element[0]->str, static_cast<size_t>(rep.r->element[0]->len));
+      std::vector<std::string> keys;
+      for (size_t i = 0; i < rep.r->element[1]->elements; ++i) {
+        const redisReply* k = rep.r->element[1]->element[i];
+        keys.emplace_back(k->str, static_cast<size_t>(k->len));
+      }
+      if (!keys.empty() && !fn(c, keys)) return;
+    } while (cursor != "0");
+  }
+
   struct Release {
     RedisBackend* self;
     void operator()(redisContext* c) const { self->release(c); }
@@ -161,23 +373,48 @@ class RedisBackend {
   Conn acquire(Context& ctx) {
     std::unique_lock l(mu_);
     cv_.wait(l, [&] { return !idle_.empty() || open_ < pool_size_; });
+    while (!idle_.empty()) {
+      redisContext* c = idle_.back();
+      idle_.pop_back();
+      // An idle connection has nothing to read: if it is readable, the server closed it (a
+      // restart, a timeout). Dropping it here spares the caller an error.
+      pollfd p{c->fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) == 0) return Conn(c, Release{this});
+      redisFree(c);
+      --open_;
+    }
+    if (open_ >= pool_size_) cv_.wait(l, [&] { return !idle_.empty() || open_ < pool_size_; });
     if (!idle_.empty()) {
       redisContext* c = idle_.back();
       idle_.pop_back();
       return Conn(c, Release{this});
     }
+    // After a failed connect, callers fail fast until the backoff passes instead of each
+    // waiting out connect_timeout against a server that is down.
+    const auto now = std::chrono::steady_clock::now();
+    if (now < retry_connect_at_)
+      throw Error(
+          VIGIL_E_UNAVAILABLE,
+          "Redis at " + target_.host + ":" + std::to_string(target_.port) + " is unreachable (" + connect_error_ +
+              "); next attempt in " +
+              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(retry_connect_at_ - now).count()) +
+              " ms");
     ++open_;
     l.unlock();
     std::string error;
     redisContext* c = connect(error);
+    l.lock();
     if (!c) {
-      l.lock();
       --open_;
+      connect_backoff_ms_ = std::min<int64_t>(connect_backoff_ms_ ? connect_backoff_ms_ * 2 : 50, 2000);
+      retry_connect_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(connect_backoff_ms_);
+      connect_error_ = error;
       cv_.notify_one();
       throw Error(VIGIL_E_UNAVAILABLE, "cannot connect to Redis at " + target_.host + ":" +
                                            std::to_string(target_.port) + ": " + error +
                                            " (is redis-server running? check \"url\")");
     }
+    connect_backoff_ms_ = 0;
     (void)ctx;
     return Conn(c, Release{this});
   }
@@ -210,7 +447,7 @@ class RedisBackend {
       return true;
     };
     bool ok = true;
-    if (!target_.password.empty()) {
+    if (target_.auth) {
       ok = target_.user.empty()
                ? run("AUTH", static_cast<redisReply*>(redisCommand(c, "AUTH %s", target_.password.c_str())))
                : run("AUTH", static_cast<redisReply*>(
@@ -238,8 +475,16 @@ class RedisBackend {
   int64_t connect_timeout_ns_ = 0, command_timeout_ns_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<redisContext*> idle_;  // guarded by mu_
-  size_t open_ = 0;                  // guarded by mu_; idle and in use
+  std::vector<redisContext*> idle_;                           // guarded by mu_
+  size_t open_ = 0;                                           // guarded by mu_; idle and in use
+  std::chrono::steady_clock::time_point retry_connect_at_{};  // guarded by mu_
+  int64_t connect_backoff_ms_ = 0;                            // guarded by mu_
+  std::string connect_error_;                                 // guarded by mu_
+  bool track_ = true;
+  vigil::sdk::ChangeListener listener_;
+  std::thread tracker_;
+  std::atomic<bool> stopping_{false};
+  std::string track_error_;  // the tracker thread's own
 };
 
 const vigil_config_key kSchema[] = {
@@ -248,6 +493,8 @@ const vigil_config_key kSchema[] = {
     {"pool_size", VIGIL_CFG_INT, "4", 0, "connections at most"},
     {"connect_timeout", VIGIL_CFG_DURATION, "1s", 0, "to open a connection"},
     {"command_timeout", VIGIL_CFG_DURATION, "1s", 0, "for one command's reply"},
+    {"track_changes", VIGIL_CFG_BOOL, "true", 0,
+     "report other clients' writes (Redis client tracking) so a tiered cache's in-process copy stays coherent"},
     {nullptr, 0, nullptr, 0, nullptr},
 };
 

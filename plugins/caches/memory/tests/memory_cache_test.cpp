@@ -1,4 +1,5 @@
 #include <catch2/catch_test_macros.hpp>
+#include <map>
 #include <random>
 #include <thread>
 #include <vigil/testing/fake_host.hpp>
@@ -119,6 +120,38 @@ TEST_CASE("concurrent readers and writers keep the accounting exact", "[cache]")
   CHECK(c.stats().entries == 0);
 }
 
+TEST_CASE("add stores only absent keys and prefixes are deleted and scanned", "[cache]") {
+  MemoryCacheOptions o;
+  MemoryCache c(o);
+  CHECK(c.add("claim:a", "r1", 1000, 0));
+  CHECK_FALSE(c.add("claim:a", "r2", 1000, 10));  // held
+  std::string v;
+  REQUIRE(c.get("claim:a", 10, &v));
+  CHECK(v == "r1");
+  CHECK(c.add("claim:a", "r2", 1000, 1000));  // the first expired
+  REQUIRE(c.get("claim:a", 1001, &v));
+  CHECK(v == "r2");
+
+  c.set("ns1:x", "1", 0, 0);
+  c.set("ns1:y", "2", 500, 0);
+  c.set("ns2:x", "3", 0, 0);
+  std::map<std::string, std::pair<std::string, int64_t>> seen;
+  c.for_each("ns1:", 100, [&](std::string_view k, std::string_view val, int64_t ttl) {
+    seen[std::string(k)] = {std::string(val), ttl};
+    return true;
+  });
+  REQUIRE(seen.size() == 2);
+  CHECK(seen["ns1:x"] == std::pair<std::string, int64_t>{"1", 0});
+  CHECK(seen["ns1:y"] == std::pair<std::string, int64_t>{"2", 400});
+  int visits = 0;
+  c.for_each("", 100, [&](std::string_view, std::string_view, int64_t) { return ++visits < 2; });
+  CHECK(visits == 2);  // stopped by the visitor
+  CHECK(c.del_prefix("ns1:") == 2);
+  CHECK_FALSE(c.get("ns1:x", 100, &v));
+  CHECK(c.get("ns2:x", 100, &v));
+  CHECK(c.stats().entries == 2);  // ns2:x and claim:a
+}
+
 TEST_CASE("the plugin serves the cache interface with its config", "[cache]") {
   vigil::testing::FakeHost host;
   host.set_size("max_size", 1 << 20);
@@ -139,6 +172,27 @@ TEST_CASE("the plugin serves the cache interface with its config", "[cache]") {
   CHECK(got == value);
   CHECK(vt->del(inst, {key.data(), key.size()}) == VIGIL_OK);
   CHECK(vt->get(inst, {key.data(), key.size()}, &w) == VIGIL_E_NOT_FOUND);
+  int32_t stored = -1;
+  REQUIRE(vt->add);
+  CHECK(vt->add(inst, {key.data(), key.size()}, "1", 1, 0, &stored) == VIGIL_OK);
+  CHECK(stored == 1);
+  CHECK(vt->add(inst, {key.data(), key.size()}, "2", 1, 0, &stored) == VIGIL_OK);
+  CHECK(stored == 0);
+  int scanned = 0;
+  REQUIRE(vt->scan);
+  CHECK(vt->scan(
+            inst, {"user:", 5},
+            [](void* u, vigil_str, vigil_str v, int64_t) -> int32_t {
+              *static_cast<int*>(u) += std::string_view(v.ptr, v.len) == "1";
+              return 0;
+            },
+            &scanned) == VIGIL_OK);
+  CHECK(scanned == 1);
+  REQUIRE(vt->del_prefix);
+  CHECK(vt->del_prefix(inst, {"user:", 5}) == VIGIL_OK);
+  CHECK(vt->get(inst, {key.data(), key.size()}, &w) == VIGIL_E_NOT_FOUND);
+  CHECK(vt->ping == nullptr);   // nothing outside the process to check
+  CHECK(vt->watch == nullptr);  // no other writers to hear about
   vt->life.stop(inst);
   vt->life.destroy(inst);
 
