@@ -18,7 +18,8 @@
 #include "plugin_host/plugin_catalog.h"
 #include "app/alerting_api.h"
 #include "app/alerting_setup.h"
-#include "app/cache_setup.h"
+#include "app/agent_cache.h"
+#include "cache/local_backend.h"
 #include "plugin_host/instance_context.h"
 #include "app/rules_api.h"
 #include "runtime/collector_set.h"
@@ -50,6 +51,8 @@ struct AgentState {
   std::atomic<bool> config_loaded{false};
   std::atomic<bool> plugins_started{false};
   std::string config_source;
+  const AgentCache* cache = nullptr;  // null: no cache configured
+  std::chrono::nanoseconds metrics_snapshot{0};
 };
 
 std::string base_dir_of(const std::string& config_path) {
@@ -61,8 +64,27 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
                                           runtime::CollectorSet& collectors, runtime::RuleScheduler& rules,
                                           runtime::AlertingService& alerting, const ApiAuth& auth, AgentState& state) {
   auto r = std::make_shared<http::Router>();
-  r->add("GET", "/metrics", [&m, &store](const http::Request&) {
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", m.render(store)};
+  // A burst of scrapes (several Prometheus servers, dashboards) renders once per snapshot TTL:
+  // concurrent requests wait for the one rendering in progress (the cache's singleflight).
+  const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(state.metrics_snapshot);
+  cache::NamespaceOptions o;
+  o.ttl = ttl;
+  o.ttl_jitter = 0;
+  o.negative_ttl = std::chrono::milliseconds(0);
+  o.max_value_bytes = size_t{1} << 30;
+  auto snapshot = std::make_shared<cache::Namespace>("vigil.metrics", o, std::make_shared<cache::LocalBackend>(), [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  });
+  r->add("GET", "/metrics", [&m, &store, snapshot, ttl](const http::Request&) {
+    std::string text;
+    if (ttl.count() > 0) {
+      auto got = snapshot->get_or_load(
+          "text", [&]() -> Result<std::optional<std::string>> { return std::optional<std::string>(m.render(store)); });
+      if (got.ok() && *got) text = std::move(**got);
+    }
+    if (text.empty()) text = m.render(store);
+    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
   });
   r->add("GET", "/healthz", [](const http::Request&) {
     return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
@@ -72,7 +94,8 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
   });
   r->add("GET", "/readyz", [&collectors, &state, &alerting](const http::Request&) {
     auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
-                                 alerting.db_error());
+                                 alerting.db_error(), state.cache ? state.cache->problem() : "",
+                                 state.cache ? state.cache->description() : "");
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
   add_alerting_routes(*r, alerting, rules, auth, [] { kill(getpid(), SIGHUP); });
@@ -193,57 +216,17 @@ int run_agent(const std::string& config_path) {
     for (const auto& p : cache_prep.problems) std::cerr << "error: " << p << "\n";
     return 2;
   }
-  for (auto& c : cache_prep.instances) {
-    if (auto st = c->start(); !st.ok()) {
-      log::error("cache", "a cache backend failed to start; stopping", {{"problem", st.message()}});
-      std::cerr << "error: " << st.message() << "\n";
-      return 1;
-    }
+  auto started_cache =
+      AgentCache::start(std::move(cache_prep),
+                        settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/cache", scheduler, store);
+  if (!started_cache.ok()) {
+    log::error("cache", "the cache did not start; stopping", {{"problem", started_cache.message()}});
+    std::cerr << "error: " << started_cache.message() << "\n";
+    return 1;
   }
-  std::shared_ptr<cache::Cache> cache;
-  if (cache_prep.backend) {
-    // The instance outlives the facade: both are released after the plugins that use them stop.
-    std::shared_ptr<cache::Backend> backend(std::shared_ptr<void>(), cache_prep.backend);
-    cache = std::make_shared<cache::Cache>(backend, cache_prep.defaults, cache_prep.named, [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    });
-    plugin_host::set_host_cache(cache);
-    log::info("cache", "cache ready", {{"backend", cache_prep.backend->settings().alias}});
-    runtime::Job job;
-    job.id = "cache/metrics";
-    job.spec.interval = std::chrono::seconds(5);
-    job.spec.timeout = std::chrono::seconds(5);
-    job.spec.max_backoff = std::chrono::seconds(5);
-    job.run = [cache, &store](runtime::Clock::time_point) {
-      std::vector<metrics::Sample> out;
-      auto counter = [&](const char* name, const std::string& ns, const char* result, uint64_t v, const char* help) {
-        metrics::Sample s;
-        s.type = metrics::SampleType::counter;
-        s.name = name;
-        s.value = static_cast<double>(v);
-        s.labels = {{"namespace", ns}};
-        if (result) s.labels.emplace_back("result", result);
-        s.help = help;
-        out.push_back(std::move(s));
-      };
-      for (const auto& [ns, st] : cache->stats()) {
-        const char* help = "Cache requests by namespace and result.";
-        counter("vigil_cache_requests_total", ns, "hit", st.hits, help);
-        counter("vigil_cache_requests_total", ns, "miss", st.misses, help);
-        counter("vigil_cache_requests_total", ns, "negative_hit", st.negative_hits, help);
-        counter("vigil_cache_requests_total", ns, "load_error", st.load_errors, help);
-        counter("vigil_cache_loads_total", ns, nullptr, st.loads, "Loads run by get_or_load.");
-        counter("vigil_cache_singleflight_waits_total", ns, nullptr, st.waits,
-                "Callers that waited for another's load.");
-        counter("vigil_cache_early_refreshes_total", ns, nullptr, st.early_refreshes, "XFetch early refreshes.");
-        counter("vigil_cache_backend_errors_total", ns, nullptr, st.backend_errors, "Failed backend calls.");
-      }
-      store.replace("cache", std::move(out));
-      return true;
-    };
-    scheduler.add(std::move(job));
-  }
+  std::unique_ptr<AgentCache> agent_cache = std::move(started_cache.value());
+  state.cache = agent_cache.get();
+  state.metrics_snapshot = settings.http.metrics_snapshot;
 
   auto alerting_prep = prepare_alerting(settings, catalog);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
@@ -319,9 +302,7 @@ int run_agent(const std::string& config_path) {
   alerting->stop(scheduler);
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
   collectors.clear();
-  plugin_host::set_host_cache(nullptr);
-  cache.reset();
-  for (auto& c : cache_prep.instances) c->stop();
+  if (agent_cache) agent_cache->stop(scheduler);
   server.stop();
   if (stuck > 0) {
     // A plugin ignores its deadline: its thread can not be joined, so leave without running

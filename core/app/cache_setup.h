@@ -1,5 +1,6 @@
 // [cache] and [[caches.NAME]] turned into the cache the host services offer plugins: the
-// backend instance [cache] backend names (or the first), and the facade's namespace options.
+// backend instance [cache] backend names (or the first; or "tiered": [cache.tiered] l1 over l2),
+// and the facade's namespace options.
 // Shared by `vigil run` and `vigil check`.
 #pragma once
 
@@ -16,7 +17,9 @@ namespace vigil::app {
 
 struct PreparedCache {
   std::vector<std::unique_ptr<plugin_host::CacheInstance>> instances;
-  plugin_host::CacheInstance* backend = nullptr;  // one of instances; null: no cache configured
+  plugin_host::CacheInstance* backend = nullptr;            // one of instances; null: none, or tiered
+  plugin_host::CacheInstance *l1 = nullptr, *l2 = nullptr;  // backend = "tiered": two of instances
+  std::chrono::milliseconds l1_ttl{60000};
   cache::NamespaceOptions defaults;
   std::map<std::string, cache::NamespaceOptions> named;
   Problems problems;

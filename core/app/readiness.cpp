@@ -6,7 +6,8 @@ namespace vigil::app {
 
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
                              const std::vector<runtime::CollectorStatus>& collectors,
-                             const std::string& alerting_problem) {
+                             const std::string& alerting_problem, const std::string& cache_problem,
+                             const std::string& cache_backend) {
   nlohmann::json checks = nlohmann::json::object();
   checks["config"] = {{"ok", config_loaded}, {"source", config_source}};
   checks["plugins"] = {{"ok", plugins_started}};
@@ -26,6 +27,13 @@ Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std
   if (!alerting_problem.empty()) {
     checks["alerting_state"]["error"] = alerting_problem;
     ready = false;
+  }
+  if (!cache_backend.empty()) {
+    checks["cache"] = {{"ok", cache_problem.empty()}, {"backend", cache_backend}};
+    if (!cache_problem.empty()) {
+      checks["cache"]["error"] = cache_problem;
+      ready = false;
+    }
   }
   nlohmann::json doc = {{"ready", ready}, {"checks", std::move(checks)}};
   return Readiness{ready, doc.dump(2) + "\n"};

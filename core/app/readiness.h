@@ -15,9 +15,11 @@ struct Readiness {
   std::string json;
 };
 
-// `alerting_problem` is the alerting database's last write error ("" when healthy).
+// `alerting_problem` is the alerting database's last write error, `cache_problem` the cache
+// backend's last health check error ("" when healthy); `cache_backend` "" = no cache configured.
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
                              const std::vector<runtime::CollectorStatus>& collectors,
-                             const std::string& alerting_problem = "");
+                             const std::string& alerting_problem = "", const std::string& cache_problem = "",
+                             const std::string& cache_backend = "");
 
 }  // namespace vigil::app

@@ -335,10 +335,21 @@ Namespace& Cache::ns(const std::string& name) {
   std::lock_guard l(mu_);
   auto& slot = namespaces_[name];
   if (!slot) {
-    auto it = named_.find(name);
-    slot = std::make_unique<Namespace>(name, it == named_.end() ? defaults_ : it->second, backend_, clock_);
+    slot = std::make_unique<Namespace>(name, options_for(name), backend_, clock_);
   }
   return *slot;
+}
+
+NamespaceOptions Cache::options_for(const std::string& name) const {
+  auto it = named_.find(name);
+  return it == named_.end() ? defaults_ : it->second;
+}
+
+std::vector<std::string> Cache::names() const {
+  std::lock_guard l(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, ns] : namespaces_) out.push_back(name);
+  return out;
 }
 
 std::vector<std::pair<std::string, NamespaceStats>> Cache::stats() const {

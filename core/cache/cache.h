@@ -64,6 +64,7 @@ struct NamespaceOptions {
   std::chrono::milliseconds load_wait{5000};          // how long followers wait for a load
   size_t max_key_bytes = 1024;
   size_t max_value_bytes = 1 << 20;
+  bool snapshot = false;  // the agent saves the namespace at stop and loads it at start
 };
 
 // Upper bounds (seconds) of the load duration histogram's buckets.
@@ -151,6 +152,8 @@ class Cache {
   Cache(std::shared_ptr<Backend> backend, NamespaceOptions defaults, std::map<std::string, NamespaceOptions> named,
         Namespace::Clock clock);
   Namespace& ns(const std::string& name);
+  NamespaceOptions options_for(const std::string& name) const;
+  std::vector<std::string> names() const;  // the namespaces used so far
   std::vector<std::pair<std::string, NamespaceStats>> stats() const;
 
  private:

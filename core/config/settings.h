@@ -47,6 +47,8 @@ struct HttpSettings {
   std::string api_token;             // bearer token required by mutating API calls ("" and no file: they are refused)
   std::string api_token_file;        // or read it from this file (first line)
   bool read_requires_token = false;  // reads need the token too
+  // /metrics answers from a rendering at most this old, so a burst of scrapes renders once; 0 = off
+  nanoseconds metrics_snapshot = std::chrono::seconds(1);
 };
 
 // One [[collectors.NAME]] table.
@@ -87,12 +89,15 @@ struct CacheNamespaceSettings {
   nanoseconds load_wait = std::chrono::seconds(5);
   uint64_t max_key_bytes = 1024;
   uint64_t max_value_bytes = 1u << 20;
+  bool snapshot = false;  // saved to <state_dir>/cache/<name>.snapshot at stop, loaded at start
 };
 
 // [cache]
 struct CacheSettings {
-  std::string backend;              // alias of a [[caches.NAME]] instance; "" = the first one (none: no cache)
-  CacheNamespaceSettings defaults;  // namespaces not listed, e.g. each plugin's own
+  std::string backend;  // alias of a [[caches.NAME]] instance, or "tiered"; "" = the first one (none: no cache)
+  std::string tiered_l1 = "memory", tiered_l2 = "redis";  // [cache.tiered] l1, l2: instance aliases
+  nanoseconds tiered_l1_ttl = std::chrono::minutes(1);    // [cache.tiered] l1_ttl: longest life of a copy
+  CacheNamespaceSettings defaults;                        // namespaces not listed, e.g. each plugin's own
   std::vector<CacheNamespaceSettings> namespaces;
 };
 

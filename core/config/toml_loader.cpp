@@ -271,7 +271,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
   TableReader r(*t, "http", p);
   r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size", "max_body_size", "api_token",
-                   "api_token_file", "read_requires_token"});
+                   "api_token_file", "read_requires_token", "metrics_snapshot"});
   r.string("listen", s.http.listen);
   const auto colon = s.http.listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
@@ -286,14 +286,15 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   r.string("api_token", s.http.api_token);
   r.string("api_token_file", s.http.api_token_file);
   r.boolean("read_requires_token", s.http.read_requires_token);
+  r.duration("metrics_snapshot", s.http.metrics_snapshot, true);
   if (!s.http.api_token.empty() && !s.http.api_token_file.empty())
     r.problem(*t->get("api_token_file"), "set either \"api_token\" or \"api_token_file\", not both");
 }
 
 void read_cache_namespace(const toml::table& t, const std::string& section, CacheNamespaceSettings& ns, Problems& p) {
   TableReader r(t, section, p);
-  r.check_unknown(
-      {"ttl", "negative_ttl", "ttl_jitter", "early_refresh", "load_wait", "max_key_size", "max_value_size"});
+  r.check_unknown({"ttl", "negative_ttl", "ttl_jitter", "early_refresh", "load_wait", "max_key_size", "max_value_size",
+                   "snapshot"});
   r.duration("ttl", ns.ttl, true);
   r.duration("negative_ttl", ns.negative_ttl, true);
   if (const auto* j = t.get("ttl_jitter")) {
@@ -307,6 +308,7 @@ void read_cache_namespace(const toml::table& t, const std::string& section, Cach
   r.duration("load_wait", ns.load_wait);
   r.size("max_key_size", ns.max_key_bytes);
   r.size("max_value_size", ns.max_value_bytes);
+  r.boolean("snapshot", ns.snapshot);
 }
 
 void read_cache(const toml::table& root, Settings& s, Problems& p) {
@@ -315,8 +317,19 @@ void read_cache(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [cache] must be a table");
   TableReader r(*t, "cache", p);
-  r.check_unknown({"backend", "defaults", "namespaces"});
+  r.check_unknown({"backend", "defaults", "namespaces", "tiered"});
   r.string("backend", s.cache.backend);
+  if (const auto* tn = t->get("tiered")) {
+    if (const auto* tt = tn->as_table()) {
+      TableReader tr(*tt, "cache.tiered", p);
+      tr.check_unknown({"l1", "l2", "l1_ttl"});
+      tr.string("l1", s.cache.tiered_l1);
+      tr.string("l2", s.cache.tiered_l2);
+      tr.duration("l1_ttl", s.cache.tiered_l1_ttl);
+    } else {
+      p.push_back(location_of(*tn) + ": [cache.tiered] must be a table with l1, l2 and l1_ttl");
+    }
+  }
   if (const auto* d = t->get("defaults")) {
     if (const auto* dt = d->as_table())
       read_cache_namespace(*dt, "cache.defaults", s.cache.defaults, p);

@@ -1,6 +1,8 @@
 #include "plugin_host/cache_instance.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <map>
 
 #include "plugin_host/instance_context.h"
 
@@ -106,6 +108,27 @@ Status CacheInstance::scan(const std::string& prefix, const ScanVisitor& visit) 
   const vigil_status st = base_->call([&] { return table_.scan(base_->instance(), str(prefix), fn, &c); });
   if (c.threw) return Status::error("cache " + settings().alias + " scan: the visitor failed");
   return st == VIGIL_OK ? Status{} : failed(st, "scan");
+}
+
+std::vector<metrics::Sample> CacheInstance::take_samples() {
+  std::vector<metrics::Sample> all;
+  {
+    vigil_ctx* ctx = base_->ctx();
+    std::lock_guard l(ctx->mu);
+    all.swap(ctx->pending);
+  }
+  std::map<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>, size_t> latest;
+  std::vector<metrics::Sample> out;
+  for (auto& s : all) {
+    s.labels.emplace_back("backend", settings().alias);
+    std::sort(s.labels.begin(), s.labels.end());
+    auto [it, fresh] = latest.try_emplace({s.name, s.labels}, out.size());
+    if (fresh)
+      out.push_back(std::move(s));
+    else
+      out[it->second] = std::move(s);
+  }
+  return out;
 }
 
 Status CacheInstance::ping() {

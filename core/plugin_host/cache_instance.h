@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cache/cache.h"
+#include "metrics/sample.h"
 #include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
@@ -27,6 +28,9 @@ class CacheInstance : public cache::Backend {
   Status ping() override;
   Status watch(ChangeListener listener) override;  // before start()
   bool shared() const override { return table_.ping != nullptr; }
+  // What the plugin emitted since the last call (backend statistics), the latest value of
+  // each series only, labelled backend="<alias>".
+  std::vector<metrics::Sample> take_samples();
 
  private:
   CacheInstance() = default;

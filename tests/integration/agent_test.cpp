@@ -6,6 +6,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <filesystem>
 #include <sstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -23,7 +24,8 @@ bool contains(const std::string& h, const std::string& n) {
 std::string base_config(const std::string& extra, const std::string& http_extra = "") {
   return "[agent]\ninterval = \"1s\"\ntimeout = \"500ms\"\nshutdown_timeout = \"2s\"\nstate_dir = \"" + temp_dir() +
          "\"\nplugin_dirs = [\"" + build_dir() + "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\n" +
-         http_extra + "\n" + extra;
+         (http_extra.find("metrics_snapshot") == std::string::npos ? "metrics_snapshot = \"0s\"\n" : "") + http_extra +
+         "\n" + extra;
 }
 
 std::string write_config(const std::string& dir, const std::string& text) {
@@ -193,7 +195,7 @@ TEST_CASE("vigil check reports every problem with its location and exits 2", "[i
       dir, base_config("[[collectors.no_op]]\nvalue = \"x\"\n[[collectors.nope]]\n", "max_conections = 3\n"));
   const auto r = run_command(build_dir() + "/vigil check --config " + cfg);
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.output, cfg + ":9:1: unknown key \"max_conections\" in [http] (did you mean \"max_connections\"?)"));
+  CHECK(contains(r.output, cfg + ":10:1: unknown key \"max_conections\" in [http] (did you mean \"max_connections\"?)"));
   const auto ok_cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 2\n"));
   const auto ok = run_command(build_dir() + "/vigil check --config " + ok_cfg);
   CHECK(ok.exit_code == 0);
@@ -389,6 +391,35 @@ for = "1h"
   // alert that started over would have become active after `restart`.
   CHECK(resumed > first_active + 0.9);
   CHECK(resumed < restart - 1.0);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}
+
+TEST_CASE("a burst of scrapes is answered from one rendering of /metrics", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg =
+      write_config(dir, base_config("[[collectors.no_op]]\ninterval = \"50ms\"\n", "metrics_snapshot = \"3s\"\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/metrics", "fixture_value{source=\"no_op\"} 1", 5s));
+  // Collections every 50 ms change the counters; within the snapshot's life every answer is
+  // the same text, and a later one is a new rendering.
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto first = http_get(agent.port(), "/metrics").body;
+  std::vector<std::string> burst;
+  std::vector<std::thread> scrapers;
+  std::mutex mu;
+  for (int i = 0; i < 8; ++i)
+    scrapers.emplace_back([&] {
+      auto b = http_get(agent.port(), "/metrics").body;
+      std::lock_guard l(mu);
+      burst.push_back(std::move(b));
+    });
+  for (auto& t : scrapers) t.join();
+  if (std::chrono::steady_clock::now() - t0 < 2500ms)  // a very slow machine may cross the TTL
+    for (const auto& b : burst) CHECK(b == first);
+  std::this_thread::sleep_for(3200ms);
+  CHECK(http_get(agent.port(), "/metrics").body != first);
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(5s) == 0);
 }

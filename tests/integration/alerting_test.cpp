@@ -61,7 +61,7 @@ std::string config(const std::string& dir, const std::string& hook_url, const st
   const std::string text =
       "[agent]\ninterval = \"200ms\"\ntimeout = \"150ms\"\nshutdown_timeout = \"2s\"\nstate_dir = \"" + dir +
       "/state\"\nplugin_dirs = [\"" + build_dir() +
-      "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\napi_token = \"t0ken\"\n"
+      "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\napi_token = \"t0ken\"\nmetrics_snapshot = \"0s\"\n"
       "[rules]\nfiles = [\"rules/*.yml\"]\n"
       "[[collectors.no_op]]\nvalue = 3\n"
       "[[notifiers.webhook]]\nurl = \"" +

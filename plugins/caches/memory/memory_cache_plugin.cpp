@@ -27,7 +27,12 @@ class MemoryBackend {
       std::unique_lock l(mu_);
       while (!stopping_) {
         cv_.wait_for(l, std::chrono::nanoseconds(sweep_ns_), [&] { return stopping_.load(); });
-        if (!stopping_) cache_.sweep(ctx.monotonic_ns());
+        if (stopping_) break;
+        cache_.sweep(ctx.monotonic_ns());
+        try {
+          publish(ctx);
+        } catch (const Error&) {  // a refused sample costs the statistics, never the cache
+        }
       }
     });
   }
@@ -60,6 +65,23 @@ class MemoryBackend {
   }
 
  private:
+  // The statistics, emitted after each sweep; the host publishes the latest as
+  // vigil_cache_memory_*{backend="<alias>"}.
+  void publish(Context& ctx) {
+    const auto st = cache_.stats();
+    ctx.gauge("vigil_cache_memory_entries", static_cast<double>(st.entries), {}, "Entries held.");
+    ctx.gauge("vigil_cache_memory_bytes", static_cast<double>(st.bytes), {},
+              "Bytes held: keys, values and a fixed overhead per entry.");
+    ctx.counter("vigil_cache_memory_hits_total", static_cast<double>(st.hits), {}, "Lookups that found a live entry.");
+    ctx.counter("vigil_cache_memory_misses_total", static_cast<double>(st.misses), {}, "Lookups that found none.");
+    ctx.counter("vigil_cache_memory_evictions_total", static_cast<double>(st.evictions), {},
+                "Entries removed to stay within max_size or max_entries.");
+    ctx.counter("vigil_cache_memory_expirations_total", static_cast<double>(st.expirations), {},
+                "Entries removed because their TTL passed.");
+    ctx.counter("vigil_cache_memory_rejections_total", static_cast<double>(st.rejections), {},
+                "Writes refused: too large, or not admitted by TinyLFU.");
+  }
+
   static vigil::cache::MemoryCacheOptions options(Context& ctx) {
     vigil::cache::MemoryCacheOptions o;
     o.max_bytes = static_cast<size_t>(ctx.get_size_bytes("max_size").value_or(64u << 20));
