@@ -223,7 +223,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   r.check_keys("",
                {"resolve_timeout", "external_url", "notify_resolved_when_silenced", "route", "receivers",
                 "inhibit_rules", "time_intervals", "retry_initial_interval", "retry_max_interval", "retry_max_age",
-                "delivery_timeout", "history_retention", "history_max_events"},
+                "delivery_timeout", "history_retention", "history_max_events", "replica_dedup"},
                "[alerting]");
   r.duration("retry_initial_interval", c.retry_initial_interval);
   r.duration("retry_max_interval", c.retry_max_interval);
@@ -239,6 +239,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   r.duration("resolve_timeout", c.resolve_timeout);
   r.string("external_url", c.external_url);
   r.boolean("notify_resolved_when_silenced", c.notify_resolved_when_silenced);
+  r.boolean("replica_dedup", c.replica_dedup);
   read_time_intervals(r, c);
 
   const size_t nr = r.tables("receivers", "[[alerting.receivers]]");

@@ -41,6 +41,9 @@ struct AlertingConfig {
   Duration delivery_timeout = std::chrono::seconds(30);
   Duration history_retention = std::chrono::hours(24 * 30);
   int64_t history_max_events = 1'000'000;
+  // Replicas pointed at one shared cache (Redis) claim each notification there, so that at most
+  // one of them sends it (runtime/replica_log.h).
+  bool replica_dedup = false;
   std::shared_ptr<const Route> route;  // never null after parsing
   std::vector<ReceiverConfig> receivers;
   std::vector<InhibitRule> inhibit_rules;

@@ -211,6 +211,7 @@ std::optional<Notification> AlertingEngine::notify(const Flush& f, const Receive
   for (auto& r : resolved_alerts) n.alerts.push_back(std::move(r));
   common_of(n);
   n.idempotency_key = idempotency_key(n, firing, resolved);
+  n.repeat_interval = f.route->options.repeat_interval;
   return n;
 }
 

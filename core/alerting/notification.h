@@ -42,6 +42,7 @@ struct Notification {
   uint64_t sequence = 0;  // per group and receiver, from 1
   std::string idempotency_key;
   Time created_at{};
+  Duration repeat_interval{};  // the route's; zero in notifications stored before it was kept
 
   bool firing() const;  // any alert firing
   size_t firing_count() const;

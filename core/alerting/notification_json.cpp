@@ -139,7 +139,8 @@ std::string notification_to_json(const Notification& n) {
          {"externalURL", n.external_url},
          {"sequence", n.sequence},
          {"idempotencyKey", n.idempotency_key},
-         {"createdAt", rfc3339(n.created_at)}};
+         {"createdAt", rfc3339(n.created_at)},
+         {"repeatIntervalMs", std::chrono::duration_cast<std::chrono::milliseconds>(n.repeat_interval).count()}};
   json alerts = json::array();
   for (const auto& na : n.alerts) {
     json a = alert_json(na.alert);
@@ -173,6 +174,7 @@ Result<Notification> notification_from_json(const std::string& text) {
     n.sequence = j.value("sequence", uint64_t{0});
     n.idempotency_key = j.value("idempotencyKey", "");
     n.created_at = parse_rfc3339(j.value("createdAt", std::string())).value();
+    n.repeat_interval = std::chrono::milliseconds(j.value("repeatIntervalMs", int64_t{0}));
     for (const auto& a : j.at("alerts")) {
       NotifiedAlert na;
       na.alert = alert_of(a);

@@ -38,6 +38,7 @@ class AgentCache {
   // The last health check's error; "" while healthy.
   std::string problem() const;
   std::string description() const { return description_; }
+  const PreparedCache& prepared() const { return prepared_; }
 
  private:
   AgentCache() = default;

@@ -55,6 +55,13 @@ struct AgentState {
   std::chrono::nanoseconds metrics_snapshot{0};
 };
 
+// Names this process in the notification log shared by replicas: host and pid.
+std::string replica_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown-host");
+  return std::string(host) + "/" + std::to_string(getpid());
+}
+
 std::string base_dir_of(const std::string& config_path) {
   const auto slash = config_path.rfind('/');
   return slash == std::string::npos ? std::string(".") : config_path.substr(0, slash);
@@ -232,6 +239,20 @@ int run_agent(const std::string& config_path) {
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
   auto token = api_token(settings.http);
   if (!token.ok()) alerting_prep.problems.push_back(token.message());
+  if (alerting_prep.options.config.replica_dedup) {
+    const PreparedCache none;
+    if (auto p = replica_dedup_problem(agent_cache ? agent_cache->prepared() : none, true); !p.empty()) {
+      alerting_prep.problems.push_back(p);
+    } else {
+      // The lease outlives one delivery attempt; it lapses on its own if this process dies.
+      alerting_prep.options.replicas = std::make_shared<runtime::ReplicaLog>(
+          agent_cache->backend(), replica_id(),
+          std::chrono::duration_cast<std::chrono::milliseconds>(alerting_prep.options.delivery_timeout) +
+              std::chrono::seconds(10));
+      log::info("alerting", "notifications are deduplicated with the other replicas",
+                {{"replica", alerting_prep.options.replicas->replica_id()}});
+    }
+  }
   if (!alerting_prep.problems.empty()) {
     log_problems(alerting_prep.problems, "alerting configuration rejected; not starting");
     for (const auto& p : alerting_prep.problems) std::cerr << "error: " << p << "\n";

@@ -67,4 +67,16 @@ PreparedCache prepare_cache(const config::Settings& settings, plugin_host::Plugi
   return out;
 }
 
+std::string replica_dedup_problem(const PreparedCache& cache, bool replica_dedup) {
+  if (!replica_dedup) return "";
+  const plugin_host::CacheInstance* store = cache.l2 ? cache.l2 : cache.backend;
+  if (!store)
+    return "[alerting] replica_dedup = true needs a cache shared by the replicas: add a [[caches.redis]] instance "
+           "and set [cache] backend = \"redis\" (or \"tiered\")";
+  if (!store->shared())
+    return "[alerting] replica_dedup = true needs a cache shared by the replicas, but [cache] uses \"" +
+           store->settings().alias + "\", which lives in this process only: use a redis instance";
+  return "";
+}
+
 }  // namespace vigil::app

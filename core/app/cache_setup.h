@@ -26,6 +26,8 @@ struct PreparedCache {
 };
 
 PreparedCache prepare_cache(const config::Settings& settings, plugin_host::PluginCatalog& catalog);
+// [alerting] replica_dedup needs a cache that other vigil processes share: the problem, or "".
+std::string replica_dedup_problem(const PreparedCache& cache, bool replica_dedup);
 cache::NamespaceOptions namespace_options(const config::CacheNamespaceSettings& s);
 
 }  // namespace vigil::app

@@ -65,6 +65,8 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   }
   auto alerting = prepare_alerting(loaded.settings, catalog);
   if (auto token = api_token(loaded.settings.http); !token.ok()) alerting.problems.push_back(token.message());
+  if (auto p = replica_dedup_problem(caches, alerting.options.config.replica_dedup); !p.empty())
+    alerting.problems.push_back(p);
   for (const auto& w : alerting.warnings) err << "warning: " << w << "\n";
   if (!alerting.problems.empty()) {
     for (const auto& p : alerting.problems) err << "error: " << p << "\n";

@@ -501,6 +501,8 @@ void AlertingService::deliver_loop(Worker& w) {
       const auto* rc = cfg->receiver(item.receiver);
       const size_t max_alerts = rc ? rc->max_alerts : 0;
       r.json_body = alerting::webhook_v4_body(r.notification, max_alerts);
+      const ReplicaLog::Key replica_key{item.receiver, w.alias, item.group_key, item.idempotency_key};
+      if (options_.replicas && !claim_delivery(item, replica_key, r.notification, w)) continue;
       const auto result =
           w.notifier
               ->deliver(
@@ -532,6 +534,7 @@ void AlertingService::deliver_loop(Worker& w) {
       if (result.kind == plugin_host::DeliveryResult::Kind::delivered) {
         outcome = "delivered";
         (void)db_->mark_delivered(item.id, now);
+        if (options_.replicas) options_.replicas->sent(replica_key, r.notification.repeat_interval);
         // Delivery latency: from the alert's change (fired, or resolved) to delivery.
         Time since{};
         for (const auto& na : r.notification.alerts) {
@@ -552,6 +555,7 @@ void AlertingService::deliver_loop(Worker& w) {
           ++latency_count_;
         }
       } else {
+        if (options_.replicas) options_.replicas->release(replica_key);
         const bool too_old = now - item.created_at >= options_.retry.max_age;
         const bool dead = result.kind == plugin_host::DeliveryResult::Kind::failed || too_old;
         outcome = dead ? "dead" : "retry";
@@ -587,6 +591,58 @@ void AlertingService::deliver_loop(Worker& w) {
   }
 }
 
+// With replicas: true when this one should deliver the item now. Otherwise the item is settled
+// (a peer sent it: delivered here too, recorded as such) or put off (a peer is delivering it).
+bool AlertingService::claim_delivery(const alerting::OutboxItem& item, const ReplicaLog::Key& key,
+                                     const alerting::Notification& n, Worker& w) {
+  const auto claim = options_.replicas->claim(key);
+  const Time now = SysClock::now();
+  if (claim.verdict == ReplicaLog::Verdict::unavailable) {
+    std::lock_guard l(mu_);
+    if (replica_error_.empty())
+      log::warn("alerting",
+                "the store shared with other replicas is unreachable; sending without deduplication until it is back",
+                {{"error", claim.error}});
+    replica_error_ = claim.error;
+    return true;
+  }
+  {
+    std::lock_guard l(mu_);
+    if (!replica_error_.empty()) log::info("alerting", "the store shared with other replicas is reachable again");
+    replica_error_.clear();
+  }
+  if (claim.verdict == ReplicaLog::Verdict::send) return true;
+  if (claim.verdict == ReplicaLog::Verdict::held_by_peer) {
+    // Not an attempt of ours: ask again shortly; the lease lapses if the peer dies.
+    (void)db_->mark_retry(item.id, item.attempts, now + std::chrono::seconds(1),
+                          "being delivered by replica " + claim.peer, now);
+    return false;
+  }
+  (void)db_->mark_delivered(item.id, now);
+  alerting::HistoryEvent e;
+  e.at = now;
+  e.kind = "notification";
+  e.receiver = item.receiver;
+  e.group_key = item.group_key;
+  e.labels = n.group_labels;
+  for (const auto& [k, v] : n.common_labels) {
+    if (k == "alertname") e.alertname = v;
+    if (k == "severity") e.severity = v;
+  }
+  e.detail = nlohmann::json{{"notifier", w.alias},       {"channel", w.channel},
+                            {"reason", n.reason},        {"idempotencyKey", item.idempotency_key},
+                            {"outcome", "sent by peer"}, {"peer", claim.peer}}
+                 .dump();
+  log::info("alerting", "notification sent by another replica",
+            {{"receiver", item.receiver}, {"notifier", w.alias}, {"peer", claim.peer}});
+  {
+    std::lock_guard l(mu_);
+    ++sent_by_peer_[key2(item.receiver, w.alias)];
+  }
+  record({std::move(e)});
+  return false;
+}
+
 void AlertingService::publish_metrics(Time now, const std::vector<alerting::AlertView>& views) {
   const auto ob = db_->outbox_stats();
   std::vector<metrics::Sample> out;
@@ -620,6 +676,10 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
       metrics::LabelSet ls{{"channel", w->channel}, {"notifier", w->alias}, {"receiver", r.name}};
       out.push_back(sample("vigil_notifications_total", static_cast<double>(sent_[k]), ls,
                            "Notifications delivered, by receiver and notifier.", metrics::SampleType::counter));
+      if (options_.replicas)
+        out.push_back(sample("vigil_notifications_sent_by_peer_total", static_cast<double>(sent_by_peer_[k]), ls,
+                             "Notifications another replica sent (seen in the shared notification log).",
+                             metrics::SampleType::counter));
       out.push_back(sample("vigil_notifications_dead_lettered_total", static_cast<double>(dead_[k]), ls,
                            "Notifications given up.", metrics::SampleType::counter));
       out.push_back(sample("vigil_notification_retries_total", static_cast<double>(retried_[k]), ls,

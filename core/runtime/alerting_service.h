@@ -29,6 +29,7 @@
 #include "metrics/sample_store.h"
 #include "rules/alerting_rule.h"
 #include "runtime/delivery_policy.h"
+#include "runtime/replica_log.h"
 #include "runtime/scheduler.h"
 
 namespace vigil::plugin_host {
@@ -45,6 +46,8 @@ struct AlertingOptions {
   std::chrono::hours history_retention{24 * 30};
   int64_t history_max_events = 1'000'000;
   std::map<std::string, std::string> rate_limits;  // notifier alias -> "20/m"
+  // Set when replicas share a store ([alerting] replica_dedup): at most one of them sends.
+  std::shared_ptr<ReplicaLog> replicas;
 };
 
 struct ReceiverStatus {
@@ -106,6 +109,8 @@ class AlertingService {
   AlertingService(AlertingOptions options, std::unique_ptr<alerting::AlertDb> db, metrics::SampleStore& samples);
   void enqueue(const std::vector<alerting::Notification>& notes, alerting::Time now);
   void deliver_loop(Worker& w);
+  bool claim_delivery(const alerting::OutboxItem& item, const ReplicaLog::Key& key, const alerting::Notification& n,
+                      Worker& w);
   void record(std::vector<alerting::HistoryEvent> events);
   // Records state changes (firing, resolved, silenced, inhibited, acknowledged and back) seen
   // since the last call; after every tick and every silence change.
@@ -134,8 +139,9 @@ class AlertingService {
     alerting::Time at;
     bool resolved = false;
   };
-  std::map<uint64_t, SavedMark> saved_;                             // alerts saved: when, and whether resolved then
-  std::map<std::string, uint64_t> sent_, failed_, dead_, retried_;  // by "receiver\nnotifier"
+  std::map<uint64_t, SavedMark> saved_;  // alerts saved: when, and whether resolved then
+  std::map<std::string, uint64_t> sent_, failed_, dead_, retried_, sent_by_peer_;  // by "receiver\nnotifier"
+  std::string replica_error_;  // the shared store's last error, logged once per outage
   std::map<std::string, ReceiverStatus> receiver_status_;
   std::vector<double> latencies_;          // recent fired->delivered seconds
   std::vector<uint64_t> latency_buckets_;  // cumulative histogram counts
