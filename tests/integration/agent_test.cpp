@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/redis_server.hpp"
 #include "agent_process.h"
 
 using namespace std::chrono_literals;
@@ -195,7 +196,8 @@ TEST_CASE("vigil check reports every problem with its location and exits 2", "[i
       dir, base_config("[[collectors.no_op]]\nvalue = \"x\"\n[[collectors.nope]]\n", "max_conections = 3\n"));
   const auto r = run_command(build_dir() + "/vigil check --config " + cfg);
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.output, cfg + ":10:1: unknown key \"max_conections\" in [http] (did you mean \"max_connections\"?)"));
+  CHECK(
+      contains(r.output, cfg + ":10:1: unknown key \"max_conections\" in [http] (did you mean \"max_connections\"?)"));
   const auto ok_cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 2\n"));
   const auto ok = run_command(build_dir() + "/vigil check --config " + ok_cfg);
   CHECK(ok.exit_code == 0);
@@ -450,4 +452,67 @@ TEST_CASE("cache: plugins keep state in the host's cache through the memory back
   const auto r = run_command(build_dir() + "/vigil check --config " + bad);
   CHECK(r.exit_code == 2);
   CHECK(contains(r.output, "[cache] backend = \"redis-main\" names no [[caches.NAME]] instance"));
+}
+
+TEST_CASE("cache: Redis killed mid-run makes the agent unready; its return heals it without a restart",
+          "[integration]") {
+  if (!vigil::testing::have_redis()) SKIP("redis-server is not installed");
+  vigil::testing::RedisServer redis(vigil::testing::free_port());
+  const auto dir = temp_dir();
+  const auto cfg =
+      write_config(dir, base_config("[[caches.redis]]\nurl = \"redis://127.0.0.1:" + std::to_string(redis.port) +
+                                    "/0\"\ncommand_timeout = \"300ms\"\n[cache]\nbackend = \"redis\"\n"
+                                    "[cache.namespaces.\"plugin.cache_counter.cache_counter\"]\nttl = \"1h\"\n"
+                                    "[[collectors.cache_counter]]\ninterval = \"200ms\"\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(agent.wait_for("/metrics", "fixture_cache_count 3", 5s));
+  CHECK(agent.wait_for("/readyz", "\"backend\": \"redis\"", 5s));
+  CHECK(agent.wait_for("/metrics", "vigil_cache_up 1", 8s));
+  CHECK(http_get(agent.port(), "/readyz").status == 200);
+
+  redis.stop();
+  CHECK(agent.wait_for("/readyz", "\"error\": \"cache redis ping: E_UNAVAILABLE: ", 10s));
+  CHECK(http_get(agent.port(), "/readyz").status == 503);
+  CHECK(agent.wait_for("/metrics", "vigil_cache_up 0", 8s));
+  CHECK(agent.wait_for_log("the cache backend does not answer", 5s));
+  // The plugin's calls fail meanwhile and the collector says so; nothing crashes.
+  CHECK(agent.wait_for("/metrics", "vigil_cache_backend_errors_total{namespace=\"plugin.cache_counter.cache_counter\"}",
+                       5s));
+
+  redis.start();
+  CHECK(agent.wait_for("/metrics", "vigil_cache_up 1", 10s));
+  CHECK(agent.wait_for_log("the cache backend answers again", 5s));
+  CHECK(http_get(agent.port(), "/readyz").status == 200);
+  // The counter starts again in the new (empty) Redis and grows: the cache works again.
+  CHECK(agent.wait_for("/metrics", "fixture_cache_count 3", 8s));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}
+
+TEST_CASE("cache: a namespace marked snapshot survives a restart of the memory backend", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg = write_config(
+      dir, base_config("[[caches.memory]]\n[cache.namespaces.\"plugin.cache_counter.cache_counter\"]\n"
+                       "ttl = \"1h\"\nsnapshot = true\n[[collectors.cache_counter]]\ninterval = \"200ms\"\n"));
+  auto count = [](uint16_t port) {
+    const auto m = http_get(port, "/metrics").body;
+    const auto at = m.find("\nfixture_cache_count ");  // the sample, not its # TYPE line
+    return at == std::string::npos ? -1 : std::atoi(m.c_str() + at + 21);
+  };
+  {
+    AgentProcess agent(cfg);
+    REQUIRE(agent.started());
+    REQUIRE(agent.wait_for("/metrics", "fixture_cache_count 5", 8s));
+    agent.signal(SIGTERM);
+    REQUIRE(agent.wait_exit(5s) == 0);
+    CHECK(contains(agent.log(), "cache snapshot saved"));
+  }
+  AgentProcess again(cfg);
+  REQUIRE(again.started());
+  CHECK(again.wait_for_log("cache snapshot restored", 5s));
+  REQUIRE(again.wait_for("/metrics", "\nfixture_cache_count ", 5s));
+  CHECK(count(again.port()) > 5);  // it goes on from where it was instead of starting at 1
+  again.signal(SIGTERM);
+  CHECK(again.wait_exit(5s) == 0);
 }

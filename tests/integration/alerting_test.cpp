@@ -17,6 +17,7 @@
 
 #include "../support/http_sink.hpp"
 #include "../support/loopback.hpp"
+#include "../support/redis_server.hpp"
 #include "agent_process.h"
 
 using namespace std::chrono_literals;
@@ -45,7 +46,8 @@ HttpReply call(uint16_t port, const std::string& method, const std::string& path
 }
 
 // A config with one rule that fires on the no_op fixture and a webhook receiver.
-std::string config(const std::string& dir, const std::string& hook_url, const std::string& extra = "") {
+std::string config(const std::string& dir, const std::string& hook_url, const std::string& extra = "",
+                   const std::string& alerting_extra = "") {
   std::filesystem::create_directories(dir + "/rules");
   write_file(dir + "/rules/fixture.yml", R"(groups:
   - name: fixture
@@ -67,7 +69,8 @@ std::string config(const std::string& dir, const std::string& hook_url, const st
       "[[notifiers.webhook]]\nurl = \"" +
       hook_url +
       "\"\n"
-      "[alerting]\nretry_initial_interval = \"200ms\"\nretry_max_interval = \"500ms\"\n"
+      "[alerting]\nretry_initial_interval = \"200ms\"\nretry_max_interval = \"500ms\"\n" +
+      alerting_extra +
       "external_url = \"http://vigil.test:9479\"\n"
       "[alerting.route]\nreceiver = \"hook\"\ngroup_by = [\"alertname\"]\ngroup_wait = \"500ms\"\n"
       "group_interval = \"1s\"\nrepeat_interval = \"1h\"\n"
@@ -381,4 +384,58 @@ TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "
   bool from_prometheus = false;
   for (const auto& r : sink.requests()) from_prometheus = from_prometheus || contains(r.body, "FromRealPrometheus");
   CHECK(from_prometheus);
+}
+
+TEST_CASE("alerting: two replicas on one Redis send each notification once", "[integration]") {
+  if (!have_redis()) SKIP("redis-server is not installed");
+  RedisServer redis(free_port());
+  HttpSink sink;
+  const std::string shared = "[[caches.redis]]\nurl = \"redis://127.0.0.1:" + std::to_string(redis.port) +
+                             "/0\"\n[cache]\nbackend = \"redis\"\n";
+  const auto dir_a = temp_dir() + "/a", dir_b = temp_dir() + "/b";
+  const auto cfg_a = config(dir_a, sink.url(), shared, "replica_dedup = true\n");
+  const auto cfg_b = config(dir_b, sink.url(), shared, "replica_dedup = true\n");
+  CHECK(run_command(build_dir() + "/vigil check --config " + cfg_a).exit_code == 0);
+  AgentProcess a(cfg_a), b(cfg_b);
+  REQUIRE(a.started());
+  REQUIRE(b.started());
+  // Both evaluate the rule and both produce the notification; one delivers it.
+  REQUIRE(sink.wait_for(1));
+  std::this_thread::sleep_for(3s);
+  CHECK(sink.requests().size() == 1);
+  auto peer_count = [](AgentProcess& p) {
+    const auto m = http_get(p.port(), "/metrics").body;
+    const std::string needle =
+        "vigil_notifications_sent_by_peer_total{channel=\"webhook\",notifier=\"webhook\",receiver=\"hook\"} ";
+    const auto at = m.find(needle);
+    return at == std::string::npos ? -1 : std::atoi(m.c_str() + at + needle.size());
+  };
+  const int pa = peer_count(a), pb = peer_count(b);
+  CHECK(pa + pb == 1);  // the other one saw it sent
+  AgentProcess& quiet = pa == 1 ? a : b;
+  const json history = json::parse(http_get(quiet.port(), "/api/v1/history?kind=notification").body);
+  CHECK(contains(history.dump(), "sent by peer"));
+
+  // Without the shared store, a replica still sends (a duplicate is better than silence).
+  redis.stop();
+  write_file(dir_a + "/rules/more.yml",
+             "groups:\n  - name: more\n    interval: 200ms\n    rules:\n      - alert: FixtureLow\n"
+             "        expr: fixture_value > 0\n");
+  a.signal(SIGHUP);
+  CHECK(a.wait_for_log("store shared with other replicas is unreachable", 10s));
+  CHECK(sink.wait_for(2));
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  CHECK(a.wait_exit(5s) == 0);
+  CHECK(b.wait_exit(5s) == 0);
+}
+
+TEST_CASE("alerting: replica_dedup without a shared cache is refused", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir() + "/local";
+  const auto cfg = config(dir, sink.url(), "[[caches.memory]]\n", "replica_dedup = true\n");
+  const auto r = run_command(build_dir() + "/vigil check --config " + cfg);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "replica_dedup = true needs a cache shared by the replicas"));
+  CHECK(contains(r.output, "\"memory\", which lives in this process only"));
 }
