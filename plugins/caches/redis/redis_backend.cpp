@@ -89,9 +89,13 @@ class RedisBackend {
   // One pipeline for the whole batch: every command sent, then every reply read.
   void mget(Context& ctx, const std::vector<std::string_view>& keys, vigil_writer* outs, vigil_status* results) {
     auto c = acquire(ctx);
+    // The argv form: no format string to parse per command.
+    std::string k;
     for (auto key : keys) {
-      const std::string k = prefix_ + std::string(key);
-      redisAppendCommand(c.get(), "GET %b", k.data(), k.size());
+      k.assign(prefix_).append(key);
+      const char* argv[] = {"GET", k.data()};
+      const size_t lens[] = {3, k.size()};
+      redisAppendCommandArgv(c.get(), 2, argv, lens);
     }
     for (size_t i = 0; i < keys.size(); ++i) {
       Reply rep;
@@ -110,12 +114,12 @@ class RedisBackend {
   void mset(Context& ctx, const std::vector<std::pair<std::string_view, std::string_view>>& kv, int64_t ttl_ns) {
     auto c = acquire(ctx);
     const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
+    std::string k;
     for (const auto& [key, value] : kv) {
-      const std::string k = prefix_ + std::string(key);
-      if (ttl_ns > 0)
-        redisAppendCommand(c.get(), "SET %b %b PX %s", k.data(), k.size(), value.data(), value.size(), px.c_str());
-      else
-        redisAppendCommand(c.get(), "SET %b %b", k.data(), k.size(), value.data(), value.size());
+      k.assign(prefix_).append(key);
+      const char* argv[] = {"SET", k.data(), value.data(), "PX", px.data()};
+      const size_t lens[] = {3, k.size(), value.size(), 2, px.size()};
+      redisAppendCommandArgv(c.get(), ttl_ns > 0 ? 5 : 3, argv, lens);
     }
     for (size_t i = 0; i < kv.size(); ++i) {
       Reply rep;
@@ -372,22 +376,19 @@ class RedisBackend {
 
   Conn acquire(Context& ctx) {
     std::unique_lock l(mu_);
-    cv_.wait(l, [&] { return !idle_.empty() || open_ < pool_size_; });
-    while (!idle_.empty()) {
+    for (;;) {
+      cv_.wait(l, [&] { return !idle_.empty() || open_ < pool_size_; });
+      if (idle_.empty()) break;
       redisContext* c = idle_.back();
       idle_.pop_back();
+      l.unlock();
       // An idle connection has nothing to read: if it is readable, the server closed it (a
       // restart, a timeout). Dropping it here spares the caller an error.
       pollfd p{c->fd, POLLIN, 0};
       if (::poll(&p, 1, 0) == 0) return Conn(c, Release{this});
       redisFree(c);
+      l.lock();
       --open_;
-    }
-    if (open_ >= pool_size_) cv_.wait(l, [&] { return !idle_.empty() || open_ < pool_size_; });
-    if (!idle_.empty()) {
-      redisContext* c = idle_.back();
-      idle_.pop_back();
-      return Conn(c, Release{this});
     }
     // After a failed connect, callers fail fast until the backoff passes instead of each
     // waiting out connect_timeout against a server that is down.
