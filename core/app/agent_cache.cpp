@@ -13,17 +13,6 @@ namespace {
 
 constexpr const char* kMetricsSource = "cache";
 
-metrics::Sample sample(metrics::SampleType type, const char* name, double v,
-                       std::vector<std::pair<std::string, std::string>> labels, const char* help) {
-  metrics::Sample s;
-  s.type = type;
-  s.name = name;
-  s.value = v;
-  s.labels = std::move(labels);
-  s.help = help;
-  return s;
-}
-
 int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -129,15 +118,15 @@ void AgentCache::publish(metrics::SampleStore& store) {
   for (const auto& [ns, st] : facade_->stats()) {
     const char* help = "Cache requests by namespace and result.";
     auto req = [&](const char* result, uint64_t v) {
-      out.push_back(sample(SampleType::counter, "vigil_cache_requests_total", static_cast<double>(v),
-                           {{"namespace", ns}, {"result", result}}, help));
+      out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_requests_total", static_cast<double>(v),
+                                         {{"namespace", ns}, {"result", result}}, help));
     };
     req("hit", st.hits);
     req("miss", st.misses);
     req("negative_hit", st.negative_hits);
     req("load_error", st.load_errors);
     auto counter = [&](const char* name, uint64_t v, const char* h) {
-      out.push_back(sample(SampleType::counter, name, static_cast<double>(v), {{"namespace", ns}}, h));
+      out.push_back(metrics::make_sample(SampleType::counter, name, static_cast<double>(v), {{"namespace", ns}}, h));
     };
     counter("vigil_cache_singleflight_waits_total", st.waits, "Callers that waited for another caller's load.");
     counter("vigil_cache_singleflight_timeouts_total", st.wait_timeouts, "Waits for another's load that timed out.");
@@ -145,11 +134,11 @@ void AgentCache::publish(metrics::SampleStore& store) {
     counter("vigil_cache_backend_errors_total", st.backend_errors, "Failed backend calls.");
     counter("vigil_cache_refused_total", st.refused, "Keys or values refused for their size.");
     const double lookups = static_cast<double>(st.hits + st.misses + st.negative_hits);
-    out.push_back(sample(SampleType::gauge, "vigil_cache_hit_ratio",
-                         lookups > 0 ? static_cast<double>(st.hits + st.negative_hits) / lookups : 0,
-                         {{"namespace", ns}}, "Share of lookups answered from the cache since start."));
-    metrics::Sample h = sample(SampleType::histogram, "vigil_cache_load_duration_seconds", 0, {{"namespace", ns}},
-                               "Time spent in get_or_load loaders.");
+    out.push_back(metrics::make_sample(SampleType::gauge, "vigil_cache_hit_ratio",
+                                       lookups > 0 ? static_cast<double>(st.hits + st.negative_hits) / lookups : 0,
+                                       {{"namespace", ns}}, "Share of lookups answered from the cache since start."));
+    metrics::Sample h = metrics::make_sample(SampleType::histogram, "vigil_cache_load_duration_seconds", 0,
+                                             {{"namespace", ns}}, "Time spent in get_or_load loaders.");
     for (size_t i = 0; i < cache::kLoadBuckets.size(); ++i)
       h.buckets.emplace_back(cache::kLoadBuckets[i], st.load_buckets[i]);
     h.sum = st.load_seconds_sum;
@@ -158,27 +147,28 @@ void AgentCache::publish(metrics::SampleStore& store) {
   }
   {
     std::lock_guard l(mu_);
-    out.push_back(sample(SampleType::gauge, "vigil_cache_up", problem_.empty() ? 1 : 0, {},
-                         "Whether the cache backend answered its last health check (Redis: PING)."));
-    out.push_back(sample(SampleType::gauge, "vigil_cache_ping_seconds", ping_seconds_, {},
-                         "Duration of the last health check of the cache backend."));
+    out.push_back(metrics::make_sample(SampleType::gauge, "vigil_cache_up", problem_.empty() ? 1 : 0, {},
+                                       "Whether the cache backend answered its last health check (Redis: PING)."));
+    out.push_back(metrics::make_sample(SampleType::gauge, "vigil_cache_ping_seconds", ping_seconds_, {},
+                                       "Duration of the last health check of the cache backend."));
   }
   if (tiered_) {
     const auto t = tiered_->stats();
     const char* help = "Tiered cache reads by the tier that answered (miss: neither).";
-    out.push_back(sample(SampleType::counter, "vigil_cache_tier_reads_total", static_cast<double>(t.l1_hits),
-                         {{"tier", "l1"}}, help));
-    out.push_back(sample(SampleType::counter, "vigil_cache_tier_reads_total", static_cast<double>(t.l2_hits),
-                         {{"tier", "l2"}}, help));
-    out.push_back(sample(SampleType::counter, "vigil_cache_tier_reads_total", static_cast<double>(t.misses),
-                         {{"tier", "miss"}}, help));
-    out.push_back(sample(SampleType::counter, "vigil_cache_tier_invalidations_total",
-                         static_cast<double>(t.changes_received), {},
-                         "Keys dropped from L1 because another client changed them in L2."));
-    out.push_back(sample(SampleType::counter, "vigil_cache_tier_flushes_total", static_cast<double>(t.flushes), {},
-                         "Whole-L1 flushes: the change link was lost or L2 was flushed."));
-    out.push_back(sample(SampleType::gauge, "vigil_cache_tier_linked", t.linked ? 1 : 0, {},
-                         "Whether L2 reports changes, so L1 is in use."));
+    out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_tier_reads_total",
+                                       static_cast<double>(t.l1_hits), {{"tier", "l1"}}, help));
+    out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_tier_reads_total",
+                                       static_cast<double>(t.l2_hits), {{"tier", "l2"}}, help));
+    out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_tier_reads_total",
+                                       static_cast<double>(t.misses), {{"tier", "miss"}}, help));
+    out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_tier_invalidations_total",
+                                       static_cast<double>(t.changes_received), {},
+                                       "Keys dropped from L1 because another client changed them in L2."));
+    out.push_back(metrics::make_sample(SampleType::counter, "vigil_cache_tier_flushes_total",
+                                       static_cast<double>(t.flushes), {},
+                                       "Whole-L1 flushes: the change link was lost or L2 was flushed."));
+    out.push_back(metrics::make_sample(SampleType::gauge, "vigil_cache_tier_linked", t.linked ? 1 : 0, {},
+                                       "Whether L2 reports changes, so L1 is in use."));
   }
   for (auto& c : prepared_.instances)
     for (auto& s : c->take_samples()) out.push_back(std::move(s));

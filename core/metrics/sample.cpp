@@ -47,6 +47,17 @@ std::string format_float(double v) {
   return buf;
 }
 
+Sample make_sample(SampleType type, std::string name, double value,
+                   std::vector<std::pair<std::string, std::string>> labels, std::string help) {
+  Sample s;
+  s.type = type;
+  s.name = std::move(name);
+  s.value = value;
+  s.labels = std::move(labels);
+  s.help = std::move(help);
+  return s;
+}
+
 Status normalize(Sample& s) {
   if (auto st = validate_metric_name(s.name); !st.ok()) return st;
   std::sort(s.labels.begin(), s.labels.end());

@@ -30,6 +30,10 @@ struct Sample {
 // not starting with "__" (reserved). The message names the offending name and the rule.
 Status validate_metric_name(std::string_view name);
 Status validate_label_name(std::string_view name);
+// A gauge, counter or untyped sample, for code that publishes its own figures.
+Sample make_sample(SampleType type, std::string name, double value,
+                   std::vector<std::pair<std::string, std::string>> labels, std::string help);
+
 // Validates names, label uniqueness and histogram bucket order; sorts labels.
 Status normalize(Sample& s);
 

@@ -26,13 +26,7 @@ std::string key2(const std::string& a, const std::string& b) {
 
 metrics::Sample sample(const char* name, double v, metrics::LabelSet labels, const char* help,
                        metrics::SampleType type = metrics::SampleType::gauge) {
-  metrics::Sample s;
-  s.type = type;
-  s.name = name;
-  s.value = v;
-  s.labels = std::move(labels);
-  s.help = help;
-  return s;
+  return metrics::make_sample(type, name, v, std::move(labels), help);
 }
 
 int64_t mono_ns() {

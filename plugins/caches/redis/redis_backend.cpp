@@ -74,16 +74,7 @@ class RedisBackend {
   void set(Context& ctx, std::string_view key, std::string_view value, int64_t ttl_ns) {
     auto c = acquire(ctx);
     Reply rep;
-    const std::string k = prefix_ + std::string(key);
-    if (ttl_ns > 0) {
-      const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
-      rep.r = static_cast<redisReply*>(
-          redisCommand(c.get(), "SET %b %b PX %s", k.data(), k.size(), value.data(), value.size(), px.c_str()));
-    } else {
-      rep.r =
-          static_cast<redisReply*>(redisCommand(c.get(), "SET %b %b", k.data(), k.size(), value.data(), value.size()));
-    }
-    check(c, rep.r, "SET");
+    run_set(c, rep, key, value, ttl_ns, false);
   }
 
   // One pipeline for the whole batch: every command sent, then every reply read.
@@ -140,16 +131,7 @@ class RedisBackend {
   bool add(Context& ctx, std::string_view key, std::string_view value, int64_t ttl_ns) {
     auto c = acquire(ctx);
     Reply rep;
-    const std::string k = prefix_ + std::string(key);
-    if (ttl_ns > 0) {
-      const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
-      rep.r = static_cast<redisReply*>(
-          redisCommand(c.get(), "SET %b %b NX PX %s", k.data(), k.size(), value.data(), value.size(), px.c_str()));
-    } else {
-      rep.r = static_cast<redisReply*>(
-          redisCommand(c.get(), "SET %b %b NX", k.data(), k.size(), value.data(), value.size()));
-    }
-    check(c, rep.r, "SET NX");
+    run_set(c, rep, key, value, ttl_ns, true);
     return rep.r->type != REDIS_REPLY_NIL;
   }
 
@@ -373,6 +355,27 @@ class RedisBackend {
     void operator()(redisContext* c) const { self->release(c); }
   };
   using Conn = std::unique_ptr<redisContext, Release>;
+
+  // SET key value [NX] [PX ms] as one argv command; the reply is left in rep.
+  void run_set(Conn& c, Reply& rep, std::string_view key, std::string_view value, int64_t ttl_ns, bool nx) {
+    const std::string k = prefix_ + std::string(key);
+    const std::string px = std::to_string(std::max<int64_t>(1, ttl_ns / 1'000'000));
+    const char* argv[6] = {"SET", k.data(), value.data()};
+    size_t lens[6] = {3, k.size(), value.size()};
+    int n = 3;
+    if (nx) {
+      argv[n] = "NX";
+      lens[n++] = 2;
+    }
+    if (ttl_ns > 0) {
+      argv[n] = "PX";
+      lens[n++] = 2;
+      argv[n] = px.data();
+      lens[n++] = px.size();
+    }
+    rep.r = static_cast<redisReply*>(redisCommandArgv(c.get(), n, argv, lens));
+    check(c, rep.r, nx ? "SET NX" : "SET");
+  }
 
   Conn acquire(Context& ctx) {
     std::unique_lock l(mu_);
