@@ -51,9 +51,21 @@ struct HttpSettings {
   nanoseconds metrics_snapshot = std::chrono::seconds(1);
 };
 
+// How a [[scenarios.NAME]] runs (host keys of that table; `vigil bench run` flags override them).
+struct BenchSettings {
+  std::string target;  // http://host:port
+  int64_t vus = 10;    // connections (closed model), or the most the open model may use
+  double rate = 0;     // > 0: the open model, requests a second
+  nanoseconds duration = std::chrono::seconds(10), warmup{0};
+  int64_t threads = 1;
+  nanoseconds request_timeout = std::chrono::seconds(10);
+  std::vector<std::string> thresholds;                     // "p95 < 200ms"
+  std::vector<std::pair<std::string, std::string>> goals;  // for compare: metric -> "+50%"
+};
+
 // One [[collectors.NAME]] table.
 struct InstanceSettings {
-  std::string kind;         // "collector", "notifier" or "cache"
+  std::string kind;         // "collector", "notifier", "cache" or "scenario"
   std::string plugin;       // NAME: the plugin's declared name
   std::string alias;        // unique per plugin; defaults to NAME, or NAME-<n> for the n-th (n > 1)
   nanoseconds interval{0};  // 0 = agent interval
@@ -61,6 +73,7 @@ struct InstanceSettings {
   bool optional = false;    // a failure to load or start is logged, not fatal
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
   std::string rate_limit;  // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
+  BenchSettings bench;     // scenarios only
   PluginTable table;       // the plugin's own keys (host keys above removed)
   std::string where;       // file:line:col of the table
   // Identity for reload: instances with equal keys are kept running across a reload.
@@ -111,7 +124,8 @@ struct Settings {
   std::vector<InstanceSettings> collectors;
   std::vector<InstanceSettings> notifiers;  // [[notifiers.NAME]]
   CacheSettings cache;
-  std::vector<InstanceSettings> caches;  // [[caches.NAME]]
+  std::vector<InstanceSettings> caches;     // [[caches.NAME]]
+  std::vector<InstanceSettings> scenarios;  // [[scenarios.NAME]]
 };
 
 }  // namespace vigil::config

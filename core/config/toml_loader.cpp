@@ -16,10 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 // Kinds of plugin instance tables, by their top-level key.
-const std::vector<std::string> kInstanceSections = {"collectors", "notifiers", "caches"};
-const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  "rules", "alerting",
-                                            "collectors", "notifiers", "cache", "caches"};
+const std::vector<std::string> kInstanceSections = {"collectors", "notifiers", "caches", "scenarios"};
+const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  "rules",  "alerting",
+                                            "collectors", "notifiers", "cache", "caches", "scenarios"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
+const std::vector<std::string> kScenarioHostKeys = {
+    "target", "vus", "rate", "duration", "warmup", "threads", "request_timeout", "thresholds", "goals"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -381,6 +383,36 @@ void read_rules(const toml::table& root, Settings& s, Problems& p) {
   }
 }
 
+void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Problems& p) {
+  r.string("target", b.target);
+  r.integer("vus", b.vus, 1, 1000000);
+  r.integer("threads", b.threads, 1, 1024);
+  if (const auto* n = t.get("rate")) {
+    const auto v = n->value<double>();
+    if (!v || *v < 0)
+      r.problem(*n, "\"rate\" must be a number of requests a second (0 = the closed model), e.g. 500");
+    else
+      b.rate = *v;
+  }
+  r.duration("duration", b.duration);
+  r.duration("warmup", b.warmup, true);
+  r.duration("request_timeout", b.request_timeout);
+  r.string_array("thresholds", b.thresholds);
+  if (const auto* g = t.get("goals")) {
+    if (const auto* gt = g->as_table()) {
+      for (const auto& [k, v] : *gt) {
+        if (auto sv = v.value<std::string>())
+          b.goals.emplace_back(std::string(k.str()), *sv);
+        else
+          r.problem(v, "goal \"" + std::string(k.str()) + "\" must be a string such as \"+50%\"");
+      }
+    } else {
+      r.problem(*g, "\"goals\" must be a table, e.g. goals = { rps = \"+50%\", p95 = \"-30%\" }");
+    }
+  }
+  (void)p;
+}
+
 InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, const std::string& kind,
                                const std::string& plugin, size_t ordinal, const toml::table& t, Problems& p) {
   InstanceSettings inst;
@@ -410,10 +442,13 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
       r.problem(*ln, "\"labels\" must be a table of strings, e.g. labels = { env = \"prod\" }");
     }
   }
+  if (kind == "scenario") read_bench(r, t, inst.bench, p);
   auto impl = std::make_shared<PluginTable::Impl>();
   impl->root = root;
   impl->table = &t;
   impl->hidden_keys = kInstanceHostKeys;
+  if (kind == "scenario")
+    impl->hidden_keys.insert(impl->hidden_keys.end(), kScenarioHostKeys.begin(), kScenarioHostKeys.end());
   impl->where = inst.where;
   impl->fingerprint = render(t);
   inst.table = PluginTable(std::move(impl));
@@ -492,6 +527,7 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
   read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
   read_instances(shared_root, "caches", "cache", out.settings.caches, problems);
+  read_instances(shared_root, "scenarios", "scenario", out.settings.scenarios, problems);
   // [alerting] is read by the alerting module, which knows its structure.
   if (const auto* n = shared_root->get("alerting")) {
     if (const auto* t = n->as_table()) {

@@ -26,10 +26,7 @@ std::string_view view(vigil_str s) {
 }
 
 vigil_status set_error(vigil_ctx* ctx, vigil_status code, std::string msg) {
-  if (ctx) {
-    std::lock_guard lock(ctx->mu);
-    ctx->last_error = std::move(msg);
-  }
+  if (ctx) ctx->set_error(std::move(msg));
   return code;
 }
 

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -32,10 +34,29 @@ struct vigil_ctx {
   std::string first_invalid;                    // guarded by mu
   std::vector<std::string> kept_strings;        // guarded by mu; cfg_key_at results
 
+  // Errors are also kept per calling thread, for instances called concurrently ([ts]
+  // interfaces): the message of a call is the one its own thread recorded.
+  std::map<std::thread::id, std::string> thread_errors;  // guarded by mu
+
+  void set_error(std::string msg) {
+    std::lock_guard lock(mu);
+    thread_errors[std::this_thread::get_id()] = msg;
+    last_error = std::move(msg);
+  }
   std::string take_error() {
     std::lock_guard lock(mu);
     std::string e = std::move(last_error);
     last_error.clear();
+    thread_errors.erase(std::this_thread::get_id());
+    return e;
+  }
+  // The error this thread's call recorded ("" when none).
+  std::string take_thread_error() {
+    std::lock_guard lock(mu);
+    auto it = thread_errors.find(std::this_thread::get_id());
+    if (it == thread_errors.end()) return "";
+    std::string e = std::move(it->second);
+    thread_errors.erase(it);
     return e;
   }
 };

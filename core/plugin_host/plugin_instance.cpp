@@ -37,12 +37,10 @@ vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg) {
   try {
     return fn(arg);
   } catch (const std::exception& e) {
-    std::lock_guard lock(ctx_->mu);
-    ctx_->last_error = std::string("a C++ exception escaped the plugin: ") + e.what() +
-                       " (a plugin bug: catch exceptions inside callbacks, e.g. with vigil/plugin.hpp)";
+    ctx_->set_error(std::string("a C++ exception escaped the plugin: ") + e.what() +
+                    " (a plugin bug: catch exceptions inside callbacks, e.g. with vigil/plugin.hpp)");
   } catch (...) {
-    std::lock_guard lock(ctx_->mu);
-    ctx_->last_error = "an exception escaped the plugin (a plugin bug: catch exceptions inside callbacks)";
+    ctx_->set_error("an exception escaped the plugin (a plugin bug: catch exceptions inside callbacks)");
   }
   return VIGIL_E_INTERNAL;
 }

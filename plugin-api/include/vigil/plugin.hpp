@@ -17,6 +17,11 @@
 // or VIGIL_E_TIMEOUT: the host retries; other codes: the host gives up). Export it with
 //   VIGIL_CPP_NOTIFIER(T, "name", "1.0.0", "description", schema_or_nullptr)
 //
+// An HTTP benchmark scenario has the same constructor and, both [ts]:
+//   void build_http(Context&, uint64_t seq, HttpRequestBuilder& req);   // request number seq
+//   void check_http(Context&, uint64_t seq, const vigil_http_reply&);  // optional; throw to fail it
+// exported with VIGIL_CPP_HTTP_SCENARIO(T, "name", "1.0.0", "description", schema_or_nullptr).
+//
 // A cache backend has the same constructor and, all [ts]:
 //   bool get(Context&, std::string_view key, vigil_writer* out);   // false: a miss
 //   void set(Context&, std::string_view key, std::string_view value, int64_t ttl_ns);
@@ -240,6 +245,23 @@ class ChangeListener {
  private:
   void (*fn_)(void*, int32_t, vigil_str) = nullptr;
   void* user_ = nullptr;
+};
+
+// An HTTP scenario's request under construction (host-owned; every call copies).
+class HttpRequestBuilder {
+ public:
+  explicit HttpRequestBuilder(vigil_http_request* r) : r_(r) {}
+  void method(std::string_view m) { check(r_->set_method(r_, to_str(m))); }
+  void target(std::string_view path_and_query) { check(r_->set_target(r_, to_str(path_and_query))); }
+  void header(std::string_view name, std::string_view value) { check(r_->add_header(r_, to_str(name), to_str(value))); }
+  void body(std::string_view data) { check(r_->append_body(r_, data.data(), data.size())); }
+  void tag(std::string_view t) { check(r_->set_tag(r_, to_str(t))); }
+
+ private:
+  static void check(vigil_status st) {
+    if (st != VIGIL_OK) throw Error(st, "the host refused the request");
+  }
+  vigil_http_request* r_;
 };
 
 namespace detail {
@@ -509,6 +531,48 @@ struct CacheAdapter {
   }
 };
 
+template <class T, class = void>
+struct has_check_http : std::false_type {};
+template <class T>
+struct has_check_http<T, std::void_t<decltype(std::declval<T&>().check_http(std::declval<Context&>(), uint64_t(),
+                                                                            std::declval<const vigil_http_reply&>()))>>
+    : std::true_type {};
+
+// HTTP scenarios: T has build_http(Context&, uint64_t seq, HttpRequestBuilder&) and optionally
+// check_http(Context&, uint64_t seq, const vigil_http_reply&), which throws Error to fail the
+// request (its message becomes the validation failure). Both [ts].
+template <class T>
+struct ScenarioAdapter {
+  static Holder<T>* holder(vigil_instance* inst) noexcept { return static_cast<Holder<T>*>(inst); }
+  static vigil_status build_http(vigil_instance* inst, uint64_t seq, vigil_http_request* req) noexcept {
+    auto* h = holder(inst);
+    return barrier(h->ctx.host(), h->ctx.raw(), [&] {
+      HttpRequestBuilder b(req);
+      h->impl->build_http(h->ctx, seq, b);
+    });
+  }
+  static vigil_status check_http(vigil_instance* inst, uint64_t seq, const vigil_http_reply* reply) noexcept {
+    if constexpr (has_check_http<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->check_http(h->ctx, seq, *reply); });
+    } else {
+      (void)inst, (void)seq, (void)reply;
+      return VIGIL_OK;
+    }
+  }
+  static const vigil_scenario_v1* vtable() noexcept {
+    static const vigil_scenario_v1 table{Lifecycle<T>::table(),
+                                         0,
+                                         VIGIL_SCENARIO_HTTP,
+                                         &build_http,
+                                         has_check_http<T>::value ? &check_http : nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr};
+    return &table;
+  }
+};
+
 }  // namespace detail
 }  // namespace vigil::sdk
 
@@ -540,6 +604,10 @@ struct CacheAdapter {
 // Defines the library's entry for a single C++ notifier class.
 #define VIGIL_CPP_NOTIFIER(Type, Name, Version, Description, Schema) \
   VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_NOTIFIER, NotifierAdapter, Type, Name, Version, Description, Schema)
+
+// Defines the library's entry for a single C++ HTTP scenario class.
+#define VIGIL_CPP_HTTP_SCENARIO(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_SCENARIO, ScenarioAdapter, Type, Name, Version, Description, Schema)
 
 // Defines the library's entry for a single C++ cache backend class.
 #define VIGIL_CPP_CACHE(Type, Name, Version, Description, Schema) \

@@ -1,0 +1,525 @@
+// The only translation unit of the load module that includes Asio and Beast.
+#include "load/http_load.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <cmath>
+#include <deque>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace vigil::load {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+int64_t us_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
+
+// What one thread measured; merged into the RunResult at the end.
+struct Second {
+  uint64_t offered = 0, completed = 0, errors = 0, dropped = 0;
+  Histogram latency{2};
+};
+
+struct Shared {
+  const LoadOptions* options = nullptr;
+  RequestSource* source = nullptr;
+  ParsedUrl url;
+  tcp::resolver::results_type endpoints;
+  Clock::time_point start, measure_from, end;
+  std::atomic<uint64_t> next_seq{0};
+  std::atomic<bool> stop{false};  // no new requests
+  std::atomic<uint64_t> completed{0}, errors{0}, dropped{0};
+  std::atomic<uint64_t> open_connections{0}, max_open{0};
+  std::mutex fatal_mu;
+  std::string fatal;  // a scenario failure that ends the run
+};
+
+struct Worker {
+  Shared* sh = nullptr;
+  int index = 0, connections = 0;
+  double rate = 0;  // this thread's share
+  asio::io_context io{1};
+  std::unique_ptr<asio::steady_timer> wake;  // idle connections wait here (open model)
+  std::deque<Clock::time_point> due;         // open model: requests due, oldest first
+  int in_flight = 0;
+  RunResult part;
+  std::vector<Second> seconds;
+  std::atomic<int64_t> last_p95{0};
+
+  bool measured(Clock::time_point t) const { return t >= sh->measure_from; }
+  Second& second_at(Clock::time_point t) {
+    const auto i = static_cast<size_t>(std::max<int64_t>(0, us_between(sh->measure_from, t)) / 1'000'000);
+    if (seconds.size() <= i) {
+      if (!seconds.empty()) last_p95 = seconds.back().latency.percentile(95);  // for the progress line
+      seconds.resize(i + 1);
+    }
+    return seconds[i];
+  }
+  void fail(Clock::time_point intended, const std::string& kind, const std::string& message, const std::string& tag) {
+    sh->errors.fetch_add(1, std::memory_order_relaxed);
+    if (!measured(intended)) return;
+    ++part.requests;
+    ++part.errors[kind];
+    part.error_examples.try_emplace(kind, message);
+    if (!tag.empty()) {
+      auto& t = part.tags[tag];
+      ++t.requests;
+      ++t.errors;
+    }
+    ++second_at(Clock::now()).errors;
+  }
+};
+
+std::string classify(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return kErrTimeout;
+  if (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof ||
+      ec == asio::error::broken_pipe || ec == http::error::partial_message)
+    return kErrReset;
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return kErrProtocol;
+  return kErrReset;
+}
+
+asio::awaitable<void> connection(Worker& w) {
+  Shared& sh = *w.sh;
+  const LoadOptions& o = *sh.options;
+  const bool open = o.rate > 0;
+  beast::tcp_stream stream(w.io);
+  beast::flat_buffer buffer;
+  bool connected = false;
+  int64_t connect_backoff_ms = 0;
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    Clock::time_point intended = Clock::now();
+    if (open) {
+      while (w.due.empty() && !sh.stop.load(std::memory_order_relaxed)) {
+        w.wake->expires_at(Clock::time_point::max());
+        co_await w.wake->async_wait(kTuple);
+      }
+      if (w.due.empty()) break;
+      intended = w.due.front();
+      w.due.pop_front();
+      if (Clock::now() - intended > o.request_timeout) {  // waited too long for a connection
+        sh.dropped.fetch_add(1, std::memory_order_relaxed);
+        if (w.measured(intended)) {
+          ++w.part.dropped;
+          ++w.second_at(intended).dropped;
+        }
+        continue;
+      }
+    }
+    const uint64_t seq = sh.next_seq.fetch_add(1, std::memory_order_relaxed);
+    if (o.iterations && seq >= o.iterations) {
+      sh.stop = true;
+      break;
+    }
+    if (!connected) {
+      if (connect_backoff_ms) {  // a refusing target must not turn into a busy loop
+        asio::steady_timer t(w.io, std::chrono::milliseconds(connect_backoff_ms));
+        co_await t.async_wait(kTuple);
+        if (sh.stop) break;
+      }
+      const auto t0 = Clock::now();
+      stream.expires_after(o.connect_timeout);
+      auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
+      if (ec) {
+        w.fail(intended, kErrConnect,
+               "connect to " + sh.url.host + ":" + sh.url.port + ": " +
+                   (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
+               "");
+        connect_backoff_ms = std::min<int64_t>(connect_backoff_ms ? connect_backoff_ms * 2 : 10, 1000);
+        stream.close();
+        continue;
+      }
+      (void)ep;
+      connect_backoff_ms = 0;
+      connected = true;
+      if (w.measured(t0)) {
+        w.part.connect.record(us_between(t0, Clock::now()));
+        ++w.part.connections_opened;
+      }
+      const auto now_open = sh.open_connections.fetch_add(1) + 1;
+      for (auto m = sh.max_open.load(); now_open > m && !sh.max_open.compare_exchange_weak(m, now_open);) {
+      }
+      beast::get_lowest_layer(stream).socket().set_option(tcp::no_delay(true));
+    }
+    HttpRequestSpec spec;
+    if (auto st = sh.source->build(seq, spec); !st.ok()) {
+      std::lock_guard l(sh.fatal_mu);
+      if (sh.fatal.empty())
+        sh.fatal = "the scenario could not build request " + std::to_string(seq) + ": " + st.message();
+      sh.stop = true;
+      break;
+    }
+    const std::string tag = spec.tag.empty() ? spec.method + " " + spec.target : spec.tag;
+    http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
+    if (req.method() == http::verb::unknown) req.method_string(spec.method);
+    req.set(http::field::host, sh.url.host + (sh.url.port == "80" ? "" : ":" + sh.url.port));
+    req.set(http::field::user_agent, "vigil-bench");
+    for (const auto& [k, v] : spec.headers) req.set(k, v);
+    req.body() = std::move(spec.body);
+    req.keep_alive(true);
+    req.prepare_payload();
+
+    ++w.in_flight;
+    const auto sent = Clock::now();
+    if (w.measured(intended) && open && sent - intended > std::chrono::milliseconds(10)) ++w.part.late;
+    stream.expires_after(o.request_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64u << 20);
+    beast::error_code ec = wec;
+    Clock::time_point first_byte{};
+    size_t read_bytes = 0;
+    if (!ec) {
+      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      ec = hec;
+      read_bytes += hn;
+      first_byte = Clock::now();
+      if (!ec && !parser.is_done()) {
+        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+        ec = bec;
+        read_bytes += bn;
+      }
+    }
+    --w.in_flight;
+    const auto done = Clock::now();
+    if (ec) {
+      const std::string kind = classify(ec);
+      w.fail(intended, kind,
+             spec.method + " " + std::string(req.target()) + ": " +
+                 (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
+                                      : ec.message()),
+             tag);
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream.close();
+      buffer.clear();
+      connected = false;
+      sh.open_connections.fetch_sub(1);
+      continue;
+    }
+    auto& res = parser.get();
+    const int status = static_cast<int>(res.result_int());
+    std::string problem;
+    std::string kind;
+    if (status >= 500) {
+      kind = kErrHttp5xx;
+    } else if (status >= 400) {
+      kind = kErrHttp4xx;
+    }
+    if (kind.empty()) {
+      HttpReplyView view;
+      view.status = status;
+      for (const auto& f : res) view.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      view.body = res.body();
+      problem = sh.source->check(seq, view);
+      if (!problem.empty()) kind = kErrValidation;
+    }
+    if (!kind.empty()) {
+      w.fail(intended, kind,
+             problem.empty()
+                 ? "HTTP " + std::to_string(status) + " from " + spec.method + " " + std::string(req.target())
+                 : problem,
+             tag);
+    } else {
+      sh.completed.fetch_add(1, std::memory_order_relaxed);
+      if (w.measured(intended)) {
+        const int64_t lat = us_between(intended, done);
+        ++w.part.requests;
+        ++w.part.ok;
+        w.part.latency.record(lat);
+        w.part.service.record(us_between(sent, done));
+        w.part.ttfb.record(us_between(sent, first_byte));
+        auto& t = w.part.tags[tag];
+        ++t.requests;
+        t.latency.record(lat);
+        auto& s = w.second_at(done);
+        ++s.completed;
+        s.latency.record(lat);
+      }
+    }
+    if (w.measured(intended)) {
+      w.part.bytes_sent += wn;
+      w.part.bytes_received += read_bytes;
+    }
+    if (!res.keep_alive()) {
+      stream.close();
+      buffer.clear();
+      connected = false;
+      sh.open_connections.fetch_sub(1);
+    }
+  }
+  if (connected) {
+    stream.close();
+    sh.open_connections.fetch_sub(1);
+  }
+  w.wake->cancel();  // let the other idle connections of this thread see the stop too
+}
+
+// Open model: makes requests due at this thread's rate and wakes an idle connection for each.
+asio::awaitable<void> pacer(Worker& w) {
+  Shared& sh = *w.sh;
+  const double interval_us = 1e6 / w.rate;
+  // Threads are offset by a fraction of the interval so their requests interleave.
+  const double phase = interval_us * w.index / std::max(1, sh.options->threads);
+  asio::steady_timer timer(w.io);
+  for (uint64_t i = 0; !sh.stop.load(std::memory_order_relaxed); ++i) {
+    const auto due =
+        sh.start + std::chrono::microseconds(static_cast<int64_t>(phase + interval_us * static_cast<double>(i)));
+    if (due >= sh.end) break;
+    if (due > Clock::now()) {
+      timer.expires_at(due);
+      co_await timer.async_wait(kTuple);
+    }
+    w.due.push_back(due);
+    if (w.measured(due)) ++w.second_at(due).offered;
+    w.wake->cancel_one();
+  }
+}
+
+double process_cpu_seconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), {});
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return NAN;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double process_rss_bytes(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) * 1024;
+  return NAN;
+}
+
+double self_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+Result<ParsedUrl> parse_http_url(const std::string& url) {
+  const std::string hint = " (write http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080)";
+  if (url.rfind("https://", 0) == 0) return Status::error("target \"" + url + "\": https is not supported yet" + hint);
+  if (url.rfind("http://", 0) != 0) return Status::error("target \"" + url + "\" is not an http:// URL" + hint);
+  ParsedUrl p;
+  const std::string rest = url.substr(7);
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  p.base_path = slash == std::string::npos ? "" : rest.substr(slash);
+  if (!p.base_path.empty() && p.base_path.back() == '/') p.base_path.pop_back();
+  if (authority.empty()) return Status::error("target \"" + url + "\" names no host" + hint);
+  if (authority.front() == '[') {  // [v6]:port
+    const auto end = authority.find(']');
+    if (end == std::string::npos) return Status::error("target \"" + url + "\": unclosed '[' in the host" + hint);
+    p.host = authority.substr(1, end - 1);
+    if (end + 1 < authority.size() && authority[end + 1] == ':') p.port = authority.substr(end + 2);
+  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+    p.host = authority.substr(0, colon);
+    p.port = authority.substr(colon + 1);
+  } else {
+    p.host = authority;
+  }
+  if (p.port.empty() || p.port.find_first_not_of("0123456789") != std::string::npos || std::stoi(p.port) < 1 ||
+      std::stoi(p.port) > 65535)
+    return Status::error("target \"" + url + "\": the port must be 1-65535" + hint);
+  return p;
+}
+
+Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, const std::atomic<bool>* abort,
+                                const std::function<void(const Progress&)>& progress) {
+  if (o.connections < 1) return Status::error("at least one connection (--vus / connections) is needed");
+  if (o.threads < 1) return Status::error("at least one thread is needed");
+  if (o.rate < 0) return Status::error("the rate must be positive");
+  auto url = parse_http_url(o.url);
+  if (!url.ok()) return url.status();
+  Shared sh;
+  sh.options = &o;
+  sh.source = &source;
+  sh.url = url.value();
+  {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::error_code ec;
+    sh.endpoints = resolver.resolve(sh.url.host, sh.url.port, ec);
+    if (ec) return Status::error("target \"" + o.url + "\": cannot resolve " + sh.url.host + ": " + ec.message());
+  }
+  const int threads = std::min(o.threads, o.connections);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < threads; ++t) {
+    auto w = std::make_unique<Worker>();
+    w->sh = &sh;
+    w->index = t;
+    w->connections = o.connections / threads + (t < o.connections % threads ? 1 : 0);
+    w->rate = o.rate / threads;
+    w->wake = std::make_unique<asio::steady_timer>(w->io);
+    workers.push_back(std::move(w));
+  }
+  const double cpu0 = self_cpu_seconds();
+  const double target_cpu0 = o.target_pid > 0 ? process_cpu_seconds(o.target_pid) : NAN;
+  sh.start = Clock::now();
+  sh.measure_from = sh.start + o.warmup;
+  sh.end = sh.measure_from + o.duration;
+  for (auto& w : workers) {
+    for (int c = 0; c < w->connections; ++c) asio::co_spawn(w->io, connection(*w), asio::detached);
+    if (o.rate > 0) asio::co_spawn(w->io, pacer(*w), asio::detached);
+  }
+  std::vector<std::thread> running;
+  for (auto& w : workers) running.emplace_back([&io = w->io] { io.run(); });
+
+  // The control loop: progress, the end of the run, the drain bound.
+  uint64_t last_completed = 0;
+  auto last_tick = sh.start;
+  bool stopped_at_end = false;
+  Clock::time_point stopped_at{};
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto now = Clock::now();
+    const bool aborted = abort && abort->load();
+    if ((now >= sh.end || aborted) && !sh.stop) sh.stop = true;
+    if (sh.stop && !stopped_at_end) {
+      stopped_at_end = true;
+      stopped_at = now;
+      for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->wake->cancel(); });
+    }
+    bool all_done = true;
+    for (auto& w : workers) all_done = all_done && w->io.stopped();
+    if (all_done) break;
+    if (stopped_at_end && now - stopped_at > o.drain) {
+      // Requests still in flight after the drain bound are abandoned (counted as interrupted).
+      for (auto& w : workers) w->io.stop();
+    }
+    if (progress && now - last_tick >= std::chrono::seconds(1)) {
+      Progress p;
+      p.elapsed_s = std::chrono::duration<double>(now - sh.start).count();
+      p.completed = sh.completed.load();
+      p.errors = sh.errors.load();
+      p.dropped = sh.dropped.load();
+      p.rate =
+          static_cast<double>(p.completed - last_completed) / std::chrono::duration<double>(now - last_tick).count();
+      p.warming_up = now < sh.measure_from;
+      for (auto& w : workers) p.p95_us = std::max(p.p95_us, w->last_p95.load());
+      last_completed = p.completed;
+      last_tick = now;
+      progress(p);
+    }
+  }
+  for (auto& t : running) t.join();
+  const auto finished = Clock::now();
+
+  RunResult r;
+  r.target = o.url;
+  r.model = o.rate > 0 ? "open" : "closed";
+  r.connections = o.connections;
+  r.threads = threads;
+  r.rate = o.rate;
+  r.warmup_s = std::chrono::duration<double>(o.warmup).count();
+  const auto measured_end = std::min(finished, sh.end);
+  r.duration_s = std::max(0.0, std::chrono::duration<double>(measured_end - sh.measure_from).count());
+  std::vector<Second> seconds;
+  for (auto& w : workers) {
+    auto& p = w->part;
+    r.latency.add(p.latency);
+    r.service.add(p.service);
+    r.connect.add(p.connect);
+    r.ttfb.add(p.ttfb);
+    r.requests += p.requests;
+    r.ok += p.ok;
+    r.dropped += p.dropped;
+    r.late += p.late;
+    r.interrupted += static_cast<uint64_t>(std::max(0, w->in_flight));
+    r.bytes_sent += p.bytes_sent;
+    r.bytes_received += p.bytes_received;
+    r.connections_opened += p.connections_opened;
+    for (const auto& [k, n] : p.errors) r.errors[k] += n;
+    for (const auto& [k, m] : p.error_examples) r.error_examples.try_emplace(k, m);
+    for (auto& [k, t] : p.tags) {
+      auto& into = r.tags[k];
+      into.requests += t.requests;
+      into.errors += t.errors;
+      into.latency.add(t.latency);
+    }
+    if (seconds.size() < w->seconds.size()) seconds.resize(w->seconds.size());
+    for (size_t i = 0; i < w->seconds.size(); ++i) {
+      seconds[i].offered += w->seconds[i].offered;
+      seconds[i].completed += w->seconds[i].completed;
+      seconds[i].errors += w->seconds[i].errors;
+      seconds[i].dropped += w->seconds[i].dropped;
+      seconds[i].latency.add(w->seconds[i].latency);
+    }
+  }
+  r.max_connections_open = sh.max_open.load();
+  for (size_t i = 0; i < seconds.size(); ++i) {
+    const auto& s = seconds[i];
+    r.timeline.push_back({static_cast<int64_t>(i) * 1000, s.offered, s.completed, s.errors, s.dropped,
+                          s.latency.percentile(50), s.latency.percentile(95), s.latency.percentile(99)});
+  }
+  r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
+  if (o.target_pid > 0) {
+    const double cpu1 = process_cpu_seconds(o.target_pid);
+    if (!std::isnan(cpu1) && !std::isnan(target_cpu0)) r.target_cpu_seconds = cpu1 - target_cpu0;
+    const double rss = process_rss_bytes(o.target_pid);
+    if (!std::isnan(rss)) r.target_rss_bytes = rss;
+  }
+
+  // Reasons not to trust the numbers.
+  const double wall = std::chrono::duration<double>(finished - sh.start).count();
+  const double busy = wall > 0 ? r.generator_cpu_seconds / (wall * threads) : 0;
+  if (busy > 0.9)
+    r.warnings.push_back("the load generator used " + std::to_string(static_cast<int>(busy * 100)) +
+                         " % of its threads' CPU: it may be the bottleneck (add --threads or a machine)");
+  if (o.rate > 0 && r.dropped > 0)
+    r.warnings.push_back(std::to_string(r.dropped) +
+                         " due requests were dropped: they waited longer than the request timeout for a free "
+                         "connection (the target is slower than the offered rate, or connections are too few)");
+  if (o.rate > 0 && r.late > r.requests / 100 + 1)
+    r.warnings.push_back(std::to_string(r.late) +
+                         " requests were sent more than 10 ms after they were due; their latency counts from when "
+                         "they were due (coordinated omission corrected)");
+  if (o.rate > 0 && r.duration_s > 0 && r.throughput() < 0.9 * o.rate)
+    r.warnings.push_back("achieved " + std::to_string(static_cast<int>(r.throughput())) + " req/s of the " +
+                         std::to_string(static_cast<int>(o.rate)) + " offered");
+  if (r.ok == 0 && r.errors.count(kErrConnect))
+    r.warnings.push_back("no connection to the target could be opened: " + r.error_examples[kErrConnect]);
+  if (r.interrupted)
+    r.warnings.push_back(std::to_string(r.interrupted) + " requests were still in flight after the drain bound");
+  {
+    std::lock_guard l(sh.fatal_mu);
+    if (!sh.fatal.empty()) return Status::error(sh.fatal);
+  }
+  return r;
+}
+
+}  // namespace vigil::load

@@ -1,0 +1,83 @@
+// The HTTP load engine: HTTP/1.1 keep-alive connections driven by Asio on `threads` threads
+// (each thread an io_context with its share of the connections and of the rate, as wrk does),
+// in one of two models:
+//  - closed: each connection sends its next request as soon as the last reply arrived (wrk);
+//  - open: requests are due at a constant rate; a due request waits for a free connection, and
+//    its latency counts from when it was due, so a stall shows in the numbers instead of
+//    silently lowering the rate (wrk2, k6's constant-arrival-rate: coordinated omission is
+//    corrected). A request still waiting after request_timeout is dropped and counted.
+// The warm-up is run but not measured; at the end no new request starts and those in flight
+// get up to `drain` to finish. Failures are counted by kind and never recorded as latency.
+//
+// The scenario shapes the traffic through RequestSource; the engine does the I/O and timing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "load/run_result.h"
+
+namespace vigil::load {
+
+struct HttpRequestSpec {
+  std::string method = "GET";
+  std::string target = "/";  // path and query, appended to the base URL's path
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string tag;  // per-endpoint breakdown in reports ("" = the method and path)
+};
+
+struct HttpReplyView {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view body;
+};
+
+// [ts]: called from every engine thread.
+class RequestSource {
+ public:
+  virtual ~RequestSource() = default;
+  // Request number seq (0-based, unique in the run). An error stops the run.
+  virtual Status build(uint64_t seq, HttpRequestSpec& out) = 0;
+  // "" when the reply is right; otherwise why not (counted as a validation failure).
+  virtual std::string check(uint64_t seq, const HttpReplyView& reply) = 0;
+};
+
+struct LoadOptions {
+  std::string url;  // http://host[:port][/base-path]
+  int connections = 10;
+  int threads = 1;
+  double rate = 0;  // > 0: the open model at this many requests a second
+  std::chrono::milliseconds duration{10000}, warmup{0};
+  uint64_t iterations = 0;  // > 0: stop after this many requests
+  std::chrono::milliseconds request_timeout{10000}, connect_timeout{3000}, drain{5000};
+  int target_pid = 0;  // > 0: CPU and memory of this process go into the report
+};
+
+struct Progress {
+  double elapsed_s = 0;
+  uint64_t completed = 0, errors = 0, dropped = 0;
+  double rate = 0;     // completions a second over the last interval
+  int64_t p95_us = 0;  // over the last second
+  bool warming_up = false;
+};
+
+// Runs to the end (or until *abort). An error only when the run cannot start (a URL that does
+// not parse or resolve, a scenario that cannot build requests); an unreachable target is a run
+// full of connect errors. progress is called about once a second from the calling thread.
+Result<RunResult> run_http_load(const LoadOptions& options, RequestSource& source,
+                                const std::atomic<bool>* abort = nullptr,
+                                const std::function<void(const Progress&)>& progress = {});
+
+struct ParsedUrl {
+  std::string host, port = "80", base_path;
+};
+Result<ParsedUrl> parse_http_url(const std::string& url);
+
+}  // namespace vigil::load

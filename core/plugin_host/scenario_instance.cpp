@@ -1,0 +1,87 @@
+#include "plugin_host/scenario_instance.h"
+
+#include <cstddef>
+
+#include "plugin_host/instance_context.h"
+
+namespace vigil::plugin_host {
+namespace {
+
+std::string text(vigil_str s) {
+  return s.ptr ? std::string(s.ptr, s.len) : std::string();
+}
+
+// The host-owned request a plugin fills: each setter copies into the spec.
+vigil_http_request request_over(load::HttpRequestSpec& spec) {
+  vigil_http_request r{};
+  r.struct_size = sizeof r;
+  r.impl = &spec;
+  r.set_method = [](vigil_http_request* self, vigil_str v) -> vigil_status {
+    static_cast<load::HttpRequestSpec*>(self->impl)->method = text(v);
+    return VIGIL_OK;
+  };
+  r.set_target = [](vigil_http_request* self, vigil_str v) -> vigil_status {
+    static_cast<load::HttpRequestSpec*>(self->impl)->target = text(v);
+    return VIGIL_OK;
+  };
+  r.add_header = [](vigil_http_request* self, vigil_str n, vigil_str v) -> vigil_status {
+    static_cast<load::HttpRequestSpec*>(self->impl)->headers.emplace_back(text(n), text(v));
+    return VIGIL_OK;
+  };
+  r.append_body = [](vigil_http_request* self, const void* d, size_t n) -> vigil_status {
+    static_cast<load::HttpRequestSpec*>(self->impl)->body.append(static_cast<const char*>(d), n);
+    return VIGIL_OK;
+  };
+  r.set_tag = [](vigil_http_request* self, vigil_str v) -> vigil_status {
+    static_cast<load::HttpRequestSpec*>(self->impl)->tag = text(v);
+    return VIGIL_OK;
+  };
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ScenarioInstance>> ScenarioInstance::create(const std::shared_ptr<const LoadedPlugin>& plugin,
+                                                                   const config::InstanceSettings& settings) {
+  std::unique_ptr<ScenarioInstance> inst(new ScenarioInstance());
+  auto base = PluginInstance::create(plugin, settings, VIGIL_IFACE_SCENARIO, "scenario", &inst->table_,
+                                     sizeof(vigil_scenario_v1));
+  if (!base.ok()) return base.status();
+  inst->base_ = std::move(base.value());
+  if (inst->table_.transport != VIGIL_SCENARIO_HTTP)
+    return Status::error(settings.where + ": scenario \"" + settings.plugin + "\" (" + plugin->path + ") uses the " +
+                         (inst->table_.transport == VIGIL_SCENARIO_WEBSOCKET ? "WebSocket" : "call") +
+                         " transport, which this vigil does not drive yet; HTTP scenarios only");
+  if (!inst->table_.build_http)
+    return Status::error(settings.where + ": scenario \"" + settings.plugin + "\": " + plugin->path +
+                         ": build_http is NULL");
+  return inst;
+}
+
+std::unique_lock<std::mutex> ScenarioInstance::serial() {
+  return (table_.flags & VIGIL_SCENARIO_SERIAL) ? std::unique_lock(serial_mu_) : std::unique_lock<std::mutex>();
+}
+
+Status ScenarioInstance::build(uint64_t seq, load::HttpRequestSpec& out) {
+  auto lock = serial();
+  auto r = request_over(out);
+  const vigil_status st = base_->call([&] { return table_.build_http(base_->instance(), seq, &r); });
+  if (st == VIGIL_OK) return {};
+  const std::string err = base_->ctx()->take_thread_error();
+  return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
+}
+
+std::string ScenarioInstance::check(uint64_t seq, const load::HttpReplyView& reply) {
+  if (!table_.check_http) return "";
+  auto lock = serial();
+  std::vector<vigil_label> headers;
+  for (const auto& [k, v] : reply.headers) headers.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+  const vigil_http_reply view{sizeof(vigil_http_reply), reply.status,      headers.data(),
+                              headers.size(),           reply.body.data(), reply.body.size()};
+  const vigil_status st = base_->call([&] { return table_.check_http(base_->instance(), seq, &view); });
+  if (st == VIGIL_OK) return "";
+  const std::string err = base_->ctx()->take_thread_error();
+  return err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err;
+}
+
+}  // namespace vigil::plugin_host

@@ -1,0 +1,35 @@
+// ScenarioInstance: one configured benchmark scenario plugin ([[scenarios.NAME]], or the one
+// `vigil bench run NAME` creates), seen by the load engine as a RequestSource. The engine calls
+// it from all its threads: build_http and check_http are [ts] by the interface's contract,
+// unless the plugin declares VIGIL_SCENARIO_SERIAL, in which case calls are serialised here.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "load/http_load.h"
+#include "plugin_host/plugin_instance.h"
+
+namespace vigil::plugin_host {
+
+class ScenarioInstance : public load::RequestSource {
+ public:
+  static Result<std::unique_ptr<ScenarioInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
+                                                          const config::InstanceSettings& settings);
+  Status start() { return base_->start(); }
+  void stop() { base_->stop(); }
+  const config::InstanceSettings& settings() const { return base_->settings(); }
+  int32_t transport() const { return table_.transport; }
+
+  Status build(uint64_t seq, load::HttpRequestSpec& out) override;
+  std::string check(uint64_t seq, const load::HttpReplyView& reply) override;
+
+ private:
+  ScenarioInstance() = default;
+  std::unique_lock<std::mutex> serial();
+  vigil_scenario_v1 table_{};
+  std::unique_ptr<PluginInstance> base_;
+  std::mutex serial_mu_;
+};
+
+}  // namespace vigil::plugin_host
