@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "app/api_client_commands.h"
+#include "app/bench_command.h"
 #include "app/commands.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,33 @@ int main(int argc, char** argv) {
   auto* test_rules =
       test->add_subcommand("rules", "Run rule unit tests in promtool's test file format; exit 1 on failure");
   test_rules->add_option("files", rule_tests, "Test files")->required()->check(CLI::ExistingFile);
+
+  vigil::app::BenchRunArgs bench_args;
+  std::vector<std::string> compare_files, compare_goals;
+  bool no_progress = false;
+  auto* bench = cli.add_subcommand("bench", "Benchmark a service: run scenarios, compare runs");
+  bench->require_subcommand(1);
+  auto* bench_run = bench->add_subcommand(
+      "run", "Run a scenario against a target; exit 99 when a threshold fails, 1 when nothing reached the target");
+  bench_run->add_option("scenario", bench_args.scenario, "A [[scenarios.NAME]] of --config, or a scenario plugin")
+      ->required();
+  bench_run->add_option("-c,--config", bench_args.config, "Config file with [[scenarios.NAME]] tables");
+  bench_run->add_option("-t,--target", bench_args.target, "Base URL, e.g. http://127.0.0.1:8080");
+  bench_run->add_option("--vus,--connections", bench_args.vus, "Connections (the closed model's virtual users)");
+  bench_run->add_option("--rate", bench_args.rate, "Requests a second: the open model (0 = closed)");
+  bench_run->add_option("-d,--duration", bench_args.duration, "How long to measure, e.g. 30s");
+  bench_run->add_option("--warmup", bench_args.warmup, "Run this long first without measuring, e.g. 5s");
+  bench_run->add_option("--timeout", bench_args.request_timeout, "Per request, e.g. 10s");
+  bench_run->add_option("--threads", bench_args.threads, "Load generator threads");
+  bench_run->add_option("--threshold", bench_args.thresholds, "e.g. \"p95 < 200ms\" (repeatable)");
+  bench_run->add_option("--set", bench_args.sets, "KEY=VALUE setting of the scenario plugin (repeatable)");
+  bench_run->add_option("-o,--out", bench_args.out_dir, "Directory for report.json and report.md");
+  bench_run->add_option("--target-pid", bench_args.target_pid, "Measure this process's CPU and memory too");
+  bench_run->add_flag("--no-progress", no_progress, "No progress lines while running");
+  auto* bench_compare =
+      bench->add_subcommand("compare", "Compare two runs' report.json: the target table; exit 99 when a goal fails");
+  bench_compare->add_option("reports", compare_files, "BASELINE.json CURRENT.json")->required()->expected(2);
+  bench_compare->add_option("--goal", compare_goals, "METRIC=GOAL, e.g. rps=+50% or p95=-30% (repeatable)");
 
   // amtool-like commands against a running agent.
   vigil::app::ApiTarget api;
@@ -88,6 +116,12 @@ int main(int argc, char** argv) {
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);
   if (*test_rules) return vigil::app::test_rules(rule_tests, std::cout);
+  if (*bench_run) {
+    bench_args.progress = !no_progress;
+    return vigil::app::bench_run(bench_args, std::cout, std::cerr);
+  }
+  if (*bench_compare)
+    return vigil::app::bench_compare(compare_files[0], compare_files[1], compare_goals, std::cout, std::cerr);
   if (*alerts) return vigil::app::cmd_alerts(api, filters, alert_state, std::cout, std::cerr);
   if (*silence_add)
     return vigil::app::cmd_silence_add(api, silence_matchers, duration, author, comment, std::cout, std::cerr);

@@ -1,0 +1,276 @@
+#include "app/bench_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
+#include <ostream>
+#include <sstream>
+
+#include "app/commands.h"
+#include "app/config_source.h"
+#include "app/plugin_dirs.h"
+#include "config/duration.h"
+#include "load/report.h"
+#include "load/thresholds.h"
+#include "plugin_host/plugin_catalog.h"
+#include "plugin_host/scenario_instance.h"
+
+namespace vigil::app {
+namespace {
+
+std::atomic<bool> g_abort{false};
+
+// A value given on the command line as TOML: numbers, booleans, arrays and quoted strings pass
+// as they are; anything else is a string.
+std::string toml_value(const std::string& v) {
+  if (v == "true" || v == "false" || (!v.empty() && (v[0] == '"' || v[0] == '[' || v[0] == '{'))) return v;
+  char* end = nullptr;
+  std::strtod(v.c_str(), &end);
+  if (!v.empty() && end && *end == '\0') return v;
+  std::string q = "\"";
+  for (char c : v) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return q + "\"";
+}
+
+// The scenario's own settings as text, for the report.
+std::map<std::string, std::string> options_of(const config::PluginTable& t) {
+  using T = config::PluginTable::Type;
+  std::map<std::string, std::string> out;
+  for (const auto& k : t.keys()) {
+    if (k.path.find("[]") != std::string::npos) continue;
+    const auto l = t.find(k.path);
+    if (l.type == T::string)
+      out[k.path] = std::string(l.text);
+    else if (l.type == T::integer)
+      out[k.path] = std::to_string(l.integer);
+    else if (l.type == T::floating)
+      out[k.path] = std::to_string(l.floating);
+    else if (l.type == T::boolean)
+      out[k.path] = l.boolean ? "true" : "false";
+  }
+  return out;
+}
+
+std::string rfc3339_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string hostname() {
+  char h[256] = {};
+  gethostname(h, sizeof h - 1);
+  return h;
+}
+
+}  // namespace
+
+int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
+  // The scenario: a [[scenarios.NAME]] of the config, or the plugin with --set settings.
+  config::Settings settings;
+  config::InstanceSettings inst;
+  bool found = false;
+  if (!a.config.empty()) {
+    auto loaded = load_config(a.config);
+    if (!loaded.ok()) {
+      for (const auto& p : loaded.problems) err << "error: " << p << "\n";
+      return 2;
+    }
+    settings = loaded.settings;
+    for (const auto& s : settings.scenarios)
+      if (s.alias == a.scenario) {
+        inst = s;
+        found = true;
+      }
+  }
+  if (!found) {
+    std::string text = "[[scenarios." + a.scenario + "]]\n";
+    for (const auto& kv : a.sets) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        err << "error: --set " << kv << ": write KEY=VALUE, e.g. --set path=/api/messages\n";
+        return 2;
+      }
+      text += kv.substr(0, eq) + " = " + toml_value(kv.substr(eq + 1)) + "\n";
+    }
+    auto loaded = config::load_config_text(text, "--set");
+    if (!loaded.ok()) {
+      for (const auto& p : loaded.problems) err << "error: " << p << "\n";
+      return 2;
+    }
+    inst = loaded.settings.scenarios.at(0);
+  } else if (!a.sets.empty()) {
+    err << "error: --set applies to scenarios named by plugin; \"" << a.scenario << "\" is a [[scenarios]] table of "
+        << a.config << ": change its keys there\n";
+    return 2;
+  }
+  auto& b = inst.bench;
+  if (!a.target.empty()) b.target = a.target;
+  if (a.vus > 0) b.vus = a.vus;
+  if (a.rate >= 0) b.rate = a.rate;
+  if (a.threads > 0) b.threads = a.threads;
+  for (const auto& [flag, text, into] :
+       {std::tuple{"--duration", a.duration, &b.duration}, std::tuple{"--warmup", a.warmup, &b.warmup},
+        std::tuple{"--timeout", a.request_timeout, &b.request_timeout}}) {
+    if (text.empty()) continue;
+    auto d = config::parse_duration(text);
+    if (!d.ok()) {
+      err << "error: " << flag << " " << text << ": " << d.message() << "\n";
+      return 2;
+    }
+    *into = d.value();
+  }
+  for (const auto& t : a.thresholds) b.thresholds.push_back(t);
+  if (b.target.empty()) {
+    err << "error: no target: give --target http://HOST:PORT or set target in [[scenarios." << inst.plugin << "]]\n";
+    return 2;
+  }
+  std::vector<load::Threshold> thresholds;
+  for (const auto& t : b.thresholds) {
+    auto parsed = load::parse_threshold(t);
+    if (!parsed.ok()) {
+      err << "error: " << parsed.message() << "\n";
+      return 2;
+    }
+    thresholds.push_back(parsed.value());
+  }
+
+  plugin_host::PluginCatalog catalog(plugin_search_path(settings));
+  auto plugin = catalog.find(inst.plugin);
+  if (!plugin) {
+    err << "error: " << (found ? inst.where + ": " : "") << catalog.not_found_message(inst.plugin, "scenario") << "\n";
+    return 2;
+  }
+  auto created = plugin_host::ScenarioInstance::create(plugin, inst);
+  if (!created.ok()) {
+    err << "error: " << created.message() << "\n";
+    return 2;
+  }
+  auto& scenario = *created.value();
+  if (auto st = scenario.start(); !st.ok()) {
+    err << "error: " << st.message() << "\n";
+    return 1;
+  }
+
+  load::LoadOptions o;
+  o.url = b.target;
+  o.connections = static_cast<int>(b.vus);
+  o.rate = b.rate;
+  o.threads = static_cast<int>(b.threads);
+  o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(b.duration);
+  o.warmup = std::chrono::duration_cast<std::chrono::milliseconds>(b.warmup);
+  o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(b.request_timeout);
+  o.target_pid = a.target_pid;
+
+  // Ctrl-C ends the run early and still reports what was measured.
+  g_abort = false;
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_abort = true; };
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  const bool tty = isatty(STDERR_FILENO);
+  auto progress = [&](const load::Progress& p) {
+    if (!a.progress) return;
+    char line[200];
+    std::snprintf(line, sizeof line, "%s%6.1fs  %8.0f req/s  p95 %7.2f ms  %llu done  %llu errors%s%s",
+                  p.warming_up ? "warm-up " : "", p.elapsed_s, p.rate, static_cast<double>(p.p95_us) / 1000,
+                  static_cast<unsigned long long>(p.completed), static_cast<unsigned long long>(p.errors),
+                  p.dropped ? ("  " + std::to_string(p.dropped) + " dropped").c_str() : "", tty ? "\033[K" : "");
+    if (tty)
+      err << "\r" << line << std::flush;
+    else if (static_cast<int>(p.elapsed_s) % 5 == 0)
+      err << line << "\n";
+  };
+  err << "running " << inst.plugin << " against " << o.url << ": "
+      << (o.rate > 0 ? std::to_string(static_cast<int>(o.rate)) + " req/s offered, up to " : std::string())
+      << o.connections << " connections, " << std::chrono::duration<double>(b.duration).count() << " s"
+      << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(b.warmup).count()) + " s warm-up"
+                           : std::string())
+      << "\n";
+  auto ran = load::run_http_load(o, scenario, &g_abort, progress);
+  if (tty && a.progress) err << "\n";
+  scenario.stop();
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (!ran.ok()) {
+    err << "error: " << ran.message() << "\n";
+    return 2;
+  }
+  auto r = std::move(ran.value());
+  r.scenario = inst.alias;
+  r.started_at = rfc3339_now();
+  r.host = hostname();
+  r.vigil_version = version();
+  r.options = options_of(inst.table);
+  for (const auto& [k, v] : b.goals) r.goals[k] = v;
+  bool passed = true;
+  for (const auto& t : thresholds) {
+    r.thresholds.push_back(load::evaluate(r, t));
+    passed = passed && r.thresholds.back().passed;
+  }
+  out << load::summary_text(r);
+  if (!a.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.out_dir, ec);
+    const std::string json = a.out_dir + "/report.json", md = a.out_dir + "/report.md";
+    std::ofstream(json) << load::report_json(r);
+    std::ofstream(md) << load::report_markdown(r);
+    if (!std::ifstream(json)) {
+      err << "error: cannot write the report to " << a.out_dir << "\n";
+      return 1;
+    }
+    out << "reports: " << json << ", " << md << "\n";
+  }
+  if (r.ok == 0 && r.requests > 0 && r.errors.count(load::kErrConnect) == r.errors.size()) return 1;
+  return passed ? 0 : kBenchThresholdFailed;
+}
+
+int bench_compare(const std::string& baseline, const std::string& current, const std::vector<std::string>& goals,
+                  std::ostream& out, std::ostream& err) {
+  auto read = [&](const std::string& path) -> Result<load::RunResult> {
+    std::ifstream f(path);
+    if (!f) return Status::error("cannot read " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto r = load::parse_report_json(ss.str());
+    if (!r.ok()) return Status::error(path + ": " + r.message());
+    return r;
+  };
+  auto b = read(baseline), c = read(current);
+  for (const auto* r : {&b, &c})
+    if (!r->ok()) {
+      err << "error: " << r->message() << "\n";
+      return 2;
+    }
+  auto g = c.value().goals;  // the current run's scenario goals, then the command line's
+  for (const auto& kv : goals) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      err << "error: --goal " << kv << ": write METRIC=GOAL, e.g. --goal rps=+50% or --goal p95=-30%\n";
+      return 2;
+    }
+    g[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  auto rows = load::compare_runs(b.value(), c.value(), g);
+  if (!rows.ok()) {
+    err << "error: " << rows.message() << "\n";
+    return 2;
+  }
+  out << "baseline: " << baseline << " (" << b.value().started_at << ")\ncurrent:  " << current << " ("
+      << c.value().started_at << ")\n\n"
+      << load::compare_table(rows.value());
+  bool passed = true;
+  for (const auto& row : rows.value()) passed = passed && row.passed;
+  return passed ? 0 : kBenchThresholdFailed;
+}
+
+}  // namespace vigil::app
