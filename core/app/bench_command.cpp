@@ -55,6 +55,14 @@ std::map<std::string, std::string> options_of(const config::PluginTable& t) {
       out[k.path] = std::to_string(l.floating);
     else if (l.type == T::boolean)
       out[k.path] = l.boolean ? "true" : "false";
+    else if (l.type == T::array) {
+      std::string joined;
+      for (size_t i = 0; i < l.count; ++i) {
+        const auto e = t.find(k.path + "[" + std::to_string(i) + "]");
+        joined += (i ? ", " : "") + std::string(e.type == T::string ? e.text : "...");
+      }
+      out[k.path] = joined;
+    }
   }
   return out;
 }

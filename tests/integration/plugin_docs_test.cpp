@@ -52,7 +52,7 @@ std::set<std::string> documented_keys(const std::string& readme) {
 TEST_CASE("every bundled plugin's README lists exactly its declared config keys", "[integration]") {
   const auto declared = declared_keys();
   size_t checked = 0;
-  for (const char* kind : {"/plugins/collectors", "/plugins/notifiers", "/plugins/caches"}) {
+  for (const char* kind : {"/plugins/collectors", "/plugins/notifiers", "/plugins/caches", "/plugins/scenarios"}) {
     for (const auto& dir : std::filesystem::directory_iterator(source_dir() + kind)) {
       const std::string name = dir.path().filename().string();
       INFO(name);

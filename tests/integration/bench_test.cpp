@@ -1,0 +1,128 @@
+// `vigil bench` end to end: the real binary against bench/targets' sample service.
+#include <catch2/catch_test_macros.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../support/loopback.hpp"
+#include "../support/sample_target.hpp"
+#include "agent_process.h"
+
+using namespace std::chrono_literals;
+using namespace vigil::testing;
+using nlohmann::json;
+
+namespace {
+
+std::string target_binary() {
+  return build_dir() + "/bench/vigil_sample_target";
+}
+
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("bench: http_message against the sample target, with report, thresholds and the target's count",
+          "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto out = temp_dir() + "/run";
+  const auto r = run_command(build_dir() + "/vigil bench run http_message --target " + target.url() +
+                             " --vus 4 --threads 2 -d 1s --no-progress --threshold 'p99 < 2s' "
+                             "--threshold 'error_rate == 0' --set expect_fields='[\"reply\",\"id\"]' --out " +
+                             out);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "threshold ok          p99 < 2s"));
+  std::ifstream f(out + "/report.json");
+  const json report = json::parse(f);
+  CHECK(report["format"] == "vigil-bench-report/1");
+  CHECK(report["run"]["model"] == "closed");
+  CHECK(report["run"]["options"]["expect_fields"] == "reply, id");
+  const uint64_t ok = report["summary"]["ok"];
+  CHECK(ok > 100);
+  CHECK(report["errors"].empty());
+  CHECK(report["tags"]["send_message"]["requests"] == ok);
+  CHECK(std::filesystem::exists(out + "/report.md"));
+  // The target received every measured request (and no more than were sent).
+  const json stats = json::parse(http_get(static_cast<uint16_t>(target.port), "/admin/stats").body);
+  CHECK(stats["requests"]["messages"].get<uint64_t>() >= ok);
+
+  // Compare a run with itself: no change; a goal it cannot meet fails with 99.
+  const auto same = run_command(build_dir() + "/vigil bench compare " + out + "/report.json " + out + "/report.json");
+  CHECK(same.exit_code == 0);
+  CHECK(contains(same.output, "| rps |"));
+  const auto unmet =
+      run_command(build_dir() + "/vigil bench compare " + out + "/report.json " + out + "/report.json --goal rps=+50%");
+  CHECK(unmet.exit_code == 99);
+  CHECK(contains(unmet.output, "| +50% | FAIL |"));
+}
+
+TEST_CASE("bench: a failed threshold exits 99; injected errors are counted by kind", "[integration]") {
+  SampleTarget target(target_binary(), {"--error-rate", "0.2"});
+  REQUIRE(target.port > 0);
+  const auto r = run_command(build_dir() + "/vigil bench run http_message --target " + target.url() +
+                             " --vus 2 -d 1s --no-progress --threshold 'error_rate < 0.01'");
+  CHECK(r.exit_code == 99);
+  CHECK(contains(r.output, "threshold FAILED      error_rate < 0.01"));
+  CHECK(contains(r.output, "errors: http_5xx"));
+}
+
+TEST_CASE("bench: the open model keeps its rate against a stalling target and reports it", "[integration]") {
+  SampleTarget target(target_binary(), {"--stall-every", "100", "--stall-ms", "400"});
+  REQUIRE(target.port > 0);
+  const auto out = temp_dir() + "/open";
+  const auto r = run_command(build_dir() + "/vigil bench run http_message --target " + target.url() +
+                             " --rate 200 --vus 1 -d 2s --no-progress --out " + out);
+  CHECK(r.exit_code == 0);
+  std::ifstream f(out + "/report.json");
+  const json report = json::parse(f);
+  CHECK(report["run"]["model"] == "open");
+  CHECK(report["summary"]["requests"].get<uint64_t>() >= 380);
+  CHECK(report["latency"]["p99"].get<int64_t>() > report["service_time"]["p99"].get<int64_t>());
+  CHECK(report["latency"]["max"].get<int64_t>() >= 400000);
+}
+
+TEST_CASE("bench: bad input is refused with exit 2, an unreachable target exits 1", "[integration]") {
+  const auto bad_threshold = run_command(build_dir() +
+                                         "/vigil bench run http_message --target http://127.0.0.1:1 "
+                                         "--threshold 'p95 < soon' -d 1s --no-progress");
+  CHECK(bad_threshold.exit_code == 2);
+  CHECK(contains(bad_threshold.output, "the value must be a number"));
+  const auto no_target = run_command(build_dir() + "/vigil bench run http_message -d 1s");
+  CHECK(no_target.exit_code == 2);
+  CHECK(contains(no_target.output, "no target: give --target"));
+  const auto unknown = run_command(build_dir() + "/vigil bench run no_such_scenario --target http://127.0.0.1:1");
+  CHECK(unknown.exit_code == 2);
+  CHECK(contains(unknown.output, "no_such_scenario"));
+  const auto bad_key = run_command(build_dir() +
+                                   "/vigil bench run http_message --target http://127.0.0.1:1 "
+                                   "--set pathh=/x -d 1s");
+  CHECK(bad_key.exit_code == 2);
+  CHECK(contains(bad_key.output, "unknown key \"pathh\""));
+  const auto refused = run_command(build_dir() + "/vigil bench run http_message --target http://127.0.0.1:" +
+                                   std::to_string(free_port()) + " -d 1s --no-progress");
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "no connection to the target could be opened"));
+}
+
+TEST_CASE("bench: [[scenarios.NAME]] tables give named, repeatable runs", "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  write_file(dir + "/bench.toml", "[[scenarios.http_message]]\nalias = \"chat\"\ntarget = \"" + target.url() +
+                                      "\"\nvus = 2\nduration = \"1s\"\nthresholds = [\"p99 < 5s\"]\n"
+                                      "goals = { rps = \"-99%\" }\ntext_max = 50\n");
+  const auto r = run_command(build_dir() + "/vigil bench run chat --config " + dir +
+                             "/bench.toml --no-progress --out " + dir + "/out");
+  CHECK(r.exit_code == 0);
+  std::ifstream f(dir + "/out/report.json");
+  const json report = json::parse(f);
+  CHECK(report["run"]["scenario"] == "chat");
+  CHECK(report["run"]["goals"]["rps"] == "-99%");
+  CHECK(report["run"]["options"]["text_max"] == "50");
+  CHECK(report["thresholds"][0]["passed"] == true);
+  CHECK(run_command(build_dir() + "/vigil check --config " + dir + "/bench.toml").exit_code == 0);
+}
