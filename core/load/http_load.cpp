@@ -101,6 +101,67 @@ std::string classify(const beast::error_code& ec) {
   return kErrReset;
 }
 
+http::request<http::string_body> make_request(const Shared& sh, HttpRequestSpec spec) {
+  http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
+  if (req.method() == http::verb::unknown) req.method_string(spec.method);
+  req.set(http::field::host, sh.url.host + (sh.url.port == "80" ? "" : ":" + sh.url.port));
+  req.set(http::field::user_agent, "vigil-bench");
+  for (const auto& [k, v] : spec.headers) req.set(k, v);
+  req.body() = std::move(spec.body);
+  req.keep_alive(true);
+  req.prepare_payload();
+  return req;
+}
+
+HttpReplyView view_of(const http::response<http::string_body>& res) {
+  HttpReplyView view;
+  view.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) view.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  view.body = res.body();
+  return view;
+}
+
+// The scenario's setup requests, one after another on one connection, before the load.
+asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
+  const LoadOptions& o = *sh.options;
+  beast::tcp_stream stream(io);
+  beast::flat_buffer buffer;
+  bool connected = false;
+  for (uint32_t step = 0;; ++step) {
+    HttpRequestSpec spec;
+    auto more = sh.source->setup_request(step, spec);
+    if (!more.ok()) co_return Status::error("setup step " + std::to_string(step) + ": " + more.message());
+    if (!more.value()) co_return Status{};
+    const std::string what = "setup step " + std::to_string(step) + " (" + spec.method + " " + spec.target + ")";
+    if (!connected) {
+      stream.expires_after(o.connect_timeout);
+      auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
+      (void)ep;
+      if (ec)
+        co_return Status::error(what + ": cannot connect to " + sh.url.host + ":" + sh.url.port + ": " + ec.message());
+      connected = true;
+    }
+    auto req = make_request(sh, std::move(spec));
+    stream.expires_after(o.request_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+    (void)wn;
+    http::response<http::string_body> res;
+    beast::error_code ec = wec;
+    if (!ec) {
+      auto [rec, rn] = co_await http::async_read(stream, buffer, res, kTuple);
+      (void)rn;
+      ec = rec;
+    }
+    if (ec) co_return Status::error(what + ": " + (ec == beast::error::timeout ? "no reply in time" : ec.message()));
+    if (auto st = sh.source->check_setup(step, view_of(res)); !st.ok())
+      co_return Status::error(what + ": " + st.message());
+    if (!res.keep_alive()) {
+      stream.close();
+      connected = false;
+    }
+  }
+}
+
 asio::awaitable<void> connection(Worker& w) {
   Shared& sh = *w.sh;
   const LoadOptions& o = *sh.options;
@@ -172,14 +233,7 @@ asio::awaitable<void> connection(Worker& w) {
       break;
     }
     const std::string tag = spec.tag.empty() ? spec.method + " " + spec.target : spec.tag;
-    http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
-    if (req.method() == http::verb::unknown) req.method_string(spec.method);
-    req.set(http::field::host, sh.url.host + (sh.url.port == "80" ? "" : ":" + sh.url.port));
-    req.set(http::field::user_agent, "vigil-bench");
-    for (const auto& [k, v] : spec.headers) req.set(k, v);
-    req.body() = std::move(spec.body);
-    req.keep_alive(true);
-    req.prepare_payload();
+    auto req = make_request(sh, std::move(spec));
 
     ++w.in_flight;
     const auto sent = Clock::now();
@@ -207,7 +261,7 @@ asio::awaitable<void> connection(Worker& w) {
     if (ec) {
       const std::string kind = classify(ec);
       w.fail(intended, kind,
-             spec.method + " " + std::string(req.target()) + ": " +
+             std::string(req.method_string()) + " " + std::string(req.target()) + ": " +
                  (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
                                       : ec.message()),
              tag);
@@ -229,11 +283,7 @@ asio::awaitable<void> connection(Worker& w) {
       kind = kErrHttp4xx;
     }
     if (kind.empty()) {
-      HttpReplyView view;
-      view.status = status;
-      for (const auto& f : res) view.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-      view.body = res.body();
-      problem = sh.source->check(seq, view);
+      problem = sh.source->check(seq, view_of(res));
       if (!problem.empty()) kind = kErrValidation;
     }
     if (!kind.empty()) {
@@ -375,6 +425,15 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
     beast::error_code ec;
     sh.endpoints = resolver.resolve(sh.url.host, sh.url.port, ec);
     if (ec) return Status::error("target \"" + o.url + "\": cannot resolve " + sh.url.host + ": " + ec.message());
+  }
+  {
+    asio::io_context io;
+    Status st;
+    asio::co_spawn(io, setup(sh, io), [&](std::exception_ptr e, Status r) {
+      st = e ? Status::error("setup failed unexpectedly") : std::move(r);
+    });
+    io.run();
+    if (!st.ok()) return st;
   }
   const int threads = std::min(o.threads, o.connections);
   std::vector<std::unique_ptr<Worker>> workers;

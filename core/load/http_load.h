@@ -47,6 +47,16 @@ class RequestSource {
   virtual Status build(uint64_t seq, HttpRequestSpec& out) = 0;
   // "" when the reply is right; otherwise why not (counted as a validation failure).
   virtual std::string check(uint64_t seq, const HttpReplyView& reply) = 0;
+  // Setup requests sent in order on one connection before the load (login, session start),
+  // not measured: false when there is no step `step`. An error from either ends the run.
+  virtual Result<bool> setup_request(uint32_t step, HttpRequestSpec& out) {
+    (void)step, (void)out;
+    return false;
+  }
+  virtual Status check_setup(uint32_t step, const HttpReplyView& reply) {
+    (void)step, (void)reply;
+    return {};
+  }
 };
 
 struct LoadOptions {

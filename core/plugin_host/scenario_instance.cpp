@@ -44,8 +44,10 @@ vigil_http_request request_over(load::HttpRequestSpec& spec) {
 Result<std::unique_ptr<ScenarioInstance>> ScenarioInstance::create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                                    const config::InstanceSettings& settings) {
   std::unique_ptr<ScenarioInstance> inst(new ScenarioInstance());
-  auto base = PluginInstance::create(plugin, settings, VIGIL_IFACE_SCENARIO, "scenario", &inst->table_,
-                                     sizeof(vigil_scenario_v1));
+  // Plugins built for ABI 1.2 or later have the setup entries; older tables end after call.
+  const size_t size =
+      plugin->descriptor.abi_minor >= 2 ? sizeof(vigil_scenario_v1) : offsetof(vigil_scenario_v1, build_setup);
+  auto base = PluginInstance::create(plugin, settings, VIGIL_IFACE_SCENARIO, "scenario", &inst->table_, size);
   if (!base.ok()) return base.status();
   inst->base_ = std::move(base.value());
   if (inst->table_.transport != VIGIL_SCENARIO_HTTP)
@@ -71,13 +73,40 @@ Status ScenarioInstance::build(uint64_t seq, load::HttpRequestSpec& out) {
   return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
 }
 
+namespace {
+// The C view of a reply; valid while `headers` and the reply live.
+vigil_http_reply c_reply(const load::HttpReplyView& reply, std::vector<vigil_label>& headers) {
+  for (const auto& [k, v] : reply.headers) headers.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+  return vigil_http_reply{sizeof(vigil_http_reply), reply.status,      headers.data(),
+                          headers.size(),           reply.body.data(), reply.body.size()};
+}
+}  // namespace
+
+Result<bool> ScenarioInstance::setup_request(uint32_t step, load::HttpRequestSpec& out) {
+  if (!table_.build_setup) return false;
+  auto r = request_over(out);
+  const vigil_status st = base_->call([&] { return table_.build_setup(base_->instance(), step, &r); });
+  if (st == VIGIL_E_NOT_FOUND) return false;
+  if (st == VIGIL_OK) return true;
+  const std::string err = base_->ctx()->take_thread_error();
+  return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
+}
+
+Status ScenarioInstance::check_setup(uint32_t step, const load::HttpReplyView& reply) {
+  if (!table_.check_setup) return {};
+  std::vector<vigil_label> headers;
+  const auto view = c_reply(reply, headers);
+  const vigil_status st = base_->call([&] { return table_.check_setup(base_->instance(), step, &view); });
+  if (st == VIGIL_OK) return {};
+  const std::string err = base_->ctx()->take_thread_error();
+  return Status::error(err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err);
+}
+
 std::string ScenarioInstance::check(uint64_t seq, const load::HttpReplyView& reply) {
   if (!table_.check_http) return "";
   auto lock = serial();
   std::vector<vigil_label> headers;
-  for (const auto& [k, v] : reply.headers) headers.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
-  const vigil_http_reply view{sizeof(vigil_http_reply), reply.status,      headers.data(),
-                              headers.size(),           reply.body.data(), reply.body.size()};
+  const auto view = c_reply(reply, headers);
   const vigil_status st = base_->call([&] { return table_.check_http(base_->instance(), seq, &view); });
   if (st == VIGIL_OK) return "";
   const std::string err = base_->ctx()->take_thread_error();

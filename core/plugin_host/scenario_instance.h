@@ -23,6 +23,8 @@ class ScenarioInstance : public load::RequestSource {
 
   Status build(uint64_t seq, load::HttpRequestSpec& out) override;
   std::string check(uint64_t seq, const load::HttpReplyView& reply) override;
+  Result<bool> setup_request(uint32_t step, load::HttpRequestSpec& out) override;
+  Status check_setup(uint32_t step, const load::HttpReplyView& reply) override;
 
  private:
   ScenarioInstance() = default;

@@ -438,6 +438,14 @@ typedef struct vigil_scenario_v1 {
   vigil_status (*check_ws_message)(vigil_instance* inst, uint64_t conn, uint64_t seq, const vigil_ws_message* msg);
   /* CALL: [ts] performs operation seq itself; the host measures the wall time around it. */
   vigil_status (*call)(vigil_instance* inst, uint64_t seq, int64_t deadline_mono_ns);
+
+  /* Since 1.2 (present when the plugin's entry declares ABI minor >= 2; may be NULL).
+   * HTTP: [main] requests sent one at a time, in order, on one connection before the load
+   * starts and not measured (a login, an MCP `initialize`): steps 0, 1, ... until build_setup
+   * returns VIGIL_E_NOT_FOUND. check_setup sees each reply, headers included, e.g. to keep a
+   * session id for build_http; a non-OK status from either ends the run with its message. */
+  vigil_status (*build_setup)(vigil_instance* inst, uint32_t step, vigil_http_request* req);
+  vigil_status (*check_setup)(vigil_instance* inst, uint32_t step, const vigil_http_reply* reply);
 } vigil_scenario_v1;
 
 /* ---------------------------------------------------------------------------------------------

@@ -538,6 +538,13 @@ struct has_check_http<T, std::void_t<decltype(std::declval<T&>().check_http(std:
                                                                             std::declval<const vigil_http_reply&>()))>>
     : std::true_type {};
 
+template <class T, class = void>
+struct has_setup : std::false_type {};
+template <class T>
+struct has_setup<T, std::void_t<decltype(std::declval<T&>().build_setup(
+                        std::declval<Context&>(), uint32_t(), std::declval<HttpRequestBuilder&>()))>> : std::true_type {
+};
+
 // HTTP scenarios: T has build_http(Context&, uint64_t seq, HttpRequestBuilder&) and optionally
 // check_http(Context&, uint64_t seq, const vigil_http_reply&), which throws Error to fail the
 // request (its message becomes the validation failure). Both [ts].
@@ -560,6 +567,31 @@ struct ScenarioAdapter {
       return VIGIL_OK;
     }
   }
+  // Setup steps (optional): bool build_setup(Context&, uint32_t step, HttpRequestBuilder&)
+  // returns false when there are no more; void check_setup(Context&, uint32_t step, reply).
+  static vigil_status build_setup(vigil_instance* inst, uint32_t step, vigil_http_request* req) noexcept {
+    if constexpr (has_setup<T>::value) {
+      auto* h = holder(inst);
+      bool more = false;
+      const vigil_status st = barrier(h->ctx.host(), h->ctx.raw(), [&] {
+        HttpRequestBuilder b(req);
+        more = h->impl->build_setup(h->ctx, step, b);
+      });
+      return st != VIGIL_OK ? st : (more ? VIGIL_OK : VIGIL_E_NOT_FOUND);
+    } else {
+      (void)inst, (void)step, (void)req;
+      return VIGIL_E_NOT_FOUND;
+    }
+  }
+  static vigil_status check_setup(vigil_instance* inst, uint32_t step, const vigil_http_reply* reply) noexcept {
+    if constexpr (has_setup<T>::value) {
+      auto* h = holder(inst);
+      return barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->check_setup(h->ctx, step, *reply); });
+    } else {
+      (void)inst, (void)step, (void)reply;
+      return VIGIL_OK;
+    }
+  }
   static const vigil_scenario_v1* vtable() noexcept {
     static const vigil_scenario_v1 table{Lifecycle<T>::table(),
                                          0,
@@ -568,7 +600,9 @@ struct ScenarioAdapter {
                                          has_check_http<T>::value ? &check_http : nullptr,
                                          nullptr,
                                          nullptr,
-                                         nullptr};
+                                         nullptr,
+                                         has_setup<T>::value ? &build_setup : nullptr,
+                                         has_setup<T>::value ? &check_setup : nullptr};
     return &table;
   }
 };
