@@ -233,6 +233,7 @@ asio::awaitable<void> connection(Worker& w) {
       break;
     }
     const std::string tag = spec.tag.empty() ? spec.method + " " + spec.target : spec.tag;
+    const std::string what = spec.method + " " + sh.url.base_path + spec.target;  // for error messages
     auto req = make_request(sh, std::move(spec));
 
     ++w.in_flight;
@@ -261,7 +262,7 @@ asio::awaitable<void> connection(Worker& w) {
     if (ec) {
       const std::string kind = classify(ec);
       w.fail(intended, kind,
-             std::string(req.method_string()) + " " + std::string(req.target()) + ": " +
+             what + ": " +
                  (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
                                       : ec.message()),
              tag);
@@ -287,11 +288,7 @@ asio::awaitable<void> connection(Worker& w) {
       if (!problem.empty()) kind = kErrValidation;
     }
     if (!kind.empty()) {
-      w.fail(intended, kind,
-             problem.empty()
-                 ? "HTTP " + std::to_string(status) + " from " + spec.method + " " + std::string(req.target())
-                 : problem,
-             tag);
+      w.fail(intended, kind, problem.empty() ? "HTTP " + std::to_string(status) + " from " + what : problem, tag);
     } else {
       sh.completed.fetch_add(1, std::memory_order_relaxed);
       if (w.measured(intended)) {
