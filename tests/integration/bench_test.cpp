@@ -126,3 +126,42 @@ TEST_CASE("bench: [[scenarios.NAME]] tables give named, repeatable runs", "[inte
   CHECK(report["thresholds"][0]["passed"] == true);
   CHECK(run_command(build_dir() + "/vigil check --config " + dir + "/bench.toml").exit_code == 0);
 }
+
+TEST_CASE("bench: tool_call opens an MCP session and counts isError results as failures", "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  write_file(dir + "/tools.toml",
+             "[[scenarios.tool_call]]\ntarget = \"" + target.url() +
+                 "\"\nvus = 2\nduration = \"1s\"\n"
+                 "[[scenarios.tool_call.tools]]\nname = \"echo\"\n"
+                 "arguments = '{\"text\": \"hi\"}'\nweight = 3\n"
+                 "[[scenarios.tool_call.tools]]\nname = \"add\"\narguments = '{\"a\": 2, \"b\": 3}'\n"
+                 "[[scenarios.tool_call.tools]]\nname = \"fail\"\n");
+  const auto r = run_command(build_dir() + "/vigil bench run tool_call --config " + dir +
+                             "/tools.toml --no-progress --out " + dir + "/out");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  std::ifstream f(dir + "/out/report.json");
+  const json report = json::parse(f);
+  const auto& tags = report["tags"];
+  REQUIRE(tags.contains("tools/call echo"));
+  REQUIRE(tags.contains("tools/call fail"));
+  const uint64_t echo = tags["tools/call echo"]["requests"], add = tags["tools/call add"]["requests"],
+                 fail = tags["tools/call fail"]["requests"];
+  CHECK(echo > 2 * add);                             // weights 3 : 1 : 1
+  CHECK(tags["tools/call fail"]["errors"] == fail);  // every fail call is an isError result
+  CHECK(tags["tools/call echo"]["errors"] == 0);
+  CHECK(report["errors"]["validation"] == fail);
+  CHECK(contains(report["error_examples"]["validation"].get<std::string>(), "tool fail reported an error"));
+  // The target saw the session's calls: at least every measured one, per tool.
+  const json stats = json::parse(http_get(static_cast<uint16_t>(target.port), "/admin/stats").body);
+  CHECK(stats["mcp_tools"]["echo"].get<uint64_t>() >= echo);
+  CHECK(stats["mcp_tools"]["fail"].get<uint64_t>() >= fail);
+
+  // A wrong path fails the setup with the reason, before any load.
+  const auto wrong = run_command(build_dir() + "/vigil bench run tool_call --target " + target.url() +
+                                 " --set path=/nope --set 'tools=[{name=\"echo\"}]' -d 1s --no-progress");
+  CHECK(wrong.exit_code == 2);
+  CHECK(contains(wrong.output, "setup step 0 (POST /nope): initialize answered HTTP 404"));
+}
