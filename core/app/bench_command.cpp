@@ -14,14 +14,19 @@
 #include <ostream>
 #include <sstream>
 
+#include "app/agent_cache.h"
+#include "app/cache_setup.h"
 #include "app/commands.h"
 #include "app/config_source.h"
 #include "app/plugin_dirs.h"
 #include "config/duration.h"
+#include "load/call_load.h"
 #include "load/report.h"
+#include "metrics/sample_store.h"
 #include "load/thresholds.h"
 #include "plugin_host/plugin_catalog.h"
 #include "plugin_host/scenario_instance.h"
+#include "runtime/scheduler.h"
 
 namespace vigil::app {
 namespace {
@@ -84,10 +89,12 @@ std::string hostname() {
 
 int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   // The scenario: a [[scenarios.NAME]] of the config, or the plugin with --set settings.
+  // The config (or the embedded default) also gives the plugin directories and the cache that
+  // scenarios reach through the host, as under `vigil run`.
   config::Settings settings;
   config::InstanceSettings inst;
   bool found = false;
-  if (!a.config.empty()) {
+  {
     auto loaded = load_config(a.config);
     if (!loaded.ok()) {
       for (const auto& p : loaded.problems) err << "error: " << p << "\n";
@@ -138,10 +145,6 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     *into = d.value();
   }
   for (const auto& t : a.thresholds) b.thresholds.push_back(t);
-  if (b.target.empty()) {
-    err << "error: no target: give --target http://HOST:PORT or set target in [[scenarios." << inst.plugin << "]]\n";
-    return 2;
-  }
   std::vector<load::Threshold> thresholds;
   for (const auto& t : b.thresholds) {
     auto parsed = load::parse_threshold(t);
@@ -164,6 +167,31 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     return 2;
   }
   auto& scenario = *created.value();
+  const bool http = scenario.transport() == VIGIL_SCENARIO_HTTP;
+  if (http && b.target.empty()) {
+    err << "error: no target: give --target http://HOST:PORT or set target in [[scenarios." << inst.plugin << "]]\n";
+    return 2;
+  }
+  runtime::Scheduler scheduler;
+  metrics::SampleStore store;
+  auto cache_prep = prepare_cache(settings, catalog);
+  if (!cache_prep.problems.empty()) {
+    for (const auto& p : cache_prep.problems) err << "error: " << p << "\n";
+    return 2;
+  }
+  auto cache = AgentCache::start(std::move(cache_prep), "", scheduler, store);
+  if (!cache.ok()) {
+    err << "error: " << cache.message() << "\n";
+    return 1;
+  }
+  struct CacheStop {
+    std::unique_ptr<AgentCache>& c;
+    runtime::Scheduler& s;
+    ~CacheStop() {
+      if (c) c->stop(s);
+      s.stop(std::chrono::seconds(1));
+    }
+  } cache_stop{cache.value(), scheduler};
   if (auto st = scenario.start(); !st.ok()) {
     err << "error: " << st.message() << "\n";
     return 1;
@@ -198,13 +226,14 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     else if (static_cast<int>(p.elapsed_s) % 5 == 0)
       err << line << "\n";
   };
-  err << "running " << inst.plugin << " against " << o.url << ": "
+  err << "running " << inst.plugin << " against " << (http ? o.url : std::string("the host (call)")) << ": "
       << (o.rate > 0 ? std::to_string(static_cast<int>(o.rate)) + " req/s offered, up to " : std::string())
       << o.connections << " connections, " << std::chrono::duration<double>(b.duration).count() << " s"
       << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(b.warmup).count()) + " s warm-up"
                            : std::string())
       << "\n";
-  auto ran = load::run_http_load(o, scenario, &g_abort, progress);
+  auto ran = http ? load::run_http_load(o, scenario, &g_abort, progress)
+                  : load::run_call_load(o, scenario, &g_abort, progress);
   if (tty && a.progress) err << "\n";
   scenario.stop();
   signal(SIGINT, SIG_DFL);

@@ -38,8 +38,9 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// Latencies as people read them: microseconds below a millisecond, else milliseconds.
 std::string ms(int64_t us) {
-  return fmt("%.2f ms", static_cast<double>(us) / 1000.0);
+  return us < 1000 ? std::to_string(us) + " us" : fmt("%.2f ms", static_cast<double>(us) / 1000.0);
 }
 
 }  // namespace
@@ -200,6 +201,11 @@ std::string summary_text(const RunResult& r) {
   if (r.model == "open")
     line("service time", "p50 " + ms(r.service.percentile(50)) + ", p95 " + ms(r.service.percentile(95)) + ", p99 " +
                              ms(r.service.percentile(99)) + " (from the actual send)");
+  if (r.tags.count("hit") || r.tags.count("miss")) {
+    const double hits = r.tags.count("hit") ? static_cast<double>(r.tags.at("hit").requests) : 0;
+    const double misses = r.tags.count("miss") ? static_cast<double>(r.tags.at("miss").requests) : 0;
+    line("hit ratio", fmt("%.3f", hits + misses > 0 ? hits / (hits + misses) : 0));
+  }
   if (r.connect.count())
     line("connect", "p50 " + ms(r.connect.percentile(50)) + ", p99 " + ms(r.connect.percentile(99)));
   for (const auto& [kind, n] : r.errors)

@@ -50,10 +50,15 @@ Result<std::unique_ptr<ScenarioInstance>> ScenarioInstance::create(const std::sh
   auto base = PluginInstance::create(plugin, settings, VIGIL_IFACE_SCENARIO, "scenario", &inst->table_, size);
   if (!base.ok()) return base.status();
   inst->base_ = std::move(base.value());
-  if (inst->table_.transport != VIGIL_SCENARIO_HTTP)
-    return Status::error(settings.where + ": scenario \"" + settings.plugin + "\" (" + plugin->path + ") uses the " +
-                         (inst->table_.transport == VIGIL_SCENARIO_WEBSOCKET ? "WebSocket" : "call") +
-                         " transport, which this vigil does not drive yet; HTTP scenarios only");
+  if (inst->table_.transport == VIGIL_SCENARIO_WEBSOCKET)
+    return Status::error(settings.where + ": scenario \"" + settings.plugin + "\" (" + plugin->path +
+                         ") uses the WebSocket transport, which this vigil does not drive yet");
+  if (inst->table_.transport == VIGIL_SCENARIO_CALL) {
+    if (!inst->table_.call)
+      return Status::error(settings.where + ": scenario \"" + settings.plugin + "\": " + plugin->path +
+                           ": a call scenario whose call is NULL");
+    return inst;
+  }
   if (!inst->table_.build_http)
     return Status::error(settings.where + ": scenario \"" + settings.plugin + "\": " + plugin->path +
                          ": build_http is NULL");
@@ -81,6 +86,16 @@ vigil_http_reply c_reply(const load::HttpReplyView& reply, std::vector<vigil_lab
                           headers.size(),           reply.body.data(), reply.body.size()};
 }
 }  // namespace
+
+load::CallOutcome ScenarioInstance::call(uint64_t seq, int64_t deadline_mono_ns, std::string& error) {
+  auto lock = serial();
+  const vigil_status st = base_->call([&] { return table_.call(base_->instance(), seq, deadline_mono_ns); });
+  if (st == VIGIL_OK) return load::CallOutcome::ok;
+  if (st == VIGIL_E_NOT_FOUND) return load::CallOutcome::miss;
+  error = base_->ctx()->take_thread_error();
+  if (error.empty()) error = std::string("the operation failed (") + status_name(st) + ")";
+  return load::CallOutcome::failed;
+}
 
 Result<bool> ScenarioInstance::setup_request(uint32_t step, load::HttpRequestSpec& out) {
   if (!table_.build_setup) return false;

@@ -1,5 +1,6 @@
 // ScenarioInstance: one configured benchmark scenario plugin ([[scenarios.NAME]], or the one
-// `vigil bench run NAME` creates), seen by the load engine as a RequestSource. The engine calls
+// `vigil bench run NAME` creates), seen by the load engines as a RequestSource (HTTP) or a
+// CallSource (the call transport). The engines call
 // it from all its threads: build_http and check_http are [ts] by the interface's contract,
 // unless the plugin declares VIGIL_SCENARIO_SERIAL, in which case calls are serialised here.
 #pragma once
@@ -7,12 +8,13 @@
 #include <memory>
 #include <mutex>
 
+#include "load/call_load.h"
 #include "load/http_load.h"
 #include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
 
-class ScenarioInstance : public load::RequestSource {
+class ScenarioInstance : public load::RequestSource, public load::CallSource {
  public:
   static Result<std::unique_ptr<ScenarioInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                           const config::InstanceSettings& settings);
@@ -23,6 +25,7 @@ class ScenarioInstance : public load::RequestSource {
 
   Status build(uint64_t seq, load::HttpRequestSpec& out) override;
   std::string check(uint64_t seq, const load::HttpReplyView& reply) override;
+  load::CallOutcome call(uint64_t seq, int64_t deadline_mono_ns, std::string& error) override;
   Result<bool> setup_request(uint32_t step, load::HttpRequestSpec& out) override;
   Status check_setup(uint32_t step, const load::HttpReplyView& reply) override;
 

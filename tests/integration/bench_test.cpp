@@ -165,3 +165,19 @@ TEST_CASE("bench: tool_call opens an MCP session and counts isError results as f
   CHECK(wrong.exit_code == 2);
   CHECK(contains(wrong.output, "setup step 0 (POST /nope): initialize answered HTTP 404"));
 }
+
+TEST_CASE("bench: the cache scenario drives the configured cache in the call transport", "[integration]") {
+  const auto dir = temp_dir();
+  const auto r = run_command(build_dir() + "/vigil bench run cache --vus 2 -d 1s --no-progress --set keys=5000 --out " +
+                             dir + "/cache");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "hit ratio"));
+  std::ifstream f(dir + "/cache/report.json");
+  const json report = json::parse(f);
+  CHECK(report["run"]["target"] == "call");
+  const uint64_t hits = report["tags"]["hit"]["requests"], misses = report["tags"]["miss"]["requests"];
+  CHECK(hits > misses);
+  CHECK(misses <= 5000);  // each key misses at most once: the miss writes it
+  CHECK(report["errors"].empty());
+}

@@ -607,6 +607,25 @@ struct ScenarioAdapter {
   }
 };
 
+// Call scenarios: T has `bool call(Context&, uint64_t seq, int64_t deadline_mono_ns)` [ts],
+// which performs operation seq and returns false for a miss ("not found": a success the
+// report counts apart), true otherwise; it throws Error when the operation failed.
+template <class T>
+struct CallScenarioAdapter {
+  static vigil_status call(vigil_instance* inst, uint64_t seq, int64_t deadline_mono_ns) noexcept {
+    auto* h = static_cast<Holder<T>*>(inst);
+    bool hit = true;
+    const vigil_status st =
+        barrier(h->ctx.host(), h->ctx.raw(), [&] { hit = h->impl->call(h->ctx, seq, deadline_mono_ns); });
+    return st != VIGIL_OK ? st : (hit ? VIGIL_OK : VIGIL_E_NOT_FOUND);
+  }
+  static const vigil_scenario_v1* vtable() noexcept {
+    static const vigil_scenario_v1 table{
+        Lifecycle<T>::table(), 0, VIGIL_SCENARIO_CALL, nullptr, nullptr, nullptr, nullptr, &call, nullptr, nullptr};
+    return &table;
+  }
+};
+
 }  // namespace detail
 }  // namespace vigil::sdk
 
@@ -642,6 +661,10 @@ struct ScenarioAdapter {
 // Defines the library's entry for a single C++ HTTP scenario class.
 #define VIGIL_CPP_HTTP_SCENARIO(Type, Name, Version, Description, Schema) \
   VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_SCENARIO, ScenarioAdapter, Type, Name, Version, Description, Schema)
+
+// Defines the library's entry for a single C++ call scenario class.
+#define VIGIL_CPP_CALL_SCENARIO(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_SCENARIO, CallScenarioAdapter, Type, Name, Version, Description, Schema)
 
 // Defines the library's entry for a single C++ cache backend class.
 #define VIGIL_CPP_CACHE(Type, Name, Version, Description, Schema) \
