@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -21,7 +22,9 @@
 #include "app/plugin_dirs.h"
 #include "config/duration.h"
 #include "load/call_load.h"
+#include "load/process_stats.h"
 #include "load/report.h"
+#include "load/ws_load.h"
 #include "metrics/sample_store.h"
 #include "load/thresholds.h"
 #include "plugin_host/plugin_catalog.h"
@@ -168,7 +171,8 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   }
   auto& scenario = *created.value();
   const bool http = scenario.transport() == VIGIL_SCENARIO_HTTP;
-  if (http && b.target.empty()) {
+  const bool needs_target = scenario.transport() != VIGIL_SCENARIO_CALL;
+  if (needs_target && b.target.empty()) {
     err << "error: no target: give --target http://HOST:PORT or set target in [[scenarios." << inst.plugin << "]]\n";
     return 2;
   }
@@ -226,14 +230,24 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     else if (static_cast<int>(p.elapsed_s) % 5 == 0)
       err << line << "\n";
   };
-  err << "running " << inst.plugin << " against " << (http ? o.url : std::string("the host (call)")) << ": "
+  err << "running " << inst.plugin << " against " << (needs_target ? o.url : std::string("the host (call)")) << ": "
       << (o.rate > 0 ? std::to_string(static_cast<int>(o.rate)) + " req/s offered, up to " : std::string())
       << o.connections << " connections, " << std::chrono::duration<double>(b.duration).count() << " s"
       << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(b.warmup).count()) + " s warm-up"
                            : std::string())
       << "\n";
-  auto ran = http ? load::run_http_load(o, scenario, &g_abort, progress)
-                  : load::run_call_load(o, scenario, &g_abort, progress);
+  const double target_cpu0 = a.target_pid > 0 ? load::process_cpu_seconds(a.target_pid) : NAN;
+  Result<load::RunResult> ran = Status::error("no engine");
+  if (scenario.transport() == VIGIL_SCENARIO_WEBSOCKET) {
+    load::WsOptions wo;
+    wo.load = o;
+    if (a.connect_rate > 0) wo.connect_rate = a.connect_rate;
+    ran = load::run_ws_load(wo, scenario, &g_abort, progress);
+  } else if (http) {
+    ran = load::run_http_load(o, scenario, &g_abort, progress);
+  } else {
+    ran = load::run_call_load(o, scenario, &g_abort, progress);
+  }
   if (tty && a.progress) err << "\n";
   scenario.stop();
   signal(SIGINT, SIG_DFL);
@@ -243,6 +257,13 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     return 2;
   }
   auto r = std::move(ran.value());
+  if (a.target_pid > 0) {
+    const double cpu1 = load::process_cpu_seconds(a.target_pid), rss = load::process_rss_bytes(a.target_pid);
+    if (!std::isnan(cpu1) && !std::isnan(target_cpu0)) r.target_cpu_seconds = cpu1 - target_cpu0;
+    if (!std::isnan(rss)) r.target_rss_bytes = rss;
+    if (std::isnan(cpu1))
+      r.warnings.push_back("process " + std::to_string(a.target_pid) + " (--target-pid) could not be read");
+  }
   r.scenario = inst.alias;
   r.started_at = rfc3339_now();
   r.host = hostname();

@@ -24,6 +24,7 @@ struct BenchRunArgs {
   std::vector<std::string> sets;        // KEY=VALUE: the scenario plugin's own settings
   std::string out_dir;                  // report.json and report.md go here
   int target_pid = 0;
+  double connect_rate = 0;  // WebSocket: connections opened a second (0 = 1000)
   bool progress = true;
 };
 

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   bench_run->add_option("--set", bench_args.sets, "KEY=VALUE setting of the scenario plugin (repeatable)");
   bench_run->add_option("-o,--out", bench_args.out_dir, "Directory for report.json and report.md");
   bench_run->add_option("--target-pid", bench_args.target_pid, "Measure this process's CPU and memory too");
+  bench_run->add_option("--connect-rate", bench_args.connect_rate,
+                        "WebSocket: connections opened a second (default 1000)");
   bench_run->add_flag("--no-progress", no_progress, "No progress lines while running");
   auto* bench_compare =
       bench->add_subcommand("compare", "Compare two runs' report.json: the target table; exit 99 when a goal fails");

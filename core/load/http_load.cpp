@@ -16,7 +16,6 @@
 #include <boost/beast/http.hpp>
 #include <cmath>
 #include <deque>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -345,29 +344,6 @@ asio::awaitable<void> pacer(Worker& w) {
   }
 }
 
-double process_cpu_seconds(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), {});
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return NAN;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double process_rss_bytes(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) * 1024;
-  return NAN;
-}
-
 double self_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -444,7 +420,6 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
     workers.push_back(std::move(w));
   }
   const double cpu0 = self_cpu_seconds();
-  const double target_cpu0 = o.target_pid > 0 ? process_cpu_seconds(o.target_pid) : NAN;
   sh.start = Clock::now();
   sh.measure_from = sh.start + o.warmup;
   sh.end = sh.measure_from + o.duration;
@@ -543,12 +518,6 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
                           s.latency.percentile(50), s.latency.percentile(95), s.latency.percentile(99)});
   }
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
-  if (o.target_pid > 0) {
-    const double cpu1 = process_cpu_seconds(o.target_pid);
-    if (!std::isnan(cpu1) && !std::isnan(target_cpu0)) r.target_cpu_seconds = cpu1 - target_cpu0;
-    const double rss = process_rss_bytes(o.target_pid);
-    if (!std::isnan(rss)) r.target_rss_bytes = rss;
-  }
 
   // Reasons not to trust the numbers.
   const double wall = std::chrono::duration<double>(finished - sh.start).count();

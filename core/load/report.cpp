@@ -206,6 +206,9 @@ std::string summary_text(const RunResult& r) {
     const double misses = r.tags.count("miss") ? static_cast<double>(r.tags.at("miss").requests) : 0;
     line("hit ratio", fmt("%.3f", hits + misses > 0 ? hits / (hits + misses) : 0));
   }
+  if (r.max_connections_open)
+    line("connections",
+         std::to_string(r.connections_opened) + " opened, " + std::to_string(r.max_connections_open) + " open at most");
   if (r.connect.count())
     line("connect", "p50 " + ms(r.connect.percentile(50)) + ", p99 " + ms(r.connect.percentile(99)));
   for (const auto& [kind, n] : r.errors)

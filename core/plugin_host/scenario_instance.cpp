@@ -50,9 +50,12 @@ Result<std::unique_ptr<ScenarioInstance>> ScenarioInstance::create(const std::sh
   auto base = PluginInstance::create(plugin, settings, VIGIL_IFACE_SCENARIO, "scenario", &inst->table_, size);
   if (!base.ok()) return base.status();
   inst->base_ = std::move(base.value());
-  if (inst->table_.transport == VIGIL_SCENARIO_WEBSOCKET)
-    return Status::error(settings.where + ": scenario \"" + settings.plugin + "\" (" + plugin->path +
-                         ") uses the WebSocket transport, which this vigil does not drive yet");
+  if (inst->table_.transport == VIGIL_SCENARIO_WEBSOCKET) {
+    if (!inst->table_.build_ws_message || !inst->table_.check_ws_message)
+      return Status::error(settings.where + ": scenario \"" + settings.plugin + "\": " + plugin->path +
+                           ": a WebSocket scenario needs build_ws_message and check_ws_message");
+    return inst;
+  }
   if (inst->table_.transport == VIGIL_SCENARIO_CALL) {
     if (!inst->table_.call)
       return Status::error(settings.where + ": scenario \"" + settings.plugin + "\": " + plugin->path +
@@ -95,6 +98,31 @@ load::CallOutcome ScenarioInstance::call(uint64_t seq, int64_t deadline_mono_ns,
   error = base_->ctx()->take_thread_error();
   if (error.empty()) error = std::string("the operation failed (") + status_name(st) + ")";
   return load::CallOutcome::failed;
+}
+
+Result<bool> ScenarioInstance::build_message(uint64_t conn, uint64_t seq, std::string& out, bool& binary) {
+  auto lock = serial();
+  vigil_writer w{&out, [](vigil_writer* self, const void* d, size_t n) -> vigil_status {
+                   static_cast<std::string*>(self->impl)->append(static_cast<const char*>(d), n);
+                   return VIGIL_OK;
+                 }};
+  int32_t bin = 0;
+  const vigil_status st = base_->call([&] { return table_.build_ws_message(base_->instance(), conn, seq, &w, &bin); });
+  binary = bin != 0;
+  if (st == VIGIL_OK) return true;
+  if (st == VIGIL_E_NOT_FOUND) return false;
+  const std::string err = base_->ctx()->take_thread_error();
+  return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
+}
+
+Result<bool> ScenarioInstance::check_message(uint64_t conn, uint64_t seq, std::string_view msg, bool binary) {
+  auto lock = serial();
+  const vigil_ws_message m{sizeof(vigil_ws_message), binary ? 1 : 0, msg.data(), msg.size()};
+  const vigil_status st = base_->call([&] { return table_.check_ws_message(base_->instance(), conn, seq, &m); });
+  if (st == VIGIL_OK) return true;
+  if (st == VIGIL_E_NOT_FOUND) return false;
+  const std::string err = base_->ctx()->take_thread_error();
+  return Status::error(err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err);
 }
 
 Result<bool> ScenarioInstance::setup_request(uint32_t step, load::HttpRequestSpec& out) {

@@ -10,11 +10,12 @@
 
 #include "load/call_load.h"
 #include "load/http_load.h"
+#include "load/ws_load.h"
 #include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
 
-class ScenarioInstance : public load::RequestSource, public load::CallSource {
+class ScenarioInstance : public load::RequestSource, public load::CallSource, public load::WsSource {
  public:
   static Result<std::unique_ptr<ScenarioInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                           const config::InstanceSettings& settings);
@@ -26,6 +27,8 @@ class ScenarioInstance : public load::RequestSource, public load::CallSource {
   Status build(uint64_t seq, load::HttpRequestSpec& out) override;
   std::string check(uint64_t seq, const load::HttpReplyView& reply) override;
   load::CallOutcome call(uint64_t seq, int64_t deadline_mono_ns, std::string& error) override;
+  Result<bool> build_message(uint64_t conn, uint64_t seq, std::string& out, bool& binary) override;
+  Result<bool> check_message(uint64_t conn, uint64_t seq, std::string_view msg, bool binary) override;
   Result<bool> setup_request(uint32_t step, load::HttpRequestSpec& out) override;
   Status check_setup(uint32_t step, const load::HttpReplyView& reply) override;
 

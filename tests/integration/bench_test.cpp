@@ -181,3 +181,34 @@ TEST_CASE("bench: the cache scenario drives the configured cache in the call tra
   CHECK(misses <= 5000);  // each key misses at most once: the miss writes it
   CHECK(report["errors"].empty());
 }
+
+TEST_CASE("bench: websocket holds hundreds of connections and measures round trips", "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  const auto ws = "ws://127.0.0.1:" + std::to_string(target.port) + "/ws";
+  const auto r = run_command(build_dir() + "/vigil bench run websocket --target " + ws +
+                             " --vus 300 --connect-rate 1000 --rate 300 --threads 2 -d 1s --no-progress "
+                             "--threshold 'p99 < 1s' --out " +
+                             dir + "/ws");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  std::ifstream f(dir + "/ws/report.json");
+  const json report = json::parse(f);
+  CHECK(report["summary"]["max_connections_open"] == 300);
+  CHECK(report["summary"]["connections_opened"] == 300);
+  CHECK(report["connect"]["count"] == 300);
+  CHECK(report["summary"]["ok"].get<uint64_t>() >= 250);  // about 300 round trips in the measured second
+  CHECK(report["errors"].empty());
+  const json stats = json::parse(http_get(static_cast<uint16_t>(target.port), "/admin/stats").body);
+  CHECK(stats["ws_connections_total"].get<uint64_t>() == 300);
+  CHECK(stats["ws_messages"].get<uint64_t>() >= report["summary"]["ok"].get<uint64_t>());
+
+  const auto refused =
+      run_command(build_dir() + "/vigil bench run websocket --target ws://127.0.0.1:" + std::to_string(free_port()) +
+                  "/ws --vus 2 -d 1s --no-progress");
+  CHECK(refused.exit_code == 1);
+  const auto http_url = run_command(build_dir() + "/vigil bench run websocket --target " + target.url() + " -d 1s");
+  CHECK(http_url.exit_code == 2);
+  CHECK(contains(http_url.output, "is not a ws:// URL"));
+}

@@ -626,6 +626,52 @@ struct CallScenarioAdapter {
   }
 };
 
+// WebSocket scenarios: T has, both [ts],
+//   bool build_ws(Context&, uint64_t conn, uint64_t seq, std::string& out, bool& binary);
+//       // message seq of connection conn; false: nothing more to send (the connection is held)
+//   bool check_ws(Context&, uint64_t conn, uint64_t seq, std::string_view msg, bool binary);
+//       // true: msg is the reply to seq; false: not yet, keep reading; throw Error: a failure
+template <class T>
+struct WsScenarioAdapter {
+  static Holder<T>* holder(vigil_instance* inst) noexcept { return static_cast<Holder<T>*>(inst); }
+  static vigil_status build(vigil_instance* inst, uint64_t conn, uint64_t seq, vigil_writer* out,
+                            int32_t* binary) noexcept {
+    auto* h = holder(inst);
+    bool more = false;
+    const vigil_status st = barrier(h->ctx.host(), h->ctx.raw(), [&] {
+      std::string msg;
+      bool bin = false;
+      more = h->impl->build_ws(h->ctx, conn, seq, msg, bin);
+      *binary = bin ? 1 : 0;
+      if (more && out->append(out, msg.data(), msg.size()) != VIGIL_OK)
+        throw Error(VIGIL_E_NOMEM, "the message does not fit the host's buffer");
+    });
+    return st != VIGIL_OK ? st : (more ? VIGIL_OK : VIGIL_E_NOT_FOUND);
+  }
+  static vigil_status check(vigil_instance* inst, uint64_t conn, uint64_t seq, const vigil_ws_message* m) noexcept {
+    auto* h = holder(inst);
+    bool matched = false;
+    const vigil_status st = barrier(h->ctx.host(), h->ctx.raw(), [&] {
+      matched = h->impl->check_ws(h->ctx, conn, seq, std::string_view(static_cast<const char*>(m->data), m->len),
+                                  m->binary != 0);
+    });
+    return st != VIGIL_OK ? st : (matched ? VIGIL_OK : VIGIL_E_NOT_FOUND);
+  }
+  static const vigil_scenario_v1* vtable() noexcept {
+    static const vigil_scenario_v1 table{Lifecycle<T>::table(),
+                                         0,
+                                         VIGIL_SCENARIO_WEBSOCKET,
+                                         nullptr,
+                                         nullptr,
+                                         &build,
+                                         &check,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr};
+    return &table;
+  }
+};
+
 }  // namespace detail
 }  // namespace vigil::sdk
 
@@ -665,6 +711,10 @@ struct CallScenarioAdapter {
 // Defines the library's entry for a single C++ call scenario class.
 #define VIGIL_CPP_CALL_SCENARIO(Type, Name, Version, Description, Schema) \
   VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_SCENARIO, CallScenarioAdapter, Type, Name, Version, Description, Schema)
+
+// Defines the library's entry for a single C++ WebSocket scenario class.
+#define VIGIL_CPP_WS_SCENARIO(Type, Name, Version, Description, Schema) \
+  VIGIL_CPP_PLUGIN_ENTRY_(VIGIL_IFACE_SCENARIO, WsScenarioAdapter, Type, Name, Version, Description, Schema)
 
 // Defines the library's entry for a single C++ cache backend class.
 #define VIGIL_CPP_CACHE(Type, Name, Version, Description, Schema) \
