@@ -36,10 +36,11 @@ namespace {
 
 std::atomic<bool> g_abort{false};
 
-// A value given on the command line as TOML: numbers, booleans, arrays and quoted strings pass
-// as they are; anything else is a string.
+// A value given on the command line as TOML: numbers, booleans, arrays, inline tables and quoted
+// strings pass as they are; anything else is a string (a JSON object too: it has no '=').
 std::string toml_value(const std::string& v) {
-  if (v == "true" || v == "false" || (!v.empty() && (v[0] == '"' || v[0] == '[' || v[0] == '{'))) return v;
+  const bool inline_table = !v.empty() && v[0] == '{' && v.find('=') != std::string::npos;
+  if (v == "true" || v == "false" || inline_table || (!v.empty() && (v[0] == '"' || v[0] == '['))) return v;
   char* end = nullptr;
   std::strtod(v.c_str(), &end);
   if (!v.empty() && end && *end == '\0') return v;
@@ -178,6 +179,12 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   }
   runtime::Scheduler scheduler;
   metrics::SampleStore store;
+  // The host cache serves call scenarios (and plugins that use it); the embedded default's is
+  // only started for those, so an HTTP run needs no cache plugin installed.
+  if (a.config.empty() && scenario.transport() != VIGIL_SCENARIO_CALL) {
+    settings.caches.clear();
+    settings.cache.backend.clear();
+  }
   auto cache_prep = prepare_cache(settings, catalog);
   if (!cache_prep.problems.empty()) {
     for (const auto& p : cache_prep.problems) err << "error: " << p << "\n";
@@ -282,11 +289,12 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     const std::string json = a.out_dir + "/report.json", md = a.out_dir + "/report.md";
     std::ofstream(json) << load::report_json(r);
     std::ofstream(md) << load::report_markdown(r);
+    std::ofstream(a.out_dir + "/report.html") << load::report_html(r);
     if (!std::ifstream(json)) {
       err << "error: cannot write the report to " << a.out_dir << "\n";
       return 1;
     }
-    out << "reports: " << json << ", " << md << "\n";
+    out << "reports: " << json << ", " << md << ", " << a.out_dir << "/report.html\n";
   }
   if (r.ok == 0 && r.requests > 0 && r.errors.count(load::kErrConnect) == r.errors.size()) return 1;
   return passed ? 0 : kBenchThresholdFailed;

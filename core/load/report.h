@@ -14,6 +14,8 @@ namespace vigil::load {
 std::string report_json(const RunResult& r);
 Result<RunResult> parse_report_json(const std::string& text);  // errors name what is missing
 std::string report_markdown(const RunResult& r);
+// One self-contained HTML file (inline CSS and SVG, no scripts, no network): verdict first.
+std::string report_html(const RunResult& r);
 std::string summary_text(const RunResult& r);  // the table printed at the end of a run
 
 // One row of `vigil bench compare`: a metric of both runs, the change and the goal's verdict.

@@ -123,3 +123,23 @@ TEST_CASE("compare prints the target table and judges goals", "[load]") {
   CHECK(compare_runs(base, cur, {{"speed", "+5%"}}).message().find("unknown metric") != std::string::npos);
   CHECK(compare_runs(base, cur, {{"rps", "fast"}}).message().find("write a change") != std::string::npos);
 }
+
+TEST_CASE("the HTML report is self-contained, verdict first, and escapes what it shows", "[load]") {
+  auto r = sample_run(1);
+  r.model = "open";
+  r.rate = 100;
+  r.tags["<script>alert(1)</script>"].requests = 1;
+  r.thresholds.push_back(evaluate(r, parse_threshold("p99 < 50ms").value()));
+  const std::string html = report_html(r);
+  CHECK(html.rfind("<!doctype html>", 0) == 0);
+  CHECK(html.find("✘ Failed: a threshold did not hold") < html.find("<h2>Summary</h2>"));
+  CHECK(html.find("<code>p99 &lt; 50ms</code>") != std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);                   // no scripts at all
+  CHECK(html.find("http://") == html.find("http://127.0.0.1:8080"));  // no network resources
+  CHECK(html.find("default-src 'none'") != std::string::npos);
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("Latency by percentile") != std::string::npos);
+  CHECK(html.find("The numbers may not be trusted") != std::string::npos);
+  CHECK(html.find("HTTP 500 from POST /api/messages") != std::string::npos);
+}
