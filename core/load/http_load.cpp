@@ -115,7 +115,7 @@ http::request<http::string_body> make_request(const Shared& sh, HttpRequestSpec 
 HttpReplyView view_of(const http::response<http::string_body>& res) {
   HttpReplyView view;
   view.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) view.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : res) view.headers.emplace_back(f.name_string(), f.value());
   view.body = res.body();
   return view;
 }
@@ -169,6 +169,8 @@ asio::awaitable<void> connection(Worker& w) {
   beast::flat_buffer buffer;
   bool connected = false;
   int64_t connect_backoff_ms = 0;
+  TagStats* tag_stats = nullptr;  // the last tag's entry in w.part.tags (map nodes stay put)
+  std::string tag_name;
   while (!sh.stop.load(std::memory_order_relaxed)) {
     Clock::time_point intended = Clock::now();
     if (open) {
@@ -232,8 +234,11 @@ asio::awaitable<void> connection(Worker& w) {
       break;
     }
     const std::string tag = spec.tag.empty() ? spec.method + " " + spec.target : spec.tag;
-    const std::string what = spec.method + " " + sh.url.base_path + spec.target;  // for error messages
     auto req = make_request(sh, std::move(spec));
+    const auto what = [&req] {  // for error messages only: built when one is needed
+      return std::string(req.method() == http::verb::unknown ? req.method_string() : http::to_string(req.method())) +
+             " " + std::string(req.target());
+    };
 
     ++w.in_flight;
     const auto sent = Clock::now();
@@ -261,7 +266,7 @@ asio::awaitable<void> connection(Worker& w) {
     if (ec) {
       const std::string kind = classify(ec);
       w.fail(intended, kind,
-             what + ": " +
+             what() + ": " +
                  (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
                                       : ec.message()),
              tag);
@@ -287,7 +292,7 @@ asio::awaitable<void> connection(Worker& w) {
       if (!problem.empty()) kind = kErrValidation;
     }
     if (!kind.empty()) {
-      w.fail(intended, kind, problem.empty() ? "HTTP " + std::to_string(status) + " from " + what : problem, tag);
+      w.fail(intended, kind, problem.empty() ? "HTTP " + std::to_string(status) + " from " + what() : problem, tag);
     } else {
       sh.completed.fetch_add(1, std::memory_order_relaxed);
       if (w.measured(intended)) {
@@ -297,7 +302,11 @@ asio::awaitable<void> connection(Worker& w) {
         w.part.latency.record(lat);
         w.part.service.record(us_between(sent, done));
         w.part.ttfb.record(us_between(sent, first_byte));
-        auto& t = w.part.tags[tag];
+        if (!tag_stats || tag != tag_name) {  // most runs have one tag or a few: skip the lookup
+          tag_stats = &w.part.tags[tag];
+          tag_name = tag;
+        }
+        auto& t = *tag_stats;
         ++t.requests;
         t.latency.record(lat);
         auto& s = w.second_at(done);

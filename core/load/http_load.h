@@ -33,9 +33,10 @@ struct HttpRequestSpec {
   std::string tag;  // per-endpoint breakdown in reports ("" = the method and path)
 };
 
+// Borrowed from the engine's parser for the duration of the check.
 struct HttpReplyView {
   int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
   std::string_view body;
 };
 
