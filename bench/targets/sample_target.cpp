@@ -263,45 +263,45 @@ struct Metrics {
   std::string render(std::uint64_t ws_open) const {
     std::string out;
     char line[256];
-    out += "# HELP sample_requests_total HTTP requests answered, by route and status code.\n";
-    out += "# TYPE sample_requests_total counter\n";
+    out += "# HELP http_requests_total HTTP requests answered, by route and status code.\n";
+    out += "# TYPE http_requests_total counter\n";
     for (std::size_t r = 0; r < kRouteCount; ++r) {
       for (std::size_t c = 0; c < routes[r].by_code.size(); ++c) {
         const auto n = routes[r].by_code[c].load();
         if (n == 0) continue;
-        std::snprintf(line, sizeof line, "sample_requests_total{route=\"%.*s\",code=\"%zu\"} %llu\n",
+        std::snprintf(line, sizeof line, "http_requests_total{route=\"%.*s\",code=\"%zu\"} %llu\n",
                       static_cast<int>(kRoutes[r].path.size()), kRoutes[r].path.data(), c + 100,
                       static_cast<unsigned long long>(n));
         out += line;
       }
     }
-    out += "# HELP sample_request_duration_seconds Time from a complete request to its response written.\n";
-    out += "# TYPE sample_request_duration_seconds histogram\n";
+    out += "# HELP http_request_duration_seconds Time from a complete request to its response written.\n";
+    out += "# TYPE http_request_duration_seconds histogram\n";
     for (std::size_t r = 0; r < kRouteCount; ++r) {
       const auto route = kRoutes[r].path;
       std::uint64_t cumulative = 0;
       for (std::size_t b = 0; b <= kBuckets.size(); ++b) {
         cumulative += routes[r].hist[b].load();
         const std::string_view le = b < kBuckets.size() ? kBucketLabels[b] : "+Inf";
-        std::snprintf(line, sizeof line, "sample_request_duration_seconds_bucket{route=\"%.*s\",le=\"%.*s\"} %llu\n",
+        std::snprintf(line, sizeof line, "http_request_duration_seconds_bucket{route=\"%.*s\",le=\"%.*s\"} %llu\n",
                       static_cast<int>(route.size()), route.data(), static_cast<int>(le.size()), le.data(),
                       static_cast<unsigned long long>(cumulative));
         out += line;
       }
-      std::snprintf(line, sizeof line, "sample_request_duration_seconds_sum{route=\"%.*s\"} %.9f\n",
+      std::snprintf(line, sizeof line, "http_request_duration_seconds_sum{route=\"%.*s\"} %.9f\n",
                     static_cast<int>(route.size()), route.data(), static_cast<double>(routes[r].sum_ns.load()) / 1e9);
       out += line;
       // The count is the +Inf bucket, so the two always agree even while requests are recorded.
-      std::snprintf(line, sizeof line, "sample_request_duration_seconds_count{route=\"%.*s\"} %llu\n",
+      std::snprintf(line, sizeof line, "http_request_duration_seconds_count{route=\"%.*s\"} %llu\n",
                     static_cast<int>(route.size()), route.data(), static_cast<unsigned long long>(cumulative));
       out += line;
     }
-    out += "# HELP sample_websocket_connections WebSocket connections open now.\n";
-    out += "# TYPE sample_websocket_connections gauge\n";
-    out += "sample_websocket_connections " + std::to_string(ws_open) + "\n";
-    out += "# HELP sample_websocket_messages_total WebSocket messages received.\n";
-    out += "# TYPE sample_websocket_messages_total counter\n";
-    out += "sample_websocket_messages_total " + std::to_string(ws_messages.load()) + "\n";
+    out += "# HELP websocket_connections WebSocket connections open now.\n";
+    out += "# TYPE websocket_connections gauge\n";
+    out += "websocket_connections " + std::to_string(ws_open) + "\n";
+    out += "# HELP websocket_messages_total WebSocket messages received.\n";
+    out += "# TYPE websocket_messages_total counter\n";
+    out += "websocket_messages_total " + std::to_string(ws_messages.load()) + "\n";
     return out;
   }
 };

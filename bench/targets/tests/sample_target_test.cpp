@@ -588,7 +588,7 @@ TEST_CASE("sample target holds many idle WebSocket connections") {
   CHECK(eventually(t.port(), [](const json& s) { return s["ws_connections_open"] == 300; }));
   REQUIRE(clients.front()->send(0x1, R"({"id":1,"text":"still here"})"));
   CHECK(json::parse(clients.front()->read().payload, nullptr, false)["id"] == 1);
-  CHECK(http(t.port(), "GET", "/metrics").body.find("sample_websocket_connections 300\n") != std::string::npos);
+  CHECK(http(t.port(), "GET", "/metrics").body.find("websocket_connections 300\n") != std::string::npos);
   clients.clear();
   CHECK(eventually(t.port(), [](const json& s) { return s["ws_connections_open"] == 0; }));
 }
@@ -607,19 +607,19 @@ TEST_CASE("sample target /metrics exposes request counters, latency histograms a
   CHECK(r.header("content-type").rfind("text/plain", 0) == 0);
   const std::string& m = r.body;
   for (const char* needle : {
-           "# TYPE sample_requests_total counter\n",
-           "sample_requests_total{route=\"/api/messages\",code=\"200\"} 1\n",
-           "sample_requests_total{route=\"/api/messages\",code=\"400\"} 1\n",
-           "sample_requests_total{route=\"/ws\",code=\"101\"} 1\n",
-           "# TYPE sample_request_duration_seconds histogram\n",
-           "sample_request_duration_seconds_bucket{route=\"/api/messages\",le=\"0.001\"} ",
-           "sample_request_duration_seconds_bucket{route=\"/api/messages\",le=\"10\"} 2\n",
-           "sample_request_duration_seconds_bucket{route=\"/api/messages\",le=\"+Inf\"} 2\n",
-           "sample_request_duration_seconds_count{route=\"/api/messages\"} 2\n",
-           "sample_request_duration_seconds_sum{route=\"/api/messages\"} ",
-           "# TYPE sample_websocket_connections gauge\n",
-           "# TYPE sample_websocket_messages_total counter\n",
-           "sample_websocket_messages_total 1\n",
+           "# TYPE http_requests_total counter\n",
+           "http_requests_total{route=\"/api/messages\",code=\"200\"} 1\n",
+           "http_requests_total{route=\"/api/messages\",code=\"400\"} 1\n",
+           "http_requests_total{route=\"/ws\",code=\"101\"} 1\n",
+           "# TYPE http_request_duration_seconds histogram\n",
+           "http_request_duration_seconds_bucket{route=\"/api/messages\",le=\"0.001\"} ",
+           "http_request_duration_seconds_bucket{route=\"/api/messages\",le=\"10\"} 2\n",
+           "http_request_duration_seconds_bucket{route=\"/api/messages\",le=\"+Inf\"} 2\n",
+           "http_request_duration_seconds_count{route=\"/api/messages\"} 2\n",
+           "http_request_duration_seconds_sum{route=\"/api/messages\"} ",
+           "# TYPE websocket_connections gauge\n",
+           "# TYPE websocket_messages_total counter\n",
+           "websocket_messages_total 1\n",
        }) {
     INFO(needle);
     CHECK(m.find(needle) != std::string::npos);
