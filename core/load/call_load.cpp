@@ -1,6 +1,5 @@
 #include "load/call_load.h"
-
-#include <sys/resource.h>
+#include "load/process_stats.h"
 
 #include <chrono>
 #include <memory>
@@ -14,13 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 int64_t us_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
-}
-
-double self_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 struct WorkerResult {

@@ -1,7 +1,7 @@
-// The only translation unit of the load module that includes Asio and Beast.
+// One of the two translation units of the load module that include Asio and Beast (with ws_load.cpp).
 #include "load/http_load.h"
+#include "load/process_stats.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -351,13 +351,6 @@ asio::awaitable<void> pacer(Worker& w) {
     if (w.measured(due)) ++w.second_at(due).offered;
     w.wake->cancel_one();
   }
-}
-
-double self_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

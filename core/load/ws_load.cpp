@@ -1,5 +1,6 @@
 // The only translation unit that includes Beast's WebSocket headers.
 #include "load/ws_load.h"
+#include "load/process_stats.h"
 
 #include <sys/resource.h>
 
@@ -204,13 +205,6 @@ asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point 
       break;
     }
   }
-}
-
-double self_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

@@ -4,46 +4,13 @@
 #include <string>
 #include <vector>
 #include <vigil/testing/fake_host.hpp>
+#include <vigil/testing/recorded_request.hpp>
 
 using vigil::testing::FakeHost;
 
 namespace {
 
-struct Built {
-  std::string method, target, body, tag;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-std::string text(vigil_str s) {
-  return std::string(s.ptr, s.len);
-}
-
-vigil_http_request request_for(Built& b) {
-  vigil_http_request r{};
-  r.struct_size = sizeof r;
-  r.impl = &b;
-  r.set_method = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->method = text(v);
-    return VIGIL_OK;
-  };
-  r.set_target = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->target = text(v);
-    return VIGIL_OK;
-  };
-  r.add_header = [](vigil_http_request* self, vigil_str n, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->headers.emplace_back(text(n), text(v));
-    return VIGIL_OK;
-  };
-  r.append_body = [](vigil_http_request* self, const void* d, size_t n) -> vigil_status {
-    static_cast<Built*>(self->impl)->body.append(static_cast<const char*>(d), n);
-    return VIGIL_OK;
-  };
-  r.set_tag = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->tag = text(v);
-    return VIGIL_OK;
-  };
-  return r;
-}
+using Built = vigil::testing::RecordedRequest;
 
 struct Scenario {
   FakeHost& host;
@@ -57,7 +24,7 @@ struct Scenario {
   }
   Built build(uint64_t seq) {
     Built b;
-    auto r = request_for(b);
+    auto r = b.c_request();
     REQUIRE(vt->build_http(inst, seq, &r) == VIGIL_OK);
     return b;
   }

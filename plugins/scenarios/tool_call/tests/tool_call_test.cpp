@@ -4,47 +4,14 @@
 #include <string>
 #include <vector>
 #include <vigil/testing/fake_host.hpp>
+#include <vigil/testing/recorded_request.hpp>
 
 using nlohmann::json;
 using vigil::testing::FakeHost;
 
 namespace {
 
-struct Built {
-  std::string method, target, body, tag;
-  std::map<std::string, std::string> headers;
-};
-
-std::string text(vigil_str s) {
-  return std::string(s.ptr, s.len);
-}
-
-vigil_http_request request_for(Built& b) {
-  vigil_http_request r{};
-  r.struct_size = sizeof r;
-  r.impl = &b;
-  r.set_method = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->method = text(v);
-    return VIGIL_OK;
-  };
-  r.set_target = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->target = text(v);
-    return VIGIL_OK;
-  };
-  r.add_header = [](vigil_http_request* self, vigil_str n, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->headers[text(n)] = text(v);
-    return VIGIL_OK;
-  };
-  r.append_body = [](vigil_http_request* self, const void* d, size_t n) -> vigil_status {
-    static_cast<Built*>(self->impl)->body.append(static_cast<const char*>(d), n);
-    return VIGIL_OK;
-  };
-  r.set_tag = [](vigil_http_request* self, vigil_str v) -> vigil_status {
-    static_cast<Built*>(self->impl)->tag = text(v);
-    return VIGIL_OK;
-  };
-  return r;
-}
+using Built = vigil::testing::RecordedRequest;
 
 struct Scenario {
   FakeHost& host;
@@ -57,12 +24,12 @@ struct Scenario {
     if (inst) vt->life.destroy(inst);
   }
   vigil_status setup(uint32_t step, Built& b) {
-    auto r = request_for(b);
+    auto r = b.c_request();
     return vt->build_setup(inst, step, &r);
   }
   Built build(uint64_t seq) {
     Built b;
-    auto r = request_for(b);
+    auto r = b.c_request();
     REQUIRE(vt->build_http(inst, seq, &r) == VIGIL_OK);
     return b;
   }
@@ -95,13 +62,13 @@ TEST_CASE("tool_call opens an MCP session, then calls tools from the weighted mi
   CHECK(ij["method"] == "initialize");
   CHECK(ij["params"]["protocolVersion"] == "2025-03-26");
   CHECK(init.target == "/mcp");
-  CHECK(init.headers.count("Mcp-Session-Id") == 0);
+  CHECK(init.header("Mcp-Session-Id").empty());
   REQUIRE(s.reply(0, true, 200, R"({"jsonrpc":"2.0","id":0,"result":{"capabilities":{}}})",
                   {{"Mcp-Session-Id", "abc123"}}) == VIGIL_OK);
   Built note;
   REQUIRE(s.setup(1, note) == VIGIL_OK);
   CHECK(json::parse(note.body)["method"] == "notifications/initialized");
-  CHECK(note.headers["Mcp-Session-Id"] == "abc123");
+  CHECK(note.header("Mcp-Session-Id") == "abc123");
   CHECK(s.reply(1, true, 202, "") == VIGIL_OK);
   Built none;
   CHECK(s.setup(2, none) == VIGIL_E_NOT_FOUND);
@@ -112,7 +79,7 @@ TEST_CASE("tool_call opens an MCP session, then calls tools from the weighted mi
     const json j = json::parse(b.body);
     CHECK(j["method"] == "tools/call");
     CHECK(j["id"] == seq + 1);
-    CHECK(b.headers.at("Mcp-Session-Id") == "abc123");
+    CHECK(b.header("Mcp-Session-Id") == "abc123");
     CHECK(b.tag == "tools/call " + j["params"]["name"].get<std::string>());
     ++seen[j["params"]["name"]];
     if (j["params"]["name"] == "search") CHECK(j["params"]["arguments"]["query"] == "status");
