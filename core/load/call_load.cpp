@@ -120,18 +120,7 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
   r.duration_s = std::max(0.0, std::chrono::duration<double>(std::min(finished, end) - measure_from).count());
   std::vector<uint64_t> per_second;
   for (auto& w : results) {
-    r.latency.add(w.part.latency);
-    r.service.add(w.part.service);
-    r.requests += w.part.requests;
-    r.ok += w.part.ok;
-    r.dropped += w.part.dropped;
-    for (const auto& [k, n] : w.part.errors) r.errors[k] += n;
-    for (const auto& [k, m] : w.part.error_examples) r.error_examples.try_emplace(k, m);
-    for (auto& [k, t] : w.part.tags) {
-      auto& into = r.tags[k];
-      into.requests += t.requests;
-      into.latency.add(t.latency);
-    }
+    r.add_part(w.part);
     if (per_second.size() < w.completed_per_second.size()) per_second.resize(w.completed_per_second.size());
     for (size_t i = 0; i < w.completed_per_second.size(); ++i) per_second[i] += w.completed_per_second[i];
   }

@@ -484,26 +484,8 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   std::vector<Second> seconds;
   for (auto& w : workers) {
     auto& p = w->part;
-    r.latency.add(p.latency);
-    r.service.add(p.service);
-    r.connect.add(p.connect);
-    r.ttfb.add(p.ttfb);
-    r.requests += p.requests;
-    r.ok += p.ok;
-    r.dropped += p.dropped;
-    r.late += p.late;
-    r.interrupted += static_cast<uint64_t>(std::max(0, w->in_flight));
-    r.bytes_sent += p.bytes_sent;
-    r.bytes_received += p.bytes_received;
-    r.connections_opened += p.connections_opened;
-    for (const auto& [k, n] : p.errors) r.errors[k] += n;
-    for (const auto& [k, m] : p.error_examples) r.error_examples.try_emplace(k, m);
-    for (auto& [k, t] : p.tags) {
-      auto& into = r.tags[k];
-      into.requests += t.requests;
-      into.errors += t.errors;
-      into.latency.add(t.latency);
-    }
+    p.interrupted = static_cast<uint64_t>(std::max(0, w->in_flight));
+    r.add_part(p);
     if (seconds.size() < w->seconds.size()) seconds.resize(w->seconds.size());
     for (size_t i = 0; i < w->seconds.size(); ++i) {
       seconds[i].offered += w->seconds[i].offered;

@@ -51,6 +51,29 @@ uint64_t RunResult::error_count() const {
   return n;
 }
 
+void RunResult::add_part(const RunResult& p) {
+  latency.add(p.latency);
+  service.add(p.service);
+  connect.add(p.connect);
+  ttfb.add(p.ttfb);
+  requests += p.requests;
+  ok += p.ok;
+  dropped += p.dropped;
+  late += p.late;
+  interrupted += p.interrupted;
+  bytes_sent += p.bytes_sent;
+  bytes_received += p.bytes_received;
+  connections_opened += p.connections_opened;
+  for (const auto& [k, n] : p.errors) errors[k] += n;
+  for (const auto& [k, m] : p.error_examples) error_examples.try_emplace(k, m);
+  for (const auto& [k, t] : p.tags) {
+    auto& into = tags[k];
+    into.requests += t.requests;
+    into.errors += t.errors;
+    into.latency.add(t.latency);
+  }
+}
+
 std::string report_json(const RunResult& r) {
   json tags = json::object();
   for (const auto& [name, t] : r.tags)

@@ -72,6 +72,9 @@ struct RunResult {
   std::map<std::string, std::string> goals;  // metric -> "+50%", for `vigil bench compare`
 
   uint64_t error_count() const;
+  // Adds what one engine thread measured: histograms, counts, errors, examples, tags. The
+  // run's description, timeline, warnings and thresholds are the caller's.
+  void add_part(const RunResult& part);
   double error_rate() const {
     return requests ? static_cast<double>(error_count()) / static_cast<double>(requests) : 0;
   }

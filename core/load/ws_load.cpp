@@ -311,22 +311,7 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   std::vector<uint64_t> done, errs;
   for (auto& w : workers) {
     auto& p = w->part;
-    r.latency.add(p.latency);
-    r.service.add(p.service);
-    r.connect.add(p.connect);
-    r.requests += p.requests;
-    r.ok += p.ok;
-    r.bytes_sent += p.bytes_sent;
-    r.bytes_received += p.bytes_received;
-    r.connections_opened += p.connections_opened;
-    for (const auto& [k, n] : p.errors) r.errors[k] += n;
-    for (const auto& [k, m] : p.error_examples) r.error_examples.try_emplace(k, m);
-    for (auto& [k, t] : p.tags) {
-      auto& into = r.tags[k];
-      into.requests += t.requests;
-      into.errors += t.errors;
-      into.latency.add(t.latency);
-    }
+    r.add_part(p);
     if (done.size() < w->done_per_second.size()) done.resize(w->done_per_second.size());
     for (size_t i = 0; i < w->done_per_second.size(); ++i) done[i] += w->done_per_second[i];
     if (errs.size() < w->errors_per_second.size()) errs.resize(w->errors_per_second.size());
