@@ -8,7 +8,9 @@
 #include "app/plugin_dirs.h"
 #include "metrics/agent_metrics.h"
 #include "metrics/sample_store.h"
+#include "load/thresholds.h"
 #include "plugin_host/plugin_catalog.h"
+#include "plugin_host/scenario_instance.h"
 #include "runtime/collector_set.h"
 #include "runtime/rule_scheduler.h"
 
@@ -67,6 +69,19 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   if (auto token = api_token(loaded.settings.http); !token.ok()) alerting.problems.push_back(token.message());
   if (auto p = replica_dedup_problem(caches, alerting.options.config.replica_dedup); !p.empty())
     alerting.problems.push_back(p);
+  // Scenarios are created (settings checked by the plugin) and destroyed again, like collectors.
+  for (const auto& inst : loaded.settings.scenarios) {
+    auto plugin = catalog.find(inst.plugin);
+    if (!plugin) {
+      alerting.problems.push_back(inst.where + ": " + catalog.not_found_message(inst.plugin, "scenario"));
+      continue;
+    }
+    if (auto created = plugin_host::ScenarioInstance::create(plugin, inst); !created.ok())
+      alerting.problems.push_back(created.message());
+    for (const auto& t : inst.bench.thresholds)
+      if (auto parsed = load::parse_threshold(t); !parsed.ok())
+        alerting.problems.push_back(inst.where + ": " + parsed.message());
+  }
   for (const auto& w : alerting.warnings) err << "warning: " << w << "\n";
   if (!alerting.problems.empty()) {
     for (const auto& p : alerting.problems) err << "error: " << p << "\n";

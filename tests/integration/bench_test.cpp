@@ -125,6 +125,14 @@ TEST_CASE("bench: [[scenarios.NAME]] tables give named, repeatable runs", "[inte
   CHECK(report["run"]["options"]["text_max"] == "50");
   CHECK(report["thresholds"][0]["passed"] == true);
   CHECK(run_command(build_dir() + "/vigil check --config " + dir + "/bench.toml").exit_code == 0);
+  // `vigil check` checks scenario tables with the plugin, and their thresholds.
+  write_file(dir + "/bad.toml",
+             "[[scenarios.http_message]]\ntext_max = -1\n[[scenarios.tool_call]]\n"
+             "thresholds = [\"p95 < soon\"]\n[[scenarios.tool_call.tools]]\nname = \"echo\"\n");
+  const auto bad = run_command(build_dir() + "/vigil check --config " + dir + "/bad.toml");
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "\"text_min\" must be 0 or more and \"text_max\" at least \"text_min\""));
+  CHECK(contains(bad.output, "the value must be a number"));
 }
 
 TEST_CASE("bench: tool_call opens an MCP session and counts isError results as failures", "[integration]") {
