@@ -11,10 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t us_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
-}
-
 struct WorkerResult {
   RunResult part;
   std::vector<uint64_t> completed_per_second, errors_per_second;

@@ -31,10 +31,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-int64_t us_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
-}
-
 // What one thread measured; merged into the RunResult at the end.
 struct Second {
   uint64_t offered = 0, completed = 0, errors = 0, dropped = 0;

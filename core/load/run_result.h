@@ -2,6 +2,7 @@
 // store it (report.h writes and reads it as JSON without loss, histograms included).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +12,11 @@
 #include "load/histogram.h"
 
 namespace vigil::load {
+
+// Microseconds from a to b on the steady clock: what every engine records.
+inline int64_t us_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
 
 // Error kinds, never mixed into latency: a failed request is counted here and not recorded in
 // the latency histograms.

@@ -28,10 +28,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-int64_t us_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
-}
-
 struct Shared {
   const WsOptions* o = nullptr;
   WsSource* source = nullptr;
@@ -169,8 +165,7 @@ asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point 
       if (ec) {
         if (!sh.stop) {
           sh.drops.fetch_add(1);
-          w.fail(intended, ec == websocket::error::closed ? kErrReset : kErrReset,
-                 "connection " + std::to_string(conn) + " dropped: " + ec.message());
+          w.fail(intended, kErrReset, "connection " + std::to_string(conn) + " dropped: " + ec.message());
         }
         dropped = true;
         break;
@@ -277,10 +272,8 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
     if ((now >= sh.end || (abort && abort->load())) && !sh.stop) {
-      sh.stop = true;
+      sh.stop = true;  // connections see it at their next timer or reply; the drain bound ends the rest
       stopped_at = now;
-      // Wake every connection waiting on a reply or a timer by closing its socket's pending work.
-      for (auto& w : workers) asio::post(w->io, [] {});
     }
     bool all_done = true;
     for (auto& w : workers) all_done = all_done && w->io.stopped();

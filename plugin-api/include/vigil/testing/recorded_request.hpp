@@ -1,6 +1,6 @@
-// vigil/testing/recorded_request.hpp: a host-side vigil_http_request for scenario plugin tests.
-// The plugin's build_http / build_setup fill a RecordedRequest through it, as the host's engine
-// would fill its own request.
+// vigil/testing/recorded_request.hpp: for scenario plugin tests, a host-side vigil_http_request
+// that the plugin's build_http / build_setup fill (as the host's engine fills its own), and a
+// scenario instance that lives as long as the test's object.
 #ifndef VIGIL_TESTING_RECORDED_REQUEST_HPP
 #define VIGIL_TESTING_RECORDED_REQUEST_HPP
 
@@ -51,6 +51,24 @@ struct RecordedRequest {
       return VIGIL_OK;
     };
     return r;
+  }
+};
+
+// One scenario instance created from a plugin entry with a FakeHost (or any host table and
+// context), destroyed with the object. `created` is create()'s status; the error, if any, is
+// the host's last error.
+struct ScenarioUnderTest {
+  const vigil_scenario_v1* vt;
+  vigil_instance* inst = nullptr;
+  vigil_status created;
+  ScenarioUnderTest(const vigil_plugin_entry_t& entry, const vigil_host_v1* host, vigil_ctx* ctx)
+      : vt(static_cast<const vigil_scenario_v1*>(entry.get_interface(VIGIL_IFACE_SCENARIO))) {
+    created = vt->life.create(host, ctx, &inst);
+  }
+  ScenarioUnderTest(const ScenarioUnderTest&) = delete;
+  ScenarioUnderTest& operator=(const ScenarioUnderTest&) = delete;
+  ~ScenarioUnderTest() {
+    if (inst) vt->life.destroy(inst);
   }
 };
 

@@ -12,16 +12,9 @@ namespace {
 
 using Built = vigil::testing::RecordedRequest;
 
-struct Scenario {
+struct Scenario : vigil::testing::ScenarioUnderTest {
   FakeHost& host;
-  const vigil_scenario_v1* vt =
-      static_cast<const vigil_scenario_v1*>(vigil_plugin_entry.get_interface(VIGIL_IFACE_SCENARIO));
-  vigil_instance* inst = nullptr;
-  vigil_status created;
-  explicit Scenario(FakeHost& h) : host(h) { created = vt->life.create(host.table(), host.ctx(), &inst); }
-  ~Scenario() {
-    if (inst) vt->life.destroy(inst);
-  }
+  explicit Scenario(FakeHost& h) : ScenarioUnderTest(vigil_plugin_entry, h.table(), h.ctx()), host(h) {}
   Built build(uint64_t seq) {
     Built b;
     auto r = b.c_request();
