@@ -72,6 +72,8 @@ TEST_CASE("tiered: L1 copies stay coherent across two replicas on one Redis", "[
   REQUIRE(b.wait_linked(true));
 
   REQUIRE(a.users().set("42", "ana").ok());
+  // A's write is reported to B too; once B has heard it, B's next copy of the key stays valid.
+  for (int i = 0; i < 250 && b.tiers().stats().changes_received == 0; ++i) std::this_thread::sleep_for(20ms);
   CHECK(b.users().get("42").value() == std::optional<std::string>("ana"));  // from L2, copied into L1
   const auto l1_before = b.tiers().stats().l1_hits;
   for (int i = 0; i < 10; ++i) CHECK(b.users().get("42").value() == std::optional<std::string>("ana"));
