@@ -135,7 +135,22 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   auto& b = inst.bench;
   if (!a.target.empty()) b.target = a.target;
   if (a.vus > 0) b.vus = a.vus;
-  if (a.rate >= 0) b.rate = a.rate;
+  if (a.rate >= 0) {
+    b.rate = a.rate;
+    b.rate_set = true;
+  }
+  if (!a.stages.empty()) {
+    b.stages.clear();
+    for (const auto& text : a.stages) {
+      auto stage = load::parse_stage(text);
+      if (!stage.ok()) {
+        err << "error: --stage " << stage.message() << "\n";
+        return 2;
+      }
+      b.stages.push_back({stage.value().duration, stage.value().target});
+    }
+    if (a.vus <= 0 && !b.rate_set) b.vus = 0;  // the closed model's stages start from 0 unless --vus says otherwise
+  }
   if (a.threads > 0) b.threads = a.threads;
   for (const auto& [flag, text, into] :
        {std::tuple{"--duration", a.duration, &b.duration}, std::tuple{"--warmup", a.warmup, &b.warmup},
@@ -213,6 +228,9 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   o.connections = static_cast<int>(b.vus);
   o.rate = b.rate;
   o.threads = static_cast<int>(b.threads);
+  for (const auto& s : b.stages)
+    o.stages.push_back({std::chrono::duration_cast<std::chrono::milliseconds>(s.duration), s.target});
+  o.rate_stages = b.rate_set;
   o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(b.duration);
   o.warmup = std::chrono::duration_cast<std::chrono::milliseconds>(b.warmup);
   o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(b.request_timeout);
@@ -237,9 +255,14 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     else if (static_cast<int>(p.elapsed_s) % 5 == 0)
       err << line << "\n";
   };
+  const std::string stages = load::stages_text(o.stages);
   err << "running " << inst.plugin << " against " << (needs_target ? o.url : std::string("the host (call)")) << ": "
-      << (o.rate > 0 ? std::to_string(static_cast<int>(o.rate)) + " req/s offered, up to " : std::string())
-      << o.connections << " connections, " << std::chrono::duration<double>(b.duration).count() << " s"
+      << (o.open() ? (stages.empty() ? std::to_string(static_cast<int>(o.rate)) + " req/s offered"
+                                     : "req/s through stages " + stages) +
+                         ", up to " + std::to_string(o.connections) + " connections, "
+                   : (stages.empty() ? std::to_string(o.connections) + " connections, "
+                                     : "connections through stages " + stages + ", "))
+      << std::chrono::duration<double>(o.measured_duration()).count() << " s"
       << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(b.warmup).count()) + " s warm-up"
                            : std::string())
       << "\n";

@@ -19,6 +19,7 @@ struct BenchRunArgs {
   int vus = 0;
   double rate = -1;
   std::string duration, warmup, request_timeout;
+  std::vector<std::string> stages;  // "30s:100": replace the config's; targets are rates with --rate
   int threads = 0;
   std::vector<std::string> thresholds;  // added to the config's
   std::vector<std::string> sets;        // KEY=VALUE: the scenario plugin's own settings

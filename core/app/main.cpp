@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   bench_run->add_option("--vus,--connections", bench_args.vus, "Connections (the closed model's virtual users)");
   bench_run->add_option("--rate", bench_args.rate, "Requests a second: the open model (0 = closed)");
   bench_run->add_option("-d,--duration", bench_args.duration, "How long to measure, e.g. 30s");
+  bench_run->add_option("--stage", bench_args.stages,
+                        "DURATION:TARGET ramp step, e.g. 30s:100 (repeatable): connections, or requests a second "
+                        "with --rate (the start)");
   bench_run->add_option("--warmup", bench_args.warmup, "Run this long first without measuring, e.g. 5s");
   bench_run->add_option("--timeout", bench_args.request_timeout, "Per request, e.g. 10s");
   bench_run->add_option("--threads", bench_args.threads, "Load generator threads");

@@ -52,10 +52,18 @@ struct HttpSettings {
 };
 
 // How a [[scenarios.NAME]] runs (host keys of that table; `vigil bench run` flags override them).
+// One step of a staged ramp: the level moves to `target` over `duration`.
+struct BenchStage {
+  nanoseconds duration{0};
+  double target = 0;
+};
+
 struct BenchSettings {
-  std::string target;  // http://host:port
-  int64_t vus = 10;    // connections (closed model), or the most the open model may use
-  double rate = 0;     // > 0: the open model, requests a second
+  std::string target;     // http://host:port
+  int64_t vus = 10;       // connections (closed model; the start of its stages), or the most the open model may use
+  double rate = 0;        // > 0: the open model, requests a second (the start of its stages)
+  bool rate_set = false;  // `rate` was given: stage targets are rates (the open model)
+  std::vector<BenchStage> stages;  // staged ramps (k6's ramping-vus / ramping-arrival-rate); replace duration
   nanoseconds duration = std::chrono::seconds(10), warmup{0};
   int64_t threads = 1;
   nanoseconds request_timeout = std::chrono::seconds(10);

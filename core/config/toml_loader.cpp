@@ -21,7 +21,7 @@ const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  
                                             "collectors", "notifiers", "cache", "caches", "scenarios"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
 const std::vector<std::string> kScenarioHostKeys = {
-    "target", "vus", "rate", "duration", "warmup", "threads", "request_timeout", "thresholds", "goals"};
+    "target", "vus", "rate", "duration", "warmup", "threads", "request_timeout", "thresholds", "goals", "stages"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -385,7 +385,7 @@ void read_rules(const toml::table& root, Settings& s, Problems& p) {
 
 void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Problems& p) {
   r.string("target", b.target);
-  r.integer("vus", b.vus, 1, 1000000);
+  r.integer("vus", b.vus, 0, 1000000);
   r.integer("threads", b.threads, 1, 1024);
   if (const auto* n = t.get("rate")) {
     const auto v = n->value<double>();
@@ -393,7 +393,38 @@ void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Pr
       r.problem(*n, "\"rate\" must be a number of requests a second (0 = the closed model), e.g. 500");
     else
       b.rate = *v;
+    b.rate_set = true;
   }
+  if (const auto* n = t.get("stages")) {
+    const std::string hint =
+        "; write stages = [{ duration = \"30s\", target = 100 }, ...] (targets are connections, or requests a "
+        "second when rate is set)";
+    const auto* a = n->as_array();
+    if (!a) r.problem(*n, "\"stages\" must be an array of tables" + hint);
+    for (size_t i = 0; a && i < a->size(); ++i) {
+      const auto* st = (*a)[i].as_table();
+      const auto d = st ? st->get("duration") : nullptr;
+      const auto target = st ? st->get("target") : nullptr;
+      if (!st || !d || !target || st->size() != 2) {
+        r.problem((*a)[i],
+                  "stage " + std::to_string(i + 1) + " must have a duration and a target, nothing else" + hint);
+        continue;
+      }
+      BenchStage stage;
+      auto parsed = d->is_string() ? parse_duration(d->as_string()->get()) : Status::error("not a string");
+      const auto v = target->value<double>();
+      if (!parsed.ok() || *parsed < nanoseconds(0))
+        r.problem(*d, "stage " + std::to_string(i + 1) + ": the duration must be a duration such as \"30s\"");
+      else if (!v || *v < 0)
+        r.problem(*target, "stage " + std::to_string(i + 1) + ": the target must be a number >= 0");
+      else
+        b.stages.push_back({*parsed, *v});
+    }
+    // Closed-model stages start from 0 unless vus says otherwise.
+    if (!t.get("vus") && !b.rate_set && !b.stages.empty()) b.vus = 0;
+  }
+  if (const auto* vus = t.get("vus"); vus && b.vus == 0 && (b.stages.empty() || b.rate_set))
+    r.problem(*vus, "\"vus\" must be at least 1 (0 only starts the stages of the closed model)");
   r.duration("duration", b.duration);
   r.duration("warmup", b.warmup, true);
   r.duration("request_timeout", b.request_timeout);

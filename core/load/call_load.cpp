@@ -1,7 +1,9 @@
 #include "load/call_load.h"
 #include "load/process_stats.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -10,6 +12,7 @@ namespace vigil::load {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 struct WorkerResult {
   RunResult part;
@@ -20,26 +23,47 @@ struct WorkerResult {
 
 Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const std::atomic<bool>* abort,
                                 const std::function<void(const Progress&)>& progress) {
-  if (o.connections < 1) return Status::error("at least one worker (--vus) is needed");
+  if (o.connections < (!o.open() && !o.stages.empty() ? 0 : 1))
+    return Status::error("at least one worker (--vus) is needed");
   if (o.rate < 0) return Status::error("the rate must be positive");
+  const LoadProfile profile = o.profile();
+  const bool open = o.open(), ramped = !open && !o.stages.empty();
+  // Closed model with stages: worker w runs while the level exceeds w.
+  const int worker_count = ramped ? std::max(1, static_cast<int>(std::ceil(profile.peak() - 1e-9))) : o.connections;
+  if (worker_count > 10000) return Status::error("at most 10000 workers (the stages ask for more)");
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> next_seq{0}, completed{0}, errors{0}, dropped{0};
+  std::atomic<int> running{0};
   const auto start = Clock::now();
   const auto measure_from = start + o.warmup;
-  const auto end = measure_from + o.duration;
+  const auto end = measure_from + o.measured_duration();
   const double cpu0 = self_cpu_seconds();
-  std::vector<WorkerResult> results(static_cast<size_t>(o.connections));
+  std::vector<WorkerResult> results(static_cast<size_t>(worker_count));
   std::vector<std::thread> workers;
-  for (int w = 0; w < o.connections; ++w) {
+  for (int w = 0; w < worker_count; ++w) {
     workers.emplace_back([&, w] {
       auto& r = results[static_cast<size_t>(w)];
-      const double interval_us = o.rate > 0 ? 1e6 * o.connections / o.rate : 0;
-      const double phase = o.rate > 0 ? 1e6 / o.rate * w : 0;
-      for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+      bool active = false;
+      for (uint64_t i = 0; !stop.load(std::memory_order_relaxed);) {
         auto intended = Clock::now();
-        if (o.rate > 0) {
-          intended =
-              start + std::chrono::microseconds(static_cast<int64_t>(phase + interval_us * static_cast<double>(i)));
+        if (ramped) {
+          const double t = std::chrono::duration<double>(intended - start).count();
+          const bool wanted = profile.at(t) + 1e-9 >= w + 1;
+          if (wanted != active) running.fetch_add(wanted ? 1 : -1);
+          active = wanted;
+          if (!active) {  // wait (in slices, to see the stop) for the level to come back
+            const double when = profile.first_reaching(w + 1, t).value_or(profile.duration_s());
+            std::this_thread::sleep_until(
+                std::min(start + std::chrono::microseconds(static_cast<int64_t>(when * 1e6)), intended + 100ms));
+            continue;
+          }
+        }
+        if (open) {
+          // The workers take the run's arrivals in turn.
+          const auto at = profile.arrival_time(
+              static_cast<double>(i++ * static_cast<uint64_t>(worker_count) + static_cast<uint64_t>(w)));
+          if (!at) break;
+          intended = start + std::chrono::microseconds(static_cast<int64_t>(*at * 1e6));
           if (intended >= end) break;
           if (intended > Clock::now()) std::this_thread::sleep_until(intended);
           if (Clock::now() - intended > o.request_timeout) {  // far behind: drop, as the HTTP engine does
@@ -84,11 +108,14 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
       }
     });
   }
+  if (!ramped) running = worker_count;
   uint64_t last = 0;
   auto last_tick = start;
+  std::vector<uint64_t> running_per_second;
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
+    sample_level(running_per_second, measure_from, end, now, static_cast<uint64_t>(std::max(0, running.load())));
     if (now >= end || (abort && abort->load())) stop = true;
     if (progress && now - last_tick >= std::chrono::seconds(1)) {
       Progress p;
@@ -107,11 +134,12 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
   for (auto& t : workers) t.join();
   const auto finished = Clock::now();
   RunResult r;
-  r.model = o.rate > 0 ? "open" : "closed";
+  r.model = open ? "open" : "closed";
   r.target = "call";
-  r.connections = o.connections;
-  r.threads = o.connections;
+  r.connections = worker_count;
+  r.threads = worker_count;
   r.rate = o.rate;
+  r.stages = stages_text(o.stages);
   r.warmup_s = std::chrono::duration<double>(o.warmup).count();
   r.duration_s = std::max(0.0, std::chrono::duration<double>(std::min(finished, end) - measure_from).count());
   std::vector<uint64_t> per_second;
@@ -121,7 +149,8 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
     for (size_t i = 0; i < w.completed_per_second.size(); ++i) per_second[i] += w.completed_per_second[i];
   }
   for (size_t i = 0; i < per_second.size(); ++i)
-    r.timeline.push_back({static_cast<int64_t>(i) * 1000, 0, per_second[i], 0, 0, 0, 0, 0});
+    r.timeline.push_back({static_cast<int64_t>(i) * 1000, 0, per_second[i], 0, 0, 0, 0, 0,
+                          i < running_per_second.size() ? running_per_second[i] : 0});
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
   if (r.dropped)
     r.warnings.push_back(std::to_string(r.dropped) + " due operations were dropped: the workers fell behind the rate");

@@ -37,8 +37,14 @@ struct Second {
   Histogram latency{2};
 };
 
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
 struct Shared {
   const LoadOptions* options = nullptr;
+  LoadProfile profile{0, {}};
+  bool ramped_connections = false;  // closed model with stages: connection g runs while the level exceeds g
   RequestSource* source = nullptr;
   ParsedUrl url;
   tcp::resolver::results_type endpoints;
@@ -54,7 +60,6 @@ struct Shared {
 struct Worker {
   Shared* sh = nullptr;
   int index = 0, connections = 0;
-  double rate = 0;  // this thread's share
   asio::io_context io{1};
   std::unique_ptr<asio::steady_timer> wake;  // idle connections wait here (open model)
   std::deque<Clock::time_point> due;         // open model: requests due, oldest first
@@ -157,10 +162,11 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
   }
 }
 
-asio::awaitable<void> connection(Worker& w) {
+// Connection number g of the run (threads take them in turn, so a ramp spreads over threads).
+asio::awaitable<void> connection(Worker& w, int g) {
   Shared& sh = *w.sh;
   const LoadOptions& o = *sh.options;
-  const bool open = o.rate > 0;
+  const bool open = o.open();
   beast::tcp_stream stream(w.io);
   beast::flat_buffer buffer;
   bool connected = false;
@@ -169,11 +175,30 @@ asio::awaitable<void> connection(Worker& w) {
   std::string tag_name;
   while (!sh.stop.load(std::memory_order_relaxed)) {
     Clock::time_point intended = Clock::now();
-    if (open) {
-      while (w.due.empty() && !sh.stop.load(std::memory_order_relaxed)) {
-        w.wake->expires_at(Clock::time_point::max());
-        co_await w.wake->async_wait(kTuple);
+    if (sh.ramped_connections) {
+      // Below this connection's level: it closes after its request, as k6 ramps VUs down, and
+      // waits (in slices, to see the stop) for the level to come back.
+      const double t = seconds_between(sh.start, intended);
+      if (sh.profile.at(t) + 1e-9 < g + 1) {
+        if (connected) {
+          stream.close();
+          buffer.clear();
+          connected = false;
+          sh.open_connections.fetch_sub(1);
+        }
+        const double when = sh.profile.first_reaching(g + 1, t).value_or(sh.profile.duration_s());
+        asio::steady_timer timer(w.io);
+        timer.expires_at(std::min(sh.start + std::chrono::microseconds(static_cast<int64_t>(when * 1e6)),
+                                  intended + std::chrono::milliseconds(200)));
+        co_await timer.async_wait(kTuple);
+        continue;
       }
+    }
+    if (open) {
+      // The wake timer never expires (setting its expiry here would cancel the other idle
+      // connections' waits, and they would wake each other in a loop): the pacer's cancel_one
+      // wakes one idle connection, a stop's cancel all.
+      while (w.due.empty() && !sh.stop.load(std::memory_order_relaxed)) co_await w.wake->async_wait(kTuple);
       if (w.due.empty()) break;
       intended = w.due.front();
       w.due.pop_front();
@@ -328,16 +353,16 @@ asio::awaitable<void> connection(Worker& w) {
   w.wake->cancel();  // let the other idle connections of this thread see the stop too
 }
 
-// Open model: makes requests due at this thread's rate and wakes an idle connection for each.
-asio::awaitable<void> pacer(Worker& w) {
+// Open model: makes requests due on the rate profile and wakes an idle connection for each. The
+// threads take the run's arrivals in turn, so their requests interleave.
+asio::awaitable<void> pacer(Worker& w, int threads) {
   Shared& sh = *w.sh;
-  const double interval_us = 1e6 / w.rate;
-  // Threads are offset by a fraction of the interval so their requests interleave.
-  const double phase = interval_us * w.index / std::max(1, sh.options->threads);
   asio::steady_timer timer(w.io);
   for (uint64_t i = 0; !sh.stop.load(std::memory_order_relaxed); ++i) {
-    const auto due =
-        sh.start + std::chrono::microseconds(static_cast<int64_t>(phase + interval_us * static_cast<double>(i)));
+    const auto at = sh.profile.arrival_time(
+        static_cast<double>(i * static_cast<uint64_t>(threads) + static_cast<uint64_t>(w.index)));
+    if (!at) break;
+    const auto due = sh.start + std::chrono::microseconds(static_cast<int64_t>(*at * 1e6));
     if (due >= sh.end) break;
     if (due > Clock::now()) {
       timer.expires_at(due);
@@ -381,13 +406,20 @@ Result<ParsedUrl> parse_http_url(const std::string& url) {
 
 Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, const std::atomic<bool>* abort,
                                 const std::function<void(const Progress&)>& progress) {
-  if (o.connections < 1) return Status::error("at least one connection (--vus / connections) is needed");
+  if (o.connections < (!o.open() && !o.stages.empty() ? 0 : 1))
+    return Status::error("at least one connection (--vus / connections) is needed");
   if (o.threads < 1) return Status::error("at least one thread is needed");
   if (o.rate < 0) return Status::error("the rate must be positive");
   auto url = parse_http_url(o.url);
   if (!url.ok()) return url.status();
+  for (const auto& s : o.stages)
+    if (!o.open() && s.target > 100000)
+      return Status::error("stage target " + std::to_string(static_cast<int64_t>(s.target)) +
+                           " connections: at most 100000");
   Shared sh;
   sh.options = &o;
+  sh.profile = o.profile();
+  sh.ramped_connections = !o.open() && !o.stages.empty();
   sh.source = &source;
   sh.url = url.value();
   {
@@ -406,24 +438,26 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
     io.run();
     if (!st.ok()) return st;
   }
-  const int threads = std::min(o.threads, o.connections);
+  const int connections =
+      sh.ramped_connections ? std::max(1, static_cast<int>(std::ceil(sh.profile.peak() - 1e-9))) : o.connections;
+  const int threads = std::min(o.threads, connections);
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < threads; ++t) {
     auto w = std::make_unique<Worker>();
     w->sh = &sh;
     w->index = t;
-    w->connections = o.connections / threads + (t < o.connections % threads ? 1 : 0);
-    w->rate = o.rate / threads;
-    w->wake = std::make_unique<asio::steady_timer>(w->io);
+    w->connections = connections / threads + (t < connections % threads ? 1 : 0);
+    w->wake = std::make_unique<asio::steady_timer>(w->io, Clock::time_point::max());
     workers.push_back(std::move(w));
   }
   const double cpu0 = self_cpu_seconds();
   sh.start = Clock::now();
   sh.measure_from = sh.start + o.warmup;
-  sh.end = sh.measure_from + o.duration;
+  sh.end = sh.measure_from + o.measured_duration();
   for (auto& w : workers) {
-    for (int c = 0; c < w->connections; ++c) asio::co_spawn(w->io, connection(*w), asio::detached);
-    if (o.rate > 0) asio::co_spawn(w->io, pacer(*w), asio::detached);
+    for (int c = 0; c < w->connections; ++c)
+      asio::co_spawn(w->io, connection(*w, c * threads + w->index), asio::detached);
+    if (o.open()) asio::co_spawn(w->io, pacer(*w, threads), asio::detached);
   }
   std::vector<std::thread> running;
   for (auto& w : workers) running.emplace_back([&io = w->io] { io.run(); });
@@ -431,6 +465,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   // The control loop: progress, the end of the run, the drain bound.
   uint64_t last_completed = 0;
   auto last_tick = sh.start;
+  std::vector<uint64_t> open_per_second;  // the connections open at the end of each measured second
   bool stopped_at_end = false;
   Clock::time_point stopped_at{};
   for (;;) {
@@ -443,6 +478,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
       stopped_at = now;
       for (auto& w : workers) asio::post(w->io, [wp = w.get()] { wp->wake->cancel(); });
     }
+    sample_level(open_per_second, sh.measure_from, sh.end, now, sh.open_connections.load());
     bool all_done = true;
     for (auto& w : workers) all_done = all_done && w->io.stopped();
     if (all_done) break;
@@ -470,8 +506,9 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
 
   RunResult r;
   r.target = o.url;
-  r.model = o.rate > 0 ? "open" : "closed";
-  r.connections = o.connections;
+  r.model = o.open() ? "open" : "closed";
+  r.connections = connections;
+  r.stages = stages_text(o.stages);
   r.threads = threads;
   r.rate = o.rate;
   r.warmup_s = std::chrono::duration<double>(o.warmup).count();
@@ -495,7 +532,8 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   for (size_t i = 0; i < seconds.size(); ++i) {
     const auto& s = seconds[i];
     r.timeline.push_back({static_cast<int64_t>(i) * 1000, s.offered, s.completed, s.errors, s.dropped,
-                          s.latency.percentile(50), s.latency.percentile(95), s.latency.percentile(99)});
+                          s.latency.percentile(50), s.latency.percentile(95), s.latency.percentile(99),
+                          i < open_per_second.size() ? open_per_second[i] : 0});
   }
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
 
@@ -505,17 +543,17 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   if (busy > 0.9)
     r.warnings.push_back("the load generator used " + std::to_string(static_cast<int>(busy * 100)) +
                          " % of its threads' CPU: it may be the bottleneck (add --threads or a machine)");
-  if (o.rate > 0 && r.dropped > 0)
+  if (o.open() && r.dropped > 0)
     r.warnings.push_back(std::to_string(r.dropped) +
                          " due requests were dropped: they waited longer than the request timeout for a free "
                          "connection (the target is slower than the offered rate, or connections are too few)");
-  if (o.rate > 0 && r.late > r.requests / 100 + 1)
+  if (o.open() && r.late > r.requests / 100 + 1)
     r.warnings.push_back(std::to_string(r.late) +
                          " requests were sent more than 10 ms after they were due; their latency counts from when "
                          "they were due (coordinated omission corrected)");
-  if (o.rate > 0 && r.duration_s > 0 && r.throughput() < 0.9 * o.rate)
+  if (const double offered = r.offered_rate(); o.open() && r.duration_s > 0 && r.throughput() < 0.9 * offered)
     r.warnings.push_back("achieved " + std::to_string(static_cast<int>(r.throughput())) + " req/s of the " +
-                         std::to_string(static_cast<int>(o.rate)) + " offered");
+                         std::to_string(static_cast<int>(offered)) + " offered");
   if (r.ok == 0 && r.errors.count(kErrConnect))
     r.warnings.push_back("no connection to the target could be opened: " + r.error_examples[kErrConnect]);
   if (r.interrupted)

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "load/load_profile.h"
 #include "load/run_result.h"
 
 namespace vigil::load {
@@ -61,14 +62,35 @@ class RequestSource {
 };
 
 struct LoadOptions {
-  std::string url;  // http://host[:port][/base-path]
-  int connections = 10;
+  std::string url;       // http://host[:port][/base-path]
+  int connections = 10;  // closed model: the connections (at the start, with stages); open: the most used
   int threads = 1;
-  double rate = 0;  // > 0: the open model at this many requests a second
+  double rate = 0;  // > 0: the open model at this many requests a second (at the start, with stages)
   std::chrono::milliseconds duration{10000}, warmup{0};
+  // Staged ramps: from `connections` (closed model), or from `rate` when rate_stages (open model,
+  // then also with a rate of 0), the level moves to each stage's target; the measured part is
+  // the stages and `duration` is not used. The warm-up holds the starting level.
+  std::vector<Stage> stages;
+  bool rate_stages = false;
   uint64_t iterations = 0;  // > 0: stop after this many requests
   std::chrono::milliseconds request_timeout{10000}, connect_timeout{3000}, drain{5000};
   int target_pid = 0;  // > 0: CPU and memory of this process go into the report
+
+  bool open() const { return rate > 0 || (rate_stages && !stages.empty()); }
+  // The level over the whole run, warm-up first: connections (closed model) or rate (open).
+  LoadProfile profile() const {
+    const double start = open() ? rate : connections;
+    std::vector<Stage> all{{warmup, start}};
+    if (stages.empty()) all.push_back({duration, start});
+    all.insert(all.end(), stages.begin(), stages.end());
+    return LoadProfile(start, std::move(all));
+  }
+  std::chrono::milliseconds measured_duration() const {
+    if (stages.empty()) return duration;
+    std::chrono::milliseconds d{0};
+    for (const auto& s : stages) d += s.duration;
+    return d;
+  }
 };
 
 struct Progress {

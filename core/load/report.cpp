@@ -51,6 +51,13 @@ uint64_t RunResult::error_count() const {
   return n;
 }
 
+double RunResult::offered_rate() const {
+  if (stages.empty() || duration_s <= 0) return rate;
+  uint64_t offered = 0;
+  for (const auto& s : timeline) offered += s.offered;
+  return static_cast<double>(offered) / duration_s;
+}
+
 void RunResult::add_part(const RunResult& p) {
   latency.add(p.latency);
   service.add(p.service);
@@ -87,7 +94,8 @@ std::string report_json(const RunResult& r) {
                         {"dropped", s.dropped},
                         {"p50_us", s.p50_us},
                         {"p95_us", s.p95_us},
-                        {"p99_us", s.p99_us}});
+                        {"p99_us", s.p99_us},
+                        {"connections", s.connections}});
   json thresholds = json::array();
   for (const auto& t : r.thresholds)
     thresholds.push_back({{"expression", t.expression}, {"passed", t.passed}, {"actual", t.actual}, {"unit", t.unit}});
@@ -102,6 +110,7 @@ std::string report_json(const RunResult& r) {
               {"connections", r.connections},
               {"threads", r.threads},
               {"rate", r.rate},
+              {"stages", r.stages},
               {"duration_s", r.duration_s},
               {"warmup_s", r.warmup_s},
               {"options", r.options},
@@ -151,6 +160,7 @@ Result<RunResult> parse_report_json(const std::string& text) {
     r.connections = run.value("connections", 0);
     r.threads = run.value("threads", 0);
     r.rate = run.value("rate", 0.0);
+    r.stages = run.value("stages", std::string());
     r.duration_s = run.value("duration_s", 0.0);
     r.warmup_s = run.value("warmup_s", 0.0);
     r.options = run.value("options", std::map<std::string, std::string>{});
@@ -190,6 +200,7 @@ Result<RunResult> parse_report_json(const std::string& text) {
       ss.p50_us = e.value("p50_us", int64_t{0});
       ss.p95_us = e.value("p95_us", int64_t{0});
       ss.p99_us = e.value("p99_us", int64_t{0});
+      ss.connections = e.value("connections", uint64_t{0});
       r.timeline.push_back(ss);
     }
     for (const auto& t : j.value("thresholds", json::array()))
@@ -206,14 +217,26 @@ Result<RunResult> parse_report_json(const std::string& text) {
   }
 }
 
+std::string load_text(const RunResult& r) {
+  const std::string threads = ", " + std::to_string(r.threads) + (r.threads == 1 ? " thread" : " threads");
+  if (r.model != "open")
+    return "closed model, " +
+           (r.stages.empty()
+                ? std::to_string(r.connections) + " connections"
+                : "connections through stages " + r.stages + " (up to " + std::to_string(r.connections) + ")") +
+           threads;
+  return "open model, " +
+         (r.stages.empty() ? fmt("%.0f", r.rate) + " requests/s offered"
+                           : "requests/s from " + fmt("%.0f", r.rate) + " through stages " + r.stages) +
+         ", up to " + std::to_string(r.connections) + " connections" + threads;
+}
+
 std::string summary_text(const RunResult& r) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) {
     out += "  " + k + std::string(k.size() < 22 ? 22 - k.size() : 1, ' ') + v + "\n";
   };
-  out += r.scenario + " -> " + r.target + " (" + r.model + ", " + std::to_string(r.connections) + " connections" +
-         (r.model == "open" ? ", " + fmt("%.0f", r.rate) + " req/s offered" : "") + ", " + fmt("%.1f s", r.duration_s) +
-         ")\n";
+  out += r.scenario + " -> " + r.target + " (" + load_text(r) + ", " + fmt("%.1f s", r.duration_s) + ")\n";
   line("requests", std::to_string(r.requests) + " (" + std::to_string(r.ok) + " ok, " +
                        std::to_string(r.error_count()) + " failed" +
                        (r.dropped ? ", " + std::to_string(r.dropped) + " dropped" : "") + ")");
@@ -256,10 +279,8 @@ std::string report_markdown(const RunResult& r) {
              (t.passed ? "pass" : "FAIL") + " |\n";
     out += "\n";
   }
-  out += "Started " + r.started_at + " on " + r.host + "; " + r.model + " model, " + std::to_string(r.connections) +
-         " connections, " + std::to_string(r.threads) + " threads" +
-         (r.model == "open" ? ", " + fmt("%.0f", r.rate) + " requests/s offered" : "") + "; " +
-         fmt("%.1f", r.duration_s) + " s measured after " + fmt("%.1f", r.warmup_s) + " s of warm-up.\n\n";
+  out += "Started " + r.started_at + " on " + r.host + "; " + load_text(r) + "; " + fmt("%.1f", r.duration_s) +
+         " s measured after " + fmt("%.1f", r.warmup_s) + " s of warm-up.\n\n";
   out += "| metric | value |\n|---|---|\n";
   out += "| requests | " + std::to_string(r.requests) + " |\n";
   out += "| throughput | " + fmt("%.1f", r.throughput()) + " req/s |\n";

@@ -17,6 +17,8 @@ std::string report_markdown(const RunResult& r);
 // One self-contained HTML file (inline CSS and SVG, no scripts, no network): verdict first.
 std::string report_html(const RunResult& r);
 std::string summary_text(const RunResult& r);  // the table printed at the end of a run
+// "open model, 500 requests/s offered, up to 10 connections, 2 threads": the load as run.
+std::string load_text(const RunResult& r);
 
 // One row of `vigil bench compare`: a metric of both runs, the change and the goal's verdict.
 struct CompareRow {

@@ -160,8 +160,7 @@ td,th{border-color:#323846}.a{fill:#aab2c0}.g{stroke:#2b303b}.pass{background:#1
     h += "<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>";
   };
   row("Started", r.started_at + " on " + r.host + " (vigil " + r.vigil_version + ")");
-  row("Model", r.model + ", " + std::to_string(r.connections) + " connections, " + std::to_string(r.threads) +
-                   " threads" + (r.model == "open" ? ", " + num(r.rate, "%.0f") + " requests/s offered" : ""));
+  row("Load", load_text(r));
   row("Measured", num(r.duration_s, "%.1f") + " s after " + num(r.warmup_s, "%.1f") + " s of warm-up");
   row("Requests", std::to_string(r.requests) + " (" + std::to_string(r.ok) + " ok, " + std::to_string(r.error_count()) +
                       " failed, " + std::to_string(r.dropped) + " dropped)");
@@ -180,8 +179,12 @@ td,th{border-color:#323846}.a{fill:#aab2c0}.g{stroke:#2b303b}.pass{background:#1
   Series offered{"offered/s", "#7a869a", "6 4", {}}, done{"completed/s", "#1f6feb", "", {}},
       errors{"failed/s", "#d1242f", "2 3", {}};
   Series p50{"p50", "#1f6feb", "", {}}, p95{"p95", "#bf8700", "6 4", {}}, p99{"p99", "#d1242f", "2 3", {}};
+  Series open{"connections open", "#1f6feb", "", {}};
+  bool connections_vary = false;
   for (const auto& s : r.timeline) {
     const double t = static_cast<double>(s.t_ms) / 1000;
+    open.points.emplace_back(t, static_cast<double>(s.connections));
+    connections_vary = connections_vary || s.connections != r.timeline.front().connections;
     if (r.model == "open") offered.points.emplace_back(t, static_cast<double>(s.offered));
     done.points.emplace_back(t, static_cast<double>(s.completed));
     errors.points.emplace_back(t, static_cast<double>(s.errors));
@@ -192,6 +195,8 @@ td,th{border-color:#323846}.a{fill:#aab2c0}.g{stroke:#2b303b}.pass{background:#1
     }
   }
   h += "<h2>Load and throughput</h2>" + chart("Requests a second", {offered, done, errors}, "seconds", "requests/s");
+  if (connections_vary)  // ramps, drops and reconnections
+    h += chart("Connections open at the end of each second", {open}, "seconds", "connections");
   h += "<h2>Latency over time</h2>" + chart("Latency percentiles each second", {p50, p95, p99}, "seconds", "ms");
   Series spectrum{"latency", "#1f6feb", "", {}}, service{"service time", "#7a869a", "6 4", {}};
   for (double p : {0.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99}) {

@@ -18,6 +18,17 @@ inline int64_t us_between(std::chrono::steady_clock::time_point a, std::chrono::
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
 }
 
+// Keeps `value` as the level of the measured second that `now` falls in (engines call it about
+// every 100 ms; the last call in a second wins), for SecondStats::connections.
+inline void sample_level(std::vector<uint64_t>& per_second, std::chrono::steady_clock::time_point measure_from,
+                         std::chrono::steady_clock::time_point end, std::chrono::steady_clock::time_point now,
+                         uint64_t value) {
+  if (now < measure_from || now >= end) return;
+  const auto i = static_cast<size_t>(us_between(measure_from, now) / 1'000'000);
+  if (per_second.size() <= i) per_second.resize(i + 1);
+  per_second[i] = value;
+}
+
 // Error kinds, never mixed into latency: a failed request is counted here and not recorded in
 // the latency histograms.
 inline constexpr const char* kErrConnect = "connect";        // refused, unreachable, DNS
@@ -33,6 +44,7 @@ struct SecondStats {
   int64_t t_ms = 0;  // since the start of the measured part
   uint64_t offered = 0, completed = 0, errors = 0, dropped = 0;
   int64_t p50_us = 0, p95_us = 0, p99_us = 0;
+  uint64_t connections = 0;  // open (WebSocket: held; call: workers running) at the end of the second
 };
 
 struct TagStats {  // per endpoint / request kind ("send_message", "tools/call echo")
@@ -53,7 +65,8 @@ struct RunResult {
   std::string started_at;               // RFC 3339, UTC
   std::string host, vigil_version;
   int connections = 0, threads = 0;
-  double rate = 0;  // open model: requests a second offered
+  double rate = 0;     // open model: requests a second offered (at the start, with stages)
+  std::string stages;  // staged ramps as given, "30s:100 1m:100" ("" = a constant level)
   double duration_s = 0, warmup_s = 0;
   std::map<std::string, std::string> options;  // the scenario's settings, as given
 
@@ -85,6 +98,9 @@ struct RunResult {
     return requests ? static_cast<double>(error_count()) / static_cast<double>(requests) : 0;
   }
   double throughput() const { return duration_s > 0 ? static_cast<double>(ok) / duration_s : 0; }
+  // Open model: requests a second offered over the measured part (the rate, or its average
+  // with stages).
+  double offered_rate() const;
 };
 
 }  // namespace vigil::load

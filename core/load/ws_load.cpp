@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -218,6 +219,10 @@ uint64_t raise_fd_limit() {
 Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::atomic<bool>* abort,
                               const std::function<void(const Progress&)>& progress) {
   const auto& o = wo.load;
+  if (!o.stages.empty())
+    return Status::error(
+        "WebSocket runs ramp their connections up with connect_rate and hold them: stages are "
+        "not supported (use --connect-rate, or an http scenario for staged ramps)");
   if (o.connections < 1) return Status::error("at least one connection (--vus) is needed");
   if (wo.connect_rate <= 0) return Status::error("the connect rate must be positive");
   const std::string hint = " (write ws://HOST[:PORT]/PATH, e.g. ws://127.0.0.1:8080/ws)";
@@ -268,9 +273,11 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   uint64_t last = 0;
   auto last_tick = sh.start;
   Clock::time_point stopped_at{};
+  std::vector<uint64_t> open_per_second;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
+    sample_level(open_per_second, sh.measure_from, sh.end, now, sh.open.load());
     if ((now >= sh.end || (abort && abort->load())) && !sh.stop) {
       sh.stop = true;  // connections see it at their next timer or reply; the drain bound ends the rest
       stopped_at = now;
@@ -310,9 +317,10 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
     if (errs.size() < w->errors_per_second.size()) errs.resize(w->errors_per_second.size());
     for (size_t i = 0; i < w->errors_per_second.size(); ++i) errs[i] += w->errors_per_second[i];
   }
-  for (size_t i = 0; i < std::max(done.size(), errs.size()); ++i)
-    r.timeline.push_back(
-        {static_cast<int64_t>(i) * 1000, 0, i < done.size() ? done[i] : 0, i < errs.size() ? errs[i] : 0, 0, 0, 0, 0});
+  for (size_t i = 0; i < std::max({done.size(), errs.size(), open_per_second.size()}); ++i)
+    r.timeline.push_back({static_cast<int64_t>(i) * 1000, 0, i < done.size() ? done[i] : 0,
+                          i < errs.size() ? errs[i] : 0, 0, 0, 0, 0,
+                          i < open_per_second.size() ? open_per_second[i] : 0});
   r.max_connections_open = sh.max_open.load();
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
   if (sh.drops.load())

@@ -190,6 +190,57 @@ TEST_CASE("bench: the cache scenario drives the configured cache in the call tra
   CHECK(report["errors"].empty());
 }
 
+TEST_CASE("bench: staged ramps from the config and the command line", "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  // The closed model from a [[scenarios]] table: 0 -> 4 connections, then held.
+  write_file(dir + "/ramp.toml",
+             "[[scenarios.http_message]]\nalias = \"ramp\"\ntarget = \"" + target.url() +
+                 "\"\nstages = [{ duration = \"1s\", target = 4 }, { duration = \"1s\", target = 4 }]\n");
+  const auto closed = run_command(build_dir() + "/vigil bench run ramp --config " + dir +
+                                  "/ramp.toml --no-progress --out " + dir + "/closed");
+  INFO(closed.output);
+  CHECK(closed.exit_code == 0);
+  CHECK(contains(closed.output, "connections through stages 1s:4 1s:4"));
+  std::ifstream cf(dir + "/closed/report.json");
+  const json c = json::parse(cf);
+  CHECK(c["run"]["stages"] == "1s:4 1s:4");
+  CHECK(c["run"]["connections"] == 4);
+  REQUIRE(c["timeline"].size() >= 2);
+  CHECK(c["timeline"][1]["connections"] == 4);
+  CHECK(c["timeline"][0]["connections"] <= 4);
+
+  // The open model from the command line, in the call transport: 0 -> 2000 operations a second.
+  const auto open = run_command(build_dir() +
+                                "/vigil bench run cache --rate 0 --stage 1s:2000 --stage 1s:2000 --vus 2 "
+                                "--no-progress --out " +
+                                dir + "/open");
+  INFO(open.output);
+  CHECK(open.exit_code == 0);
+  std::ifstream of(dir + "/open/report.json");
+  const json o = json::parse(of);
+  CHECK(o["run"]["model"] == "open");
+  const uint64_t ops = o["summary"]["requests"].get<uint64_t>() + o["summary"]["dropped"].get<uint64_t>();
+  CHECK(ops >= 2900);  // 1000 in the ramp, 2000 held
+  CHECK(ops <= 3001);
+
+  // Bad stages are refused with the syntax to use.
+  const auto bad_cli = run_command(build_dir() + "/vigil bench run http_message --target " + target.url() +
+                                   " --stage 30s --no-progress");
+  CHECK(bad_cli.exit_code == 2);
+  CHECK(contains(bad_cli.output, "DURATION:TARGET"));
+  write_file(dir + "/bad.toml", "[[scenarios.http_message]]\nstages = [{ duration = \"1s\" }]\n");
+  const auto bad_config = run_command(build_dir() + "/vigil check --config " + dir + "/bad.toml");
+  CHECK(bad_config.exit_code == 2);
+  CHECK(contains(bad_config.output, "stage 1 must have a duration and a target"));
+  const auto ws =
+      run_command(build_dir() + "/vigil bench run websocket --target ws://127.0.0.1:" + std::to_string(target.port) +
+                  "/ws --stage 1s:10 --no-progress");
+  CHECK(ws.exit_code != 0);
+  CHECK(contains(ws.output, "stages are not supported"));
+}
+
 TEST_CASE("bench: websocket holds hundreds of connections and measures round trips", "[integration]") {
   SampleTarget target(target_binary());
   REQUIRE(target.port > 0);

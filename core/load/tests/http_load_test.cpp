@@ -1,6 +1,7 @@
 // The HTTP engine against small scripted servers on 127.0.0.1: well-behaved, stalling on
 // purpose, answering garbage, resetting, never answering, refusing.
 #include "load/http_load.h"
+#include "load/report.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -192,6 +193,56 @@ TEST_CASE("open model: the rate is kept and a stall shows only in the corrected 
   for (const auto& s : run.timeline) offered += s.offered;
   CHECK(offered >= 395);
   CHECK(offered <= 401);
+}
+
+TEST_CASE("closed model with stages: connections ramp up, hold and ramp down", "[load]") {
+  ScriptedServer server(Mode::ok);
+  Post source;
+  LoadOptions o;
+  o.url = server.url();
+  o.connections = 0;
+  o.threads = 2;
+  o.stages = {{1000ms, 4}, {1000ms, 4}, {1000ms, 0}};
+  auto r = run_http_load(o, source);
+  REQUIRE(r.ok());
+  const auto& run = r.value();
+  CHECK(run.model == "closed");
+  CHECK(run.stages == "1s:4 1s:4 1s:0");
+  CHECK(run.connections == 4);
+  CHECK(run.max_connections_open == 4);
+  CHECK(run.duration_s > 2.9);
+  CHECK(run.duration_s < 3.5);
+  CHECK(run.error_count() == 0);
+  REQUIRE(run.timeline.size() >= 3);
+  CHECK(run.timeline[0].connections >= 2);  // about 3.9 at the end of the first second
+  CHECK(run.timeline[1].connections == 4);
+  CHECK(run.timeline[2].connections <= 1);  // about 0.1 at the end
+  CHECK(run.timeline[1].completed > run.timeline[2].completed);
+  CHECK(summary_text(run).find("connections through stages 1s:4 1s:4 1s:0 (up to 4)") != std::string::npos);
+}
+
+TEST_CASE("open model with stages: arrivals follow the rate ramp", "[load]") {
+  ScriptedServer server(Mode::ok);
+  Post source;
+  LoadOptions o;
+  o.url = server.url();
+  o.connections = 4;
+  o.rate = 0;
+  o.rate_stages = true;
+  o.stages = {{1000ms, 200}, {1000ms, 200}};  // 100 due in the first second, 200 in the second
+  auto r = run_http_load(o, source);
+  REQUIRE(r.ok());
+  const auto& run = r.value();
+  CHECK(run.model == "open");
+  REQUIRE(run.timeline.size() >= 2);
+  CHECK(run.timeline[0].offered >= 97);
+  CHECK(run.timeline[0].offered <= 102);
+  CHECK(run.timeline[1].offered >= 197);
+  CHECK(run.timeline[1].offered <= 201);
+  CHECK(run.requests + run.dropped >= 295);
+  CHECK(run.offered_rate() > 145);
+  CHECK(run.offered_rate() < 152);
+  CHECK(summary_text(run).find("requests/s from 0 through stages 1s:200 1s:200") != std::string::npos);
 }
 
 TEST_CASE("failures are counted by kind and never recorded as latency", "[load]") {
