@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,11 +19,9 @@
 #include "app/commands.h"
 #include "app/config_source.h"
 #include "app/plugin_dirs.h"
+#include "app/scenario_runner.h"
 #include "config/duration.h"
-#include "load/call_load.h"
-#include "load/process_stats.h"
 #include "load/report.h"
-#include "load/ws_load.h"
 #include "metrics/sample_store.h"
 #include "load/thresholds.h"
 #include "plugin_host/plugin_catalog.h"
@@ -47,46 +44,6 @@ std::string toml_value(const std::string& v) {
   std::string q = "\"";
   for (char c : v) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
   return q + "\"";
-}
-
-// The scenario's own settings as text, for the report.
-std::map<std::string, std::string> options_of(const config::PluginTable& t) {
-  using T = config::PluginTable::Type;
-  std::map<std::string, std::string> out;
-  for (const auto& k : t.keys()) {
-    if (k.path.find("[]") != std::string::npos) continue;
-    const auto l = t.find(k.path);
-    if (l.type == T::string)
-      out[k.path] = std::string(l.text);
-    else if (l.type == T::integer)
-      out[k.path] = std::to_string(l.integer);
-    else if (l.type == T::floating)
-      out[k.path] = std::to_string(l.floating);
-    else if (l.type == T::boolean)
-      out[k.path] = l.boolean ? "true" : "false";
-    else if (l.type == T::array) {
-      std::string joined;
-      for (size_t i = 0; i < l.count; ++i) {
-        const auto e = t.find(k.path + "[" + std::to_string(i) + "]");
-        joined += (i ? ", " : "") + std::string(e.type == T::string ? e.text : "...");
-      }
-      out[k.path] = joined;
-    }
-  }
-  return out;
-}
-
-std::string rfc3339_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-std::string hostname() {
-  char h[256] = {};
-  gethostname(h, sizeof h - 1);
-  return h;
 }
 
 }  // namespace
@@ -164,14 +121,10 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     *into = d.value();
   }
   for (const auto& t : a.thresholds) b.thresholds.push_back(t);
-  std::vector<load::Threshold> thresholds;
-  for (const auto& t : b.thresholds) {
-    auto parsed = load::parse_threshold(t);
-    if (!parsed.ok()) {
-      err << "error: " << parsed.message() << "\n";
-      return 2;
-    }
-    thresholds.push_back(parsed.value());
+  auto thresholds = parse_thresholds(inst);
+  if (!thresholds.ok()) {
+    err << "error: " << thresholds.message() << "\n";
+    return 2;
   }
 
   plugin_host::PluginCatalog catalog(plugin_search_path(settings));
@@ -186,7 +139,6 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     return 2;
   }
   auto& scenario = *created.value();
-  const bool http = scenario.transport() == VIGIL_SCENARIO_HTTP;
   const bool needs_target = scenario.transport() != VIGIL_SCENARIO_CALL;
   if (needs_target && b.target.empty()) {
     err << "error: no target: give --target http://HOST:PORT or set target in [[scenarios." << inst.plugin << "]]\n";
@@ -223,19 +175,6 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     return 1;
   }
 
-  load::LoadOptions o;
-  o.url = b.target;
-  o.connections = static_cast<int>(b.vus);
-  o.rate = b.rate;
-  o.threads = static_cast<int>(b.threads);
-  for (const auto& s : b.stages)
-    o.stages.push_back({std::chrono::duration_cast<std::chrono::milliseconds>(s.duration), s.target});
-  o.rate_stages = b.rate_set;
-  o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(b.duration);
-  o.warmup = std::chrono::duration_cast<std::chrono::milliseconds>(b.warmup);
-  o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(b.request_timeout);
-  o.target_pid = a.target_pid;
-
   // Ctrl-C ends the run early and still reports what was measured.
   g_abort = false;
   struct sigaction sa {};
@@ -255,6 +194,7 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     else if (static_cast<int>(p.elapsed_s) % 5 == 0)
       err << line << "\n";
   };
+  const auto o = load_options(b);
   const std::string stages = load::stages_text(o.stages);
   err << "running " << inst.plugin << " against " << (needs_target ? o.url : std::string("the host (call)")) << ": "
       << (o.open() ? (stages.empty() ? std::to_string(static_cast<int>(o.rate)) + " req/s offered"
@@ -263,21 +203,15 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
                    : (stages.empty() ? std::to_string(o.connections) + " connections, "
                                      : "connections through stages " + stages + ", "))
       << std::chrono::duration<double>(o.measured_duration()).count() << " s"
-      << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(b.warmup).count()) + " s warm-up"
+      << (o.warmup.count() ? " after " + std::to_string(std::chrono::duration<double>(o.warmup).count()) + " s warm-up"
                            : std::string())
       << "\n";
-  const double target_cpu0 = a.target_pid > 0 ? load::process_cpu_seconds(a.target_pid) : NAN;
-  Result<load::RunResult> ran = Status::error("no engine");
-  if (scenario.transport() == VIGIL_SCENARIO_WEBSOCKET) {
-    load::WsOptions wo;
-    wo.load = o;
-    if (a.connect_rate > 0) wo.connect_rate = a.connect_rate;
-    ran = load::run_ws_load(wo, scenario, &g_abort, progress);
-  } else if (http) {
-    ran = load::run_http_load(o, scenario, &g_abort, progress);
-  } else {
-    ran = load::run_call_load(o, scenario, &g_abort, progress);
-  }
+  ScenarioRunOptions run;
+  run.target_pid = a.target_pid;
+  run.connect_rate = a.connect_rate;
+  run.abort = &g_abort;
+  run.progress = progress;
+  auto ran = run_scenario(scenario, inst, thresholds.value(), run);
   if (tty && a.progress) err << "\n";
   scenario.stop();
   signal(SIGINT, SIG_DFL);
@@ -286,25 +220,8 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     err << "error: " << ran.message() << "\n";
     return 2;
   }
-  auto r = std::move(ran.value());
-  if (a.target_pid > 0) {
-    const double cpu1 = load::process_cpu_seconds(a.target_pid), rss = load::process_rss_bytes(a.target_pid);
-    if (!std::isnan(cpu1) && !std::isnan(target_cpu0)) r.target_cpu_seconds = cpu1 - target_cpu0;
-    if (!std::isnan(rss)) r.target_rss_bytes = rss;
-    if (std::isnan(cpu1))
-      r.warnings.push_back("process " + std::to_string(a.target_pid) + " (--target-pid) could not be read");
-  }
-  r.scenario = inst.alias;
-  r.started_at = rfc3339_now();
-  r.host = hostname();
-  r.vigil_version = version();
-  r.options = options_of(inst.table);
-  for (const auto& [k, v] : b.goals) r.goals[k] = v;
-  bool passed = true;
-  for (const auto& t : thresholds) {
-    r.thresholds.push_back(load::evaluate(r, t));
-    passed = passed && r.thresholds.back().passed;
-  }
+  const auto& r = ran.value();
+  const bool passed = thresholds_passed(r);
   out << load::summary_text(r);
   if (!a.out_dir.empty()) {
     std::error_code ec;
@@ -319,7 +236,7 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     }
     out << "reports: " << json << ", " << md << ", " << a.out_dir << "/report.html\n";
   }
-  if (r.ok == 0 && r.requests > 0 && r.errors.count(load::kErrConnect) == r.errors.size()) return 1;
+  if (unreachable(r)) return 1;
   return passed ? 0 : kBenchThresholdFailed;
 }
 
