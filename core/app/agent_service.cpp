@@ -22,6 +22,7 @@
 #include "cache/local_backend.h"
 #include "plugin_host/instance_context.h"
 #include "app/rules_api.h"
+#include "app/scheduled_scenarios.h"
 #include "runtime/collector_set.h"
 #include "runtime/rule_scheduler.h"
 #include "runtime/scheduler.h"
@@ -155,6 +156,10 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
     log::warn("alerting", "[[notifiers]] changes take effect after a restart; routes and receivers were applied");
   if (auto st = log::configure(loaded.settings.log); !st.ok())
     log::error("log", "log settings not applied", {{"problem", st.message()}});
+  std::vector<std::string> scenarios_before, scenarios_after;
+  for (const auto& n : current.scenarios) scenarios_before.push_back(n.identity());
+  for (const auto& n : loaded.settings.scenarios) scenarios_after.push_back(n.identity());
+  if (scenarios_before != scenarios_after) log::warn("scenario", "[[scenarios]] changes take effect after a restart");
   if (loaded.settings.http.listen != current.http.listen)
     log::warn("http", "[http] changes take effect after a restart", {{"listen", current.http.listen}});
   applied = std::move(loaded.settings);
@@ -265,6 +270,13 @@ int run_agent(const std::string& config_path) {
     return 1;
   }
   std::unique_ptr<runtime::AlertingService> alerting = std::move(opened.value());
+  Problems scenario_problems;
+  auto scheduled = ScheduledScenarios::prepare(settings, catalog, scenario_problems);
+  if (!scenario_problems.empty()) {
+    log_problems(scenario_problems, "scenario configuration rejected; not starting");
+    for (const auto& p : scenario_problems) std::cerr << "error: " << p << "\n";
+    return 2;
+  }
   rules.set_alert_sink([&alerting](const std::string& group, std::chrono::milliseconds interval,
                                    const std::vector<rules::Alert>& alerts,
                                    int64_t now_ms) { alerting->on_rule_alerts(group, interval, alerts, now_ms); });
@@ -303,6 +315,7 @@ int run_agent(const std::string& config_path) {
     server.stop();
     return 1;
   }
+  scheduled->start(store, settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/bench");
   state.plugins_started = true;
   log::info("agent", "started",
             {{"collectors", collectors.size()},
@@ -319,6 +332,7 @@ int run_agent(const std::string& config_path) {
     break;
   }
   state.plugins_started = false;
+  scheduled->stop();
   rules.stop();
   alerting->stop(scheduler);
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);

@@ -76,8 +76,13 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
       alerting.problems.push_back(inst.where + ": " + catalog.not_found_message(inst.plugin, "scenario"));
       continue;
     }
-    if (auto created = plugin_host::ScenarioInstance::create(plugin, inst); !created.ok())
+    auto created = plugin_host::ScenarioInstance::create(plugin, inst);
+    if (!created.ok())
       alerting.problems.push_back(created.message());
+    else if (inst.bench.schedule.count() > 0 && inst.bench.target.empty() &&
+             created.value()->transport() != VIGIL_SCENARIO_CALL)
+      alerting.problems.push_back(inst.where + ": scenario \"" + inst.alias +
+                                  "\" has a schedule but no target; set target = \"http://HOST:PORT\"");
     for (const auto& t : inst.bench.thresholds)
       if (auto parsed = load::parse_threshold(t); !parsed.ok())
         alerting.problems.push_back(inst.where + ": " + parsed.message());

@@ -21,7 +21,8 @@ const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  
                                             "collectors", "notifiers", "cache", "caches", "scenarios"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
 const std::vector<std::string> kScenarioHostKeys = {
-    "target", "vus", "rate", "duration", "warmup", "threads", "request_timeout", "thresholds", "goals", "stages"};
+    "target",          "vus",        "rate",  "duration", "warmup",  "threads",
+    "request_timeout", "thresholds", "goals", "stages",   "schedule"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -428,6 +429,7 @@ void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Pr
   r.duration("duration", b.duration);
   r.duration("warmup", b.warmup, true);
   r.duration("request_timeout", b.request_timeout);
+  r.duration("schedule", b.schedule);
   r.string_array("thresholds", b.thresholds);
   if (const auto* g = t.get("goals")) {
     if (const auto* gt = g->as_table()) {
@@ -581,8 +583,16 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
 std::string InstanceSettings::identity() const {
   std::string labels_text;
   for (const auto& [k, v] : labels) labels_text += k + "=" + v + ",";
+  std::string bench_text;  // scenarios: the host keys that change a run
+  if (kind == "scenario") {
+    bench_text = bench.target + "\n" + std::to_string(bench.vus) + "\n" + std::to_string(bench.rate) + "\n" +
+                 std::to_string(bench.duration.count()) + "\n" + std::to_string(bench.schedule.count()) + "\n";
+    for (const auto& t : bench.thresholds) bench_text += t + ";";
+    for (const auto& st : bench.stages)
+      bench_text += std::to_string(st.duration.count()) + ":" + std::to_string(st.target) + " ";
+  }
   return kind + "\n" + plugin + "\n" + alias + "\n" + std::to_string(interval.count()) + "\n" +
-         std::to_string(timeout.count()) + "\n" + labels_text + "\n" + table.fingerprint();
+         std::to_string(timeout.count()) + "\n" + labels_text + "\n" + table.fingerprint() + bench_text;
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {

@@ -1,9 +1,14 @@
 // `vigil bench` end to end: the real binary against bench/targets' sample service.
+#include <signal.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
+#include "../support/http_sink.hpp"
 #include "../support/loopback.hpp"
 #include "../support/sample_target.hpp"
 #include "agent_process.h"
@@ -270,4 +275,80 @@ TEST_CASE("bench: websocket holds hundreds of connections and measures round tri
   const auto http_url = run_command(build_dir() + "/vigil bench run websocket --target " + target.url() + " -d 1s");
   CHECK(http_url.exit_code == 2);
   CHECK(contains(http_url.output, "is not a ws:// URL"));
+}
+
+TEST_CASE("bench: the whole story - vigil probes the sample service on a schedule, scrapes it and alerts on it",
+          "[integration]") {
+  // The service fails 30 % of its messages and answers in 30 ms. vigil runs a scheduled
+  // scenario against it (the traffic), scrapes its /metrics, and evaluates the shipped
+  // chat_service rules, with windows and `for` shortened for a test (and the p95 bound lowered
+  // to 20 ms), sending to a webhook.
+  SampleTarget target(target_binary(), {"--error-rate", "0.3", "--latency-ms", "30"});
+  REQUIRE(target.port > 0);
+  HttpSink sink;
+  const auto dir = temp_dir();
+  std::filesystem::create_directories(dir + "/rules");
+  std::string rules = read_file(source_dir() + "/configs/rules/chat_service.yml");
+  auto replace_all = [&rules](const std::string& from, const std::string& to) {
+    for (size_t at = rules.find(from); at != std::string::npos; at = rules.find(from, at + to.size()))
+      rules.replace(at, from.size(), to);
+  };
+  replace_all("[5m]", "[8s]");
+  replace_all("[10m]", "[8s]");
+  for (const char* f : {"for: 5m", "for: 10m", "for: 1m"}) replace_all(f, "for: 1s");
+  replace_all("- name: chat_service\n", "- name: chat_service\n    interval: 500ms\n");
+  replace_all("[8s]))) > 2", "[8s]))) > 0.02");
+  write_file(dir + "/rules/chat_service.yml", rules);
+  write_file(
+      dir + "/vigil.toml",
+      "[agent]\ninterval = \"500ms\"\ntimeout = \"400ms\"\nshutdown_timeout = \"3s\"\nstate_dir = \"" + dir +
+          "/state\"\n[http]\nlisten = \"127.0.0.1:0\"\nmetrics_snapshot = \"0s\"\n"
+          "[rules]\nfiles = [\"rules/*.yml\"]\n"
+          "[[collectors.prometheus_scrape]]\nurl = \"" +
+          target.url() +
+          "/metrics\"\n"
+          "[[scenarios.http_message]]\nalias = \"chat_probe\"\ntarget = \"" +
+          target.url() +
+          "\"\nvus = 4\nduration = \"1s\"\nschedule = \"2s\"\nthresholds = [\"error_rate < 0.01\", \"p95 < 5s\"]\n"
+          "[[notifiers.webhook]]\nurl = \"" +
+          sink.url() +
+          "\"\n[alerting.route]\nreceiver = \"hook\"\ngroup_by = [\"alertname\"]\ngroup_wait = \"200ms\"\n"
+          "[[alerting.receivers]]\nname = \"hook\"\nnotifiers = [\"webhook\"]\n");
+  const auto check = run_command(build_dir() + "/vigil check --config " + dir + "/vigil.toml");
+  INFO(check.output);
+  REQUIRE(check.exit_code == 0);
+  AgentProcess agent(dir + "/vigil.toml");
+  REQUIRE(agent.started());
+
+  // The scheduled runs: published on /metrics, with the failed threshold, and kept as reports.
+  CHECK(agent.wait_for("/metrics", "vigil_scenario_runs_total{outcome=\"failed\",scenario=\"chat_probe\"} 1", 20s));
+  const std::string m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "vigil_scenario_latency_seconds{quantile=\"0.95\",scenario=\"chat_probe\"} 0.03"));
+  CHECK(contains(m, "vigil_scenario_threshold_passed{scenario=\"chat_probe\",threshold=\"error_rate < 0.01\"} 0"));
+  CHECK(contains(m, "vigil_scenario_threshold_passed{scenario=\"chat_probe\",threshold=\"p95 < 5s\"} 1"));
+  CHECK(contains(m, "vigil_scenario_last_run_success{scenario=\"chat_probe\"} 0"));
+  CHECK(contains(m, "vigil_scenario_errors_total{kind=\"http_5xx\",scenario=\"chat_probe\"}"));
+  CHECK(agent.wait_for_log("scheduled run failed thresholds: error_rate < 0.01", 5s));
+  size_t reports = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir + "/state/bench/chat_probe")) {
+    const json report = json::parse(read_file(f.path().string()));
+    CHECK(report["run"]["scenario"] == "chat_probe");
+    ++reports;
+  }
+  CHECK(reports >= 1);
+
+  // The scraped service's own numbers fire the shipped alerts.
+  std::set<std::string> fired;
+  const auto deadline = std::chrono::steady_clock::now() + 40s;
+  while (fired.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    for (const auto& r : sink.requests()) {
+      const json body = json::parse(r.body);
+      for (const auto& a : body["alerts"]) fired.insert(a["labels"]["alertname"].get<std::string>());
+    }
+  }
+  CHECK(fired.count("ChatHighErrorRate") == 1);
+  CHECK(fired.count("ChatSlowResponses") == 1);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(10s) == 0);
 }
