@@ -121,6 +121,7 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
     *into = d.value();
   }
   for (const auto& t : a.thresholds) b.thresholds.push_back(t);
+  if (a.abort_on_fail) b.abort_on_fail = true;
   auto thresholds = parse_thresholds(inst);
   if (!thresholds.ok()) {
     err << "error: " << thresholds.message() << "\n";

@@ -27,6 +27,7 @@ struct BenchRunArgs {
   int target_pid = 0;
   double connect_rate = 0;  // WebSocket: connections opened a second (0 = 1000)
   bool progress = true;
+  bool abort_on_fail = false;  // a threshold failing during the run ends it
 };
 
 int bench_run(const BenchRunArgs& args, std::ostream& out, std::ostream& err);

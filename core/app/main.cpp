@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   bench_run->add_option("--connect-rate", bench_args.connect_rate,
                         "WebSocket: connections opened a second (default 1000)");
   bench_run->add_flag("--no-progress", no_progress, "No progress lines while running");
+  bench_run->add_flag("--abort-on-fail", bench_args.abort_on_fail,
+                      "End the run when a threshold fails, judged each second from 5 s of measured load on");
   auto* bench_compare =
       bench->add_subcommand("compare", "Compare two runs' report.json: the target table; exit 99 when a goal fails");
   bench_compare->add_option("reports", compare_files, "BASELINE.json CURRENT.json")->required()->expected(2);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "app/commands.h"
@@ -83,9 +84,26 @@ Result<std::vector<load::Threshold>> parse_thresholds(const config::InstanceSett
   return out;
 }
 
+std::string judge_so_far(const load::RunResult& so_far, const std::vector<load::Threshold>& thresholds) {
+  if (so_far.duration_s < 5) return "";
+  for (const auto& t : thresholds) {
+    const bool count = t.metric == "requests" || t.metric == "errors" || t.metric == "dropped";
+    if (count && t.op != "<" && t.op != "<=") continue;
+    const auto o = load::evaluate(so_far, t);
+    if (o.passed) continue;
+    char actual[64];
+    std::snprintf(actual, sizeof actual, "%.4g%s", o.actual, o.unit.empty() ? "" : (" " + o.unit).c_str());
+    return "threshold \"" + t.expression + "\" failed after " + std::to_string(static_cast<int>(so_far.duration_s)) +
+           " s of measured load (actual " + actual + ")";
+  }
+  return "";
+}
+
 Result<load::RunResult> run_scenario(plugin_host::ScenarioInstance& scenario, const config::InstanceSettings& inst,
                                      const std::vector<load::Threshold>& thresholds, const ScenarioRunOptions& run) {
-  const auto o = load_options(inst.bench);
+  auto o = load_options(inst.bench);
+  if (inst.bench.abort_on_fail && !thresholds.empty())
+    o.judge = [&thresholds](const load::RunResult& so_far) { return judge_so_far(so_far, thresholds); };
   const std::string started_at = rfc3339_now();
   const double target_cpu0 = run.target_pid > 0 ? load::process_cpu_seconds(run.target_pid) : NAN;
   Result<load::RunResult> ran = Status::error("no engine");

@@ -33,6 +33,11 @@ Result<std::vector<load::Threshold>> parse_thresholds(const config::InstanceSett
 // The engine's options from a scenario's host keys (target, vus, rate, stages ...).
 load::LoadOptions load_options(const config::BenchSettings& b);
 
+// With abort_on_fail: judges the thresholds on the run so far, once a second from 5 s of
+// measured load on; the reason for the first that fails. A count that can still grow into its
+// bound ("requests > 1000") is left for the end.
+std::string judge_so_far(const load::RunResult& so_far, const std::vector<load::Threshold>& thresholds);
+
 // Runs the started scenario once. An error only when the run cannot start (options that cannot
 // run, a target that does not parse, a scenario that cannot build requests).
 Result<load::RunResult> run_scenario(plugin_host::ScenarioInstance& scenario, const config::InstanceSettings& inst,

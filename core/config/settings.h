@@ -65,6 +65,7 @@ struct BenchSettings {
   bool rate_set = false;  // `rate` was given: stage targets are rates (the open model)
   std::vector<BenchStage> stages;  // staged ramps (k6's ramping-vus / ramping-arrival-rate); replace duration
   nanoseconds schedule{0};         // > 0: `vigil run` runs the scenario this often (a synthetic probe)
+  bool abort_on_fail = false;      // a threshold failing during the run ends it (k6's abortOnFail)
   nanoseconds duration = std::chrono::seconds(10), warmup{0};
   int64_t threads = 1;
   nanoseconds request_timeout = std::chrono::seconds(10);

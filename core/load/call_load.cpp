@@ -1,4 +1,5 @@
 #include "load/call_load.h"
+#include "load/live_totals.h"
 #include "load/process_stats.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@ using namespace std::chrono_literals;
 
 struct WorkerResult {
   RunResult part;
+  LiveTotals::Batch batch;  // for the run's LiveTotals, when it is judged as it goes
   std::vector<uint64_t> completed_per_second, errors_per_second;
 };
 
@@ -34,6 +36,8 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> next_seq{0}, completed{0}, errors{0}, dropped{0};
   std::atomic<int> running{0};
+  const bool judged = static_cast<bool>(o.judge);
+  LiveTotals live;
   const auto start = Clock::now();
   const auto measure_from = start + o.warmup;
   const auto end = measure_from + o.measured_duration();
@@ -69,6 +73,7 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
           if (Clock::now() - intended > o.request_timeout) {  // far behind: drop, as the HTTP engine does
             dropped.fetch_add(1);
             if (intended >= measure_from) ++r.part.dropped;
+            if (judged && intended >= measure_from) ++r.batch.dropped;
             continue;
           }
         }
@@ -90,6 +95,10 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
           ++r.part.requests;
           ++r.part.errors[kErrValidation];
           r.part.error_examples.try_emplace(kErrValidation, error);
+          if (judged) {
+            ++r.batch.failed;
+            live.offer(r.batch, done);
+          }
           continue;
         }
         completed.fetch_add(1, std::memory_order_relaxed);
@@ -102,6 +111,11 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
         auto& tag = r.part.tags[outcome == CallOutcome::miss ? "miss" : "hit"];
         ++tag.requests;
         tag.latency.record(lat);
+        if (judged) {
+          r.batch.latency.record(lat);
+          ++r.batch.ok;
+          live.offer(r.batch, done);
+        }
         const auto sec = static_cast<size_t>(us_between(measure_from, done) / 1'000'000);
         if (r.completed_per_second.size() <= sec) r.completed_per_second.resize(sec + 1);
         ++r.completed_per_second[sec];
@@ -112,11 +126,19 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
   uint64_t last = 0;
   auto last_tick = start;
   std::vector<uint64_t> running_per_second;
+  std::string aborted_why;
+  auto last_judged = start;
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
     sample_level(running_per_second, measure_from, end, now, static_cast<uint64_t>(std::max(0, running.load())));
+    if (abort && abort->load() && !stop) aborted_why = "stopped before its end";
     if (now >= end || (abort && abort->load())) stop = true;
+    if (judged && !stop && now >= measure_from && now - last_judged >= 1s) {
+      last_judged = now;
+      aborted_why = o.judge(live.snapshot(std::chrono::duration<double>(now - measure_from).count()));
+      if (!aborted_why.empty()) stop = true;
+    }
     if (progress && now - last_tick >= std::chrono::seconds(1)) {
       Progress p;
       p.elapsed_s = std::chrono::duration<double>(now - start).count();
@@ -152,6 +174,8 @@ Result<RunResult> run_call_load(const LoadOptions& o, CallSource& source, const 
     r.timeline.push_back({static_cast<int64_t>(i) * 1000, 0, per_second[i], 0, 0, 0, 0, 0,
                           i < running_per_second.size() ? running_per_second[i] : 0});
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
+  r.aborted = aborted_why;
+  if (!r.aborted.empty()) r.warnings.push_back("the run ended early: " + r.aborted);
   if (r.dropped)
     r.warnings.push_back(std::to_string(r.dropped) + " due operations were dropped: the workers fell behind the rate");
   return r;

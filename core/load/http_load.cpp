@@ -1,5 +1,6 @@
 // One of the two translation units of the load module that include Asio and Beast (with ws_load.cpp).
 #include "load/http_load.h"
+#include "load/live_totals.h"
 #include "load/process_stats.h"
 
 #include <unistd.h>
@@ -54,7 +55,9 @@ struct Shared {
   std::atomic<uint64_t> completed{0}, errors{0}, dropped{0};
   std::atomic<uint64_t> open_connections{0}, max_open{0};
   std::mutex fatal_mu;
-  std::string fatal;  // a scenario failure that ends the run
+  std::string fatal;    // a scenario failure that ends the run
+  bool judged = false;  // options->judge is set: the workers feed `live`
+  LiveTotals live;
 };
 
 struct Worker {
@@ -67,6 +70,7 @@ struct Worker {
   RunResult part;
   std::vector<Second> seconds;
   std::atomic<int64_t> last_p95{0};
+  LiveTotals::Batch batch;  // for sh->live, when the run is judged as it goes
 
   bool measured(Clock::time_point t) const { return t >= sh->measure_from; }
   Second& second_at(Clock::time_point t) {
@@ -88,7 +92,12 @@ struct Worker {
       ++t.requests;
       ++t.errors;
     }
-    ++second_at(Clock::now()).errors;
+    const auto now = Clock::now();
+    ++second_at(now).errors;
+    if (sh->judged) {
+      ++batch.failed;
+      sh->live.offer(batch, now);
+    }
   }
 };
 
@@ -207,6 +216,7 @@ asio::awaitable<void> connection(Worker& w, int g) {
         if (w.measured(intended)) {
           ++w.part.dropped;
           ++w.second_at(intended).dropped;
+          if (sh.judged) ++w.batch.dropped;
         }
         continue;
       }
@@ -333,6 +343,11 @@ asio::awaitable<void> connection(Worker& w, int g) {
         auto& s = w.second_at(done);
         ++s.completed;
         s.latency.record(lat);
+        if (sh.judged) {
+          w.batch.latency.record(lat);
+          ++w.batch.ok;
+          sh.live.offer(w.batch, done);
+        }
       }
     }
     if (w.measured(intended)) {
@@ -420,6 +435,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   sh.options = &o;
   sh.profile = o.profile();
   sh.ramped_connections = !o.open() && !o.stages.empty();
+  sh.judged = static_cast<bool>(o.judge);
   sh.source = &source;
   sh.url = url.value();
   {
@@ -466,13 +482,21 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   uint64_t last_completed = 0;
   auto last_tick = sh.start;
   std::vector<uint64_t> open_per_second;  // the connections open at the end of each measured second
+  std::string aborted_why;
+  auto last_judged = sh.start;
   bool stopped_at_end = false;
   Clock::time_point stopped_at{};
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
     const bool aborted = abort && abort->load();
+    if (aborted && !sh.stop) aborted_why = "stopped before its end";
     if ((now >= sh.end || aborted) && !sh.stop) sh.stop = true;
+    if (sh.judged && !sh.stop && now >= sh.measure_from && now - last_judged >= std::chrono::seconds(1)) {
+      last_judged = now;
+      aborted_why = o.judge(sh.live.snapshot(seconds_between(sh.measure_from, now)));
+      if (!aborted_why.empty()) sh.stop = true;
+    }
     if (sh.stop && !stopped_at_end) {
       stopped_at_end = true;
       stopped_at = now;
@@ -536,8 +560,10 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
                           i < open_per_second.size() ? open_per_second[i] : 0});
   }
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
+  r.aborted = aborted_why;
 
   // Reasons not to trust the numbers.
+  if (!r.aborted.empty()) r.warnings.push_back("the run ended early: " + r.aborted);
   const double wall = std::chrono::duration<double>(finished - sh.start).count();
   const double busy = wall > 0 ? r.generator_cpu_seconds / (wall * threads) : 0;
   if (busy > 0.9)

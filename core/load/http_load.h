@@ -75,6 +75,9 @@ struct LoadOptions {
   uint64_t iterations = 0;  // > 0: stop after this many requests
   std::chrono::milliseconds request_timeout{10000}, connect_timeout{3000}, drain{5000};
   int target_pid = 0;  // > 0: CPU and memory of this process go into the report
+  // Optional: called about once a second from the calling thread with the measured part so far
+  // (see LiveTotals); a non-empty reason ends the run early, as RunResult::aborted.
+  std::function<std::string(const RunResult& so_far)> judge;
 
   bool open() const { return rate > 0 || (rate_stages && !stages.empty()); }
   // The level over the whole run, warm-up first: connections (closed model) or rate (open).

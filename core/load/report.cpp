@@ -111,6 +111,7 @@ std::string report_json(const RunResult& r) {
               {"threads", r.threads},
               {"rate", r.rate},
               {"stages", r.stages},
+              {"aborted", r.aborted},
               {"duration_s", r.duration_s},
               {"warmup_s", r.warmup_s},
               {"options", r.options},
@@ -161,6 +162,7 @@ Result<RunResult> parse_report_json(const std::string& text) {
     r.threads = run.value("threads", 0);
     r.rate = run.value("rate", 0.0);
     r.stages = run.value("stages", std::string());
+    r.aborted = run.value("aborted", std::string());
     r.duration_s = run.value("duration_s", 0.0);
     r.warmup_s = run.value("warmup_s", 0.0);
     r.options = run.value("options", std::map<std::string, std::string>{});

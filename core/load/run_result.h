@@ -83,6 +83,7 @@ struct RunResult {
   std::map<std::string, TagStats> tags;
   std::vector<SecondStats> timeline;
   std::vector<std::string> warnings;  // reasons the numbers can not be trusted
+  std::string aborted;                // why the run ended before its end ("" = it did not)
   // Of the target process, when its pid was given.
   std::optional<double> target_cpu_seconds, target_rss_bytes;
   double generator_cpu_seconds = 0;

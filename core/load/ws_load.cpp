@@ -1,5 +1,6 @@
 // The only translation unit that includes Beast's WebSocket headers.
 #include "load/ws_load.h"
+#include "load/live_totals.h"
 #include "load/process_stats.h"
 
 #include <sys/resource.h>
@@ -37,6 +38,8 @@ struct Shared {
   Clock::time_point start, measure_from, end;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> completed{0}, errors{0}, open{0}, max_open{0}, drops{0};
+  bool judged = false;  // the options' judge is set: the workers feed `live`
+  LiveTotals live;
 };
 
 struct Worker {
@@ -44,6 +47,7 @@ struct Worker {
   asio::io_context io{1};
   RunResult part;
   std::vector<uint64_t> done_per_second, errors_per_second;
+  LiveTotals::Batch batch;
   bool measured(Clock::time_point t) const { return t >= sh->measure_from; }
   void count_second(std::vector<uint64_t>& v, Clock::time_point t) {
     const auto i = static_cast<size_t>(std::max<int64_t>(0, us_between(sh->measure_from, t)) / 1'000'000);
@@ -56,7 +60,12 @@ struct Worker {
     ++part.requests;
     ++part.errors[kind];
     part.error_examples.try_emplace(kind, message);
-    count_second(errors_per_second, Clock::now());
+    const auto now = Clock::now();
+    count_second(errors_per_second, now);
+    if (sh->judged) {
+      ++batch.failed;
+      sh->live.offer(batch, now);
+    }
   }
 };
 
@@ -187,6 +196,11 @@ asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point 
         ++t.requests;
         t.latency.record(lat);
         w.count_second(w.done_per_second, done);
+        if (sh.judged) {
+          w.batch.latency.record(lat);
+          ++w.batch.ok;
+          sh.live.offer(w.batch, done);
+        }
       }
     }
     // Hold the connection until the end when the scenario had nothing more to send.
@@ -234,6 +248,7 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   Shared sh;
   sh.o = &wo;
   sh.source = &source;
+  sh.judged = static_cast<bool>(o.judge);
   sh.host = parsed.value().host;
   sh.port = parsed.value().port;
   sh.path = parsed.value().base_path;
@@ -274,11 +289,18 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   auto last_tick = sh.start;
   Clock::time_point stopped_at{};
   std::vector<uint64_t> open_per_second;
+  std::string aborted_why;
+  auto last_judged = sh.start;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = Clock::now();
     sample_level(open_per_second, sh.measure_from, sh.end, now, sh.open.load());
-    if ((now >= sh.end || (abort && abort->load())) && !sh.stop) {
+    if (abort && abort->load() && !sh.stop) aborted_why = "stopped before its end";
+    if (sh.judged && !sh.stop && now >= sh.measure_from && now - last_judged >= std::chrono::seconds(1)) {
+      last_judged = now;
+      aborted_why = o.judge(sh.live.snapshot(std::chrono::duration<double>(now - sh.measure_from).count()));
+    }
+    if ((now >= sh.end || !aborted_why.empty()) && !sh.stop) {
       sh.stop = true;  // connections see it at their next timer or reply; the drain bound ends the rest
       stopped_at = now;
     }
@@ -323,6 +345,8 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
                           i < open_per_second.size() ? open_per_second[i] : 0});
   r.max_connections_open = sh.max_open.load();
   r.generator_cpu_seconds = self_cpu_seconds() - cpu0;
+  r.aborted = aborted_why;
+  if (!r.aborted.empty()) r.warnings.push_back("the run ended early: " + r.aborted);
   if (sh.drops.load())
     r.warnings.push_back(std::to_string(sh.drops.load()) + " connections were dropped by the server and opened again");
   if (r.max_connections_open < static_cast<uint64_t>(o.connections))

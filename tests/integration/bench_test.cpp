@@ -113,6 +113,25 @@ TEST_CASE("bench: bad input is refused with exit 2, an unreachable target exits 
   CHECK(contains(refused.output, "no connection to the target could be opened"));
 }
 
+TEST_CASE("bench: --abort-on-fail ends a run whose threshold fails, with exit 99", "[integration]") {
+  SampleTarget target(target_binary(), {"--error-rate", "0.5"});
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_command(build_dir() + "/vigil bench run http_message --target " + target.url() +
+                             " -d 60s --vus 2 --threshold 'error_rate < 0.01' --threshold 'requests > 100000000' "
+                             "--abort-on-fail --no-progress --out " +
+                             dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 99);
+  CHECK(std::chrono::steady_clock::now() - t0 < 20s);
+  CHECK(contains(r.output, "the run ended early: threshold \"error_rate < 0.01\" failed after 5 s"));
+  std::ifstream f(dir + "/report.json");
+  const json report = json::parse(f);
+  CHECK(contains(report["run"]["aborted"].get<std::string>(), "error_rate < 0.01"));
+  CHECK(report["run"]["duration_s"].get<double>() < 10);
+}
+
 TEST_CASE("bench: [[scenarios.NAME]] tables give named, repeatable runs", "[integration]") {
   SampleTarget target(target_binary());
   REQUIRE(target.port > 0);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch_test_macros.hpp>
 #include <mutex>
@@ -243,6 +244,43 @@ TEST_CASE("open model with stages: arrivals follow the rate ramp", "[load]") {
   CHECK(run.offered_rate() > 145);
   CHECK(run.offered_rate() < 152);
   CHECK(summary_text(run).find("requests/s from 0 through stages 1s:200 1s:200") != std::string::npos);
+}
+
+TEST_CASE("a judge that sees the run so far can end it early", "[load]") {
+  ScriptedServer server(Mode::error500);
+  Post source;
+  LoadOptions o;
+  o.url = server.url();
+  o.connections = 2;
+  o.duration = 20000ms;
+  std::vector<RunResult> seen;
+  o.judge = [&seen](const RunResult& so_far) {
+    seen.push_back(so_far);
+    return so_far.error_rate() > 0.5 && so_far.requests > 50 ? std::string("too many failures") : std::string();
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_http_load(o, source);
+  REQUIRE(r.ok());
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(r.value().aborted == "too many failures");
+  CHECK(r.value().duration_s < 4);
+  CHECK(std::find(r.value().warnings.begin(), r.value().warnings.end(), "the run ended early: too many failures") !=
+        r.value().warnings.end());
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.back().requests > 50);
+  CHECK(seen.back().duration_s >= 0.9);
+
+  // Without failures the judge lets the run end on time, with latency in what it saw.
+  ScriptedServer good(Mode::ok);
+  o.url = good.url();
+  o.duration = 2500ms;
+  seen.clear();
+  auto ok = run_http_load(o, source);
+  REQUIRE(ok.ok());
+  CHECK(ok.value().aborted.empty());
+  REQUIRE(seen.size() >= 2);
+  CHECK(seen.back().latency.count() == seen.back().ok);
+  CHECK(seen.back().ok > 100);
 }
 
 TEST_CASE("failures are counted by kind and never recorded as latency", "[load]") {
