@@ -44,7 +44,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -57,6 +59,7 @@ using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using Response = http::response<http::string_body>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr std::string_view kServerName = "vigil-sample-target";
 constexpr std::string_view kVersion = "0.1.0";
@@ -670,9 +673,13 @@ std::string ws_reply(const std::string& in) {
   return dump(out);
 }
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+// Stream: beast::tcp_stream, or TlsStream with --tls-cert (wss).
+template <class Stream>
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
+  using std::enable_shared_from_this<WsSession<Stream>>::shared_from_this;
+
  public:
-  WsSession(tcp::socket socket, State& state) : ws_(std::move(socket)), timer_(ws_.get_executor()), state_(state) {}
+  WsSession(Stream&& stream, State& state) : ws_(std::move(stream)), timer_(ws_.get_executor()), state_(state) {}
   ~WsSession() {
     if (open_) --state_.stats.ws_open;
   }
@@ -687,7 +694,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
     ws_.read_message_max(kMaxBodyBytes);
     ws_.auto_fragment(false);  // every reply is one frame, whatever its size: simpler for minimal clients
-    ws_.async_accept(req_, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+    ws_.async_accept(req_, beast::bind_front_handler(&WsSession<Stream>::on_accept, shared_from_this()));
   }
 
  private:
@@ -701,7 +708,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     read();
   }
 
-  void read() { ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this())); }
+  void read() { ws_.async_read(buffer_, beast::bind_front_handler(&WsSession<Stream>::on_read, shared_from_this())); }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) return;  // closed by the peer, reset, or a protocol error: the session ends
@@ -727,7 +734,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   asio::steady_timer timer_;
   State& state_;
   http::request<http::string_body> req_;  // the upgrade request, kept until the handshake completes
@@ -742,22 +749,44 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 // HTTP/1.1 connection: one request at a time, answered before the next is parsed, so pipelined
 // requests are answered in order (bytes of later requests wait in buffer_).
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
- public:
-  HttpSession(tcp::socket socket, State& state)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), state_(state) {}
+// Stream: beast::tcp_stream, or TlsStream with --tls-cert (https; the handshake comes first).
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
 
-  void run() { read_header(); }
+ public:
+  HttpSession(tcp::socket socket, State& state, asio::ssl::context* tls)
+      : stream_(make(std::move(socket), tls)), timer_(stream_.get_executor()), state_(state) {}
+
+  void run() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      lowest().expires_after(kIdleTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->close_now();  // not TLS, or a client that does not trust us
+        self->read_header();
+      });
+    } else {
+      read_header();
+    }
+  }
 
  private:
+  static Stream make(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (std::is_same_v<Stream, TlsStream>)
+      return Stream(std::move(socket), *tls);
+    else
+      return Stream(std::move(socket));
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read_header() {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(kMaxBodyBytes);
     received_ = 0;
-    stream_.expires_after(kIdleTimeout);
+    lowest().expires_after(kIdleTimeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+                            beast::bind_front_handler(&HttpSession<Stream>::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t bytes) {
@@ -768,7 +797,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       // libcurl sends "Expect: 100-continue" with larger bodies and otherwise waits a second
       // before sending the body, which would show up as a phantom second of latency.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
-      stream_.expires_after(kWriteTimeout);
+      lowest().expires_after(kWriteTimeout);
       http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
         if (wec) return self->close_now();
         self->read_body();
@@ -779,8 +808,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void read_body() {
-    stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    lowest().expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession<Stream>::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
@@ -820,8 +850,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     keep_alive_ = req.keep_alive();
     if (route_ == kWs && req.method() == http::verb::get && websocket::is_upgrade(req)) {
       state_.stats.bytes_received += received_;
-      stream_.expires_never();  // the WebSocket stream has its own timeouts
-      std::make_shared<WsSession>(stream_.release_socket(), state_)->run(parser_->release(), start_);
+      lowest().expires_never();  // the WebSocket stream has its own timeouts
+      std::make_shared<WsSession<Stream>>(std::move(stream_), state_)->run(parser_->release(), start_);
       return;
     }
     if (!kRoutes[route_].faulty) {
@@ -844,8 +874,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.set(http::field::server, kServerName);
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
-    stream_.expires_after(kWriteTimeout);
-    http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    lowest().expires_after(kWriteTimeout);
+    http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession<Stream>::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -860,9 +890,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // before the client has read our last response.
   void linger_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close_now();
-    stream_.expires_after(kLingerTimeout);  // one deadline for the whole drain
+    lowest().expires_after(kLingerTimeout);  // one deadline for the whole drain
     drain();
   }
 
@@ -875,11 +905,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void close_now() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   asio::steady_timer timer_;
   State& state_;
   beast::flat_buffer buffer_;
@@ -898,8 +928,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 class Listener {
  public:
-  Listener(asio::io_context& ioc, tcp::acceptor& acceptor, State& state)
-      : ioc_(ioc), acceptor_(acceptor), pause_(ioc), state_(state) {}
+  Listener(asio::io_context& ioc, tcp::acceptor& acceptor, State& state, asio::ssl::context* tls)
+      : ioc_(ioc), acceptor_(acceptor), pause_(ioc), state_(state), tls_(tls) {}
 
   void accept() {
     // Each connection gets its own strand: its handlers never run concurrently, on any thread.
@@ -908,7 +938,10 @@ class Listener {
       if (!ec) {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), state_)->run();
+        if (tls_)
+          std::make_shared<HttpSession<TlsStream>>(std::move(socket), state_, tls_)->run();
+        else
+          std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), state_, nullptr)->run();
         return accept();
       }
       // Out of descriptors (EMFILE, ENFILE) or memory: retry shortly, on a timer, instead of
@@ -926,6 +959,7 @@ class Listener {
   tcp::acceptor& acceptor_;
   asio::steady_timer pause_;
   State& state_;
+  asio::ssl::context* tls_;  // null: plain HTTP
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -936,6 +970,7 @@ struct Options {
   std::uint16_t port = 8080;
   unsigned threads = 2;
   Faults faults;
+  std::string tls_cert, tls_key;  // PEM files: serve https and wss instead of http and ws
 };
 
 constexpr const char* kUsage =
@@ -949,6 +984,8 @@ constexpr const char* kUsage =
     "  --error-rate F      answer this fraction (0..1) of /api/messages and /mcp with 500\n"
     "  --stall-every N     every N-th /api/messages or /mcp request (process-wide) ...\n"
     "  --stall-ms M        ... waits M ms more before its reply\n"
+    "  --tls-cert FILE     serve https and wss with this PEM certificate (chain) ...\n"
+    "  --tls-key FILE      ... and this PEM private key\n"
     "Prints \"listening on HOST:PORT\" on stdout once ready; SIGINT/SIGTERM stop it.\n";
 
 bool parse_u64(std::string_view s, std::uint64_t max, std::uint64_t& out) {
@@ -971,8 +1008,9 @@ std::optional<std::string> parse_args(int argc, char** argv, Options& opt) {
       has_value = true;
     }
     if (name == "--help" || name == "-h") return std::string();
-    static constexpr std::array<std::string_view, 7> kKnown{
-        "--listen", "--threads", "--latency-ms", "--jitter-ms", "--error-rate", "--stall-every", "--stall-ms"};
+    static constexpr std::array<std::string_view, 9> kKnown{"--listen",    "--threads",    "--latency-ms",
+                                                            "--jitter-ms", "--error-rate", "--stall-every",
+                                                            "--stall-ms",  "--tls-cert",   "--tls-key"};
     if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end()) return "unknown option " + name;
     if (!has_value) {
       if (i + 1 >= argc) return name + " needs a value";
@@ -999,6 +1037,8 @@ std::optional<std::string> parse_args(int argc, char** argv, Options& opt) {
        : name == "--jitter-ms"   ? opt.faults.jitter_ms
        : name == "--stall-every" ? opt.faults.stall_every
                                  : opt.faults.stall_ms) = n;
+    } else if (name == "--tls-cert" || name == "--tls-key") {
+      (name == "--tls-cert" ? opt.tls_cert : opt.tls_key) = value;
     } else if (name == "--error-rate") {
       double f = -1;
       const auto r = std::from_chars(value.data(), value.data() + value.size(), f);
@@ -1007,6 +1047,7 @@ std::optional<std::string> parse_args(int argc, char** argv, Options& opt) {
       opt.faults.error_rate = f;
     }
   }
+  if (opt.tls_cert.empty() != opt.tls_key.empty()) return "--tls-cert and --tls-key go together";
   return std::nullopt;
 }
 
@@ -1063,7 +1104,18 @@ int main(int argc, char** argv) {
     ioc.stop();
   });
 
-  Listener listener(ioc, acceptor, state);
+  std::unique_ptr<asio::ssl::context> tls;
+  if (!opt.tls_cert.empty()) {
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->use_certificate_chain_file(opt.tls_cert, ec);
+    if (!ec) tls->use_private_key_file(opt.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      std::fprintf(stderr, "vigil_sample_target: --tls-cert %s / --tls-key %s: %s\n", opt.tls_cert.c_str(),
+                   opt.tls_key.c_str(), ec.message().c_str());
+      return 2;
+    }
+  }
+  Listener listener(ioc, acceptor, state, tls.get());
   listener.accept();
 
   const auto bound = acceptor.local_endpoint();

@@ -122,6 +122,8 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
   }
   for (const auto& t : a.thresholds) b.thresholds.push_back(t);
   if (a.abort_on_fail) b.abort_on_fail = true;
+  if (!a.tls_ca_file.empty()) b.tls_ca_file = a.tls_ca_file;
+  if (a.tls_skip_verify) b.tls_skip_verify = true;
   auto thresholds = parse_thresholds(inst);
   if (!thresholds.ok()) {
     err << "error: " << thresholds.message() << "\n";

@@ -28,6 +28,8 @@ struct BenchRunArgs {
   double connect_rate = 0;  // WebSocket: connections opened a second (0 = 1000)
   bool progress = true;
   bool abort_on_fail = false;  // a threshold failing during the run ends it
+  std::string tls_ca_file;     // https/wss: PEM certificates to trust besides the system's
+  bool tls_skip_verify = false;
 };
 
 int bench_run(const BenchRunArgs& args, std::ostream& out, std::ostream& err);

@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   bench_run->add_option("--connect-rate", bench_args.connect_rate,
                         "WebSocket: connections opened a second (default 1000)");
   bench_run->add_flag("--no-progress", no_progress, "No progress lines while running");
+  bench_run->add_option("--tls-ca-file", bench_args.tls_ca_file,
+                        "https/wss: PEM certificates to trust besides the system's");
+  bench_run->add_flag("--insecure-skip-tls-verify", bench_args.tls_skip_verify,
+                      "https/wss: do not check the server's certificate");
   bench_run->add_flag("--abort-on-fail", bench_args.abort_on_fail,
                       "End the run when a threshold fails, judged each second from 5 s of measured load on");
   auto* bench_compare =

@@ -71,6 +71,8 @@ load::LoadOptions load_options(const config::BenchSettings& b) {
   o.request_timeout = duration_cast<milliseconds>(b.request_timeout);
   for (const auto& s : b.stages) o.stages.push_back({duration_cast<milliseconds>(s.duration), s.target});
   o.rate_stages = b.rate_set;
+  o.tls_ca_file = b.tls_ca_file;
+  o.tls_skip_verify = b.tls_skip_verify;
   return o;
 }
 

@@ -66,6 +66,8 @@ struct BenchSettings {
   std::vector<BenchStage> stages;  // staged ramps (k6's ramping-vus / ramping-arrival-rate); replace duration
   nanoseconds schedule{0};         // > 0: `vigil run` runs the scenario this often (a synthetic probe)
   bool abort_on_fail = false;      // a threshold failing during the run ends it (k6's abortOnFail)
+  std::string tls_ca_file;         // https/wss: PEM certificates trusted besides the system's
+  bool tls_skip_verify = false;    // https/wss: do not check the server's certificate
   nanoseconds duration = std::chrono::seconds(10), warmup{0};
   int64_t threads = 1;
   nanoseconds request_timeout = std::chrono::seconds(10);

@@ -21,8 +21,8 @@ const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  
                                             "collectors", "notifiers", "cache", "caches", "scenarios"};
 const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
 const std::vector<std::string> kScenarioHostKeys = {
-    "target",          "vus",        "rate",  "duration", "warmup",   "threads",
-    "request_timeout", "thresholds", "goals", "stages",   "schedule", "abort_on_fail"};
+    "target",     "vus",   "rate",   "duration", "warmup",        "threads",     "request_timeout",
+    "thresholds", "goals", "stages", "schedule", "abort_on_fail", "tls_ca_file", "tls_skip_verify"};
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -431,6 +431,8 @@ void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Pr
   r.duration("request_timeout", b.request_timeout);
   r.duration("schedule", b.schedule);
   r.boolean("abort_on_fail", b.abort_on_fail);
+  r.string("tls_ca_file", b.tls_ca_file);
+  r.boolean("tls_skip_verify", b.tls_skip_verify);
   r.string_array("thresholds", b.thresholds);
   if (const auto* g = t.get("goals")) {
     if (const auto* gt = g->as_table()) {

@@ -1,6 +1,7 @@
 // One of the two translation units of the load module that include Asio and Beast (with ws_load.cpp).
 #include "load/http_load.h"
 #include "load/live_totals.h"
+#include "load/tls_context.h"
 #include "load/process_stats.h"
 
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -44,6 +47,7 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 
 struct Shared {
   const LoadOptions* options = nullptr;
+  std::unique_ptr<asio::ssl::context> tls;  // https: the client context (verification, CA)
   LoadProfile profile{0, {}};
   bool ramped_connections = false;  // closed model with stages: connection g runs while the level exceeds g
   RequestSource* source = nullptr;
@@ -113,13 +117,45 @@ std::string classify(const beast::error_code& ec) {
 http::request<http::string_body> make_request(const Shared& sh, HttpRequestSpec spec) {
   http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
   if (req.method() == http::verb::unknown) req.method_string(spec.method);
-  req.set(http::field::host, sh.url.host + (sh.url.port == "80" ? "" : ":" + sh.url.port));
+  req.set(http::field::host, sh.url.host + (sh.url.port == (sh.url.tls ? "443" : "80") ? "" : ":" + sh.url.port));
   req.set(http::field::user_agent, "vigil-bench");
   for (const auto& [k, v] : spec.headers) req.set(k, v);
   req.body() = std::move(spec.body);
   req.keep_alive(true);
   req.prepare_payload();
   return req;
+}
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+std::unique_ptr<Stream> new_stream(asio::io_context& io, Shared& sh) {
+  if constexpr (std::is_same_v<Stream, TlsStream>)
+    return std::make_unique<TlsStream>(io, *sh.tls);
+  else
+    return std::make_unique<beast::tcp_stream>(io);
+}
+
+// TCP connect within the connect timeout, and for https the TLS handshake (with SNI and, unless
+// verification is off, the certificate checked against the host name).
+asio::awaitable<beast::error_code> open_stream(beast::tcp_stream& stream, Shared& sh) {
+  stream.expires_after(sh.options->connect_timeout);
+  auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
+  (void)ep;
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> open_stream(TlsStream& stream, Shared& sh) {
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(sh.options->connect_timeout);
+  auto [ec, ep] = co_await tcp_layer.async_connect(sh.endpoints, kTuple);
+  (void)ep;
+  if (ec) co_return ec;
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), sh.url.host.c_str()))
+    co_return beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+  if (!sh.options->tls_skip_verify) stream.set_verify_callback(asio::ssl::host_name_verification(sh.url.host));
+  auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
+  co_return hec;
 }
 
 HttpReplyView view_of(const http::response<http::string_body>& res) {
@@ -131,9 +167,10 @@ HttpReplyView view_of(const http::response<http::string_body>& res) {
 }
 
 // The scenario's setup requests, one after another on one connection, before the load.
+template <class Stream>
 asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
   const LoadOptions& o = *sh.options;
-  beast::tcp_stream stream(io);
+  std::unique_ptr<Stream> stream;
   beast::flat_buffer buffer;
   bool connected = false;
   for (uint32_t step = 0;; ++step) {
@@ -143,21 +180,21 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
     if (!more.value()) co_return Status{};
     const std::string what = "setup step " + std::to_string(step) + " (" + spec.method + " " + spec.target + ")";
     if (!connected) {
-      stream.expires_after(o.connect_timeout);
-      auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
-      (void)ep;
+      stream = new_stream<Stream>(io, sh);
+      const auto ec = co_await open_stream(*stream, sh);
       if (ec)
-        co_return Status::error(what + ": cannot connect to " + sh.url.host + ":" + sh.url.port + ": " + ec.message());
+        co_return Status::error(what + ": cannot connect to " + sh.url.host + ":" + sh.url.port + ": " +
+                                describe_connect_error(ec));
       connected = true;
     }
     auto req = make_request(sh, std::move(spec));
-    stream.expires_after(o.request_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+    beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
+    auto [wec, wn] = co_await http::async_write(*stream, req, kTuple);
     (void)wn;
     http::response<http::string_body> res;
     beast::error_code ec = wec;
     if (!ec) {
-      auto [rec, rn] = co_await http::async_read(stream, buffer, res, kTuple);
+      auto [rec, rn] = co_await http::async_read(*stream, buffer, res, kTuple);
       (void)rn;
       ec = rec;
     }
@@ -165,18 +202,19 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
     if (auto st = sh.source->check_setup(step, view_of(res)); !st.ok())
       co_return Status::error(what + ": " + st.message());
     if (!res.keep_alive()) {
-      stream.close();
+      beast::get_lowest_layer(*stream).close();
       connected = false;
     }
   }
 }
 
 // Connection number g of the run (threads take them in turn, so a ramp spreads over threads).
+template <class Stream>
 asio::awaitable<void> connection(Worker& w, int g) {
   Shared& sh = *w.sh;
   const LoadOptions& o = *sh.options;
   const bool open = o.open();
-  beast::tcp_stream stream(w.io);
+  std::unique_ptr<Stream> stream;  // a new one for each connection: a TLS stream is not reusable
   beast::flat_buffer buffer;
   bool connected = false;
   int64_t connect_backoff_ms = 0;
@@ -190,7 +228,7 @@ asio::awaitable<void> connection(Worker& w, int g) {
       const double t = seconds_between(sh.start, intended);
       if (sh.profile.at(t) + 1e-9 < g + 1) {
         if (connected) {
-          stream.close();
+          beast::get_lowest_layer(*stream).close();
           buffer.clear();
           connected = false;
           sh.open_connections.fetch_sub(1);
@@ -233,18 +271,15 @@ asio::awaitable<void> connection(Worker& w, int g) {
         if (sh.stop) break;
       }
       const auto t0 = Clock::now();
-      stream.expires_after(o.connect_timeout);
-      auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
+      stream = new_stream<Stream>(w.io, sh);
+      const auto ec = co_await open_stream(*stream, sh);
       if (ec) {
         w.fail(intended, kErrConnect,
-               "connect to " + sh.url.host + ":" + sh.url.port + ": " +
-                   (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
-               "");
+               "connect to " + sh.url.host + ":" + sh.url.port + ": " + describe_connect_error(ec), "");
         connect_backoff_ms = std::min<int64_t>(connect_backoff_ms ? connect_backoff_ms * 2 : 10, 1000);
-        stream.close();
+        beast::get_lowest_layer(*stream).close();
         continue;
       }
-      (void)ep;
       connect_backoff_ms = 0;
       connected = true;
       if (w.measured(t0)) {
@@ -254,7 +289,7 @@ asio::awaitable<void> connection(Worker& w, int g) {
       const auto now_open = sh.open_connections.fetch_add(1) + 1;
       for (auto m = sh.max_open.load(); now_open > m && !sh.max_open.compare_exchange_weak(m, now_open);) {
       }
-      beast::get_lowest_layer(stream).socket().set_option(tcp::no_delay(true));
+      beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
     }
     HttpRequestSpec spec;
     if (auto st = sh.source->build(seq, spec); !st.ok()) {
@@ -274,20 +309,20 @@ asio::awaitable<void> connection(Worker& w, int g) {
     ++w.in_flight;
     const auto sent = Clock::now();
     if (w.measured(intended) && open && sent - intended > std::chrono::milliseconds(10)) ++w.part.late;
-    stream.expires_after(o.request_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+    beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
+    auto [wec, wn] = co_await http::async_write(*stream, req, kTuple);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64u << 20);
     beast::error_code ec = wec;
     Clock::time_point first_byte{};
     size_t read_bytes = 0;
     if (!ec) {
-      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, kTuple);
       ec = hec;
       read_bytes += hn;
       first_byte = Clock::now();
       if (!ec && !parser.is_done()) {
-        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+        auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, kTuple);
         ec = bec;
         read_bytes += bn;
       }
@@ -302,8 +337,8 @@ asio::awaitable<void> connection(Worker& w, int g) {
                                       : ec.message()),
              tag);
       beast::error_code ignored;
-      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream.close();
+      beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(*stream).close();
       buffer.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
@@ -355,14 +390,14 @@ asio::awaitable<void> connection(Worker& w, int g) {
       w.part.bytes_received += read_bytes;
     }
     if (!res.keep_alive()) {
-      stream.close();
+      beast::get_lowest_layer(*stream).close();
       buffer.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
     }
   }
   if (connected) {
-    stream.close();
+    beast::get_lowest_layer(*stream).close();
     sh.open_connections.fetch_sub(1);
   }
   w.wake->cancel();  // let the other idle connections of this thread see the stop too
@@ -391,12 +426,41 @@ asio::awaitable<void> pacer(Worker& w, int threads) {
 
 }  // namespace
 
+std::string describe_connect_error(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "timed out";
+  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category()) {
+    std::string m = ec.message();
+    const auto code = static_cast<unsigned long>(ec.value());
+    if (const char* r = ERR_GET_REASON(code) != 0 ? ERR_reason_error_string(code) : nullptr) m = r;
+    if (ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED)
+      m += " (trust its CA with --tls-ca-file or tls_ca_file, or turn checks off with --insecure-skip-tls-verify)";
+    return "TLS: " + m;
+  }
+  return ec.message();
+}
+
+Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const LoadOptions& o) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  beast::error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (!o.tls_ca_file.empty()) {
+    ctx->load_verify_file(o.tls_ca_file, ec);
+    if (ec)
+      return Status::error("tls_ca_file \"" + o.tls_ca_file + "\": cannot load it as PEM certificates (" +
+                           describe_connect_error(ec) + ")");
+  }
+  ctx->set_verify_mode(o.tls_skip_verify ? asio::ssl::verify_none : asio::ssl::verify_peer);
+  return ctx;
+}
+
 Result<ParsedUrl> parse_http_url(const std::string& url) {
-  const std::string hint = " (write http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080)";
-  if (url.rfind("https://", 0) == 0) return Status::error("target \"" + url + "\": https is not supported yet" + hint);
-  if (url.rfind("http://", 0) != 0) return Status::error("target \"" + url + "\" is not an http:// URL" + hint);
+  const std::string hint = " (write http[s]://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080)";
   ParsedUrl p;
-  const std::string rest = url.substr(7);
+  p.tls = url.rfind("https://", 0) == 0;
+  if (!p.tls && url.rfind("http://", 0) != 0)
+    return Status::error("target \"" + url + "\" is not an http:// or https:// URL" + hint);
+  if (p.tls) p.port = "443";
+  const std::string rest = url.substr(p.tls ? 8 : 7);
   const auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   p.base_path = slash == std::string::npos ? "" : rest.substr(slash);
@@ -433,6 +497,11 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
                            " connections: at most 100000");
   Shared sh;
   sh.options = &o;
+  if (url.value().tls) {
+    auto tls = make_tls_context(o);
+    if (!tls.ok()) return tls.status();
+    sh.tls = std::move(tls.value());
+  }
   sh.profile = o.profile();
   sh.ramped_connections = !o.open() && !o.stages.empty();
   sh.judged = static_cast<bool>(o.judge);
@@ -448,7 +517,8 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   {
     asio::io_context io;
     Status st;
-    asio::co_spawn(io, setup(sh, io), [&](std::exception_ptr e, Status r) {
+    auto steps = sh.tls ? setup<TlsStream>(sh, io) : setup<beast::tcp_stream>(sh, io);
+    asio::co_spawn(io, std::move(steps), [&](std::exception_ptr e, Status r) {
       st = e ? Status::error("setup failed unexpectedly") : std::move(r);
     });
     io.run();
@@ -472,7 +542,10 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   sh.end = sh.measure_from + o.measured_duration();
   for (auto& w : workers) {
     for (int c = 0; c < w->connections; ++c)
-      asio::co_spawn(w->io, connection(*w, c * threads + w->index), asio::detached);
+      asio::co_spawn(w->io,
+                     sh.tls ? connection<TlsStream>(*w, c * threads + w->index)
+                            : connection<beast::tcp_stream>(*w, c * threads + w->index),
+                     asio::detached);
     if (o.open()) asio::co_spawn(w->io, pacer(*w, threads), asio::detached);
   }
   std::vector<std::thread> running;

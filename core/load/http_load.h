@@ -62,7 +62,7 @@ class RequestSource {
 };
 
 struct LoadOptions {
-  std::string url;       // http://host[:port][/base-path]
+  std::string url;       // http[s]://host[:port][/base-path]
   int connections = 10;  // closed model: the connections (at the start, with stages); open: the most used
   int threads = 1;
   double rate = 0;  // > 0: the open model at this many requests a second (at the start, with stages)
@@ -75,6 +75,10 @@ struct LoadOptions {
   uint64_t iterations = 0;  // > 0: stop after this many requests
   std::chrono::milliseconds request_timeout{10000}, connect_timeout{3000}, drain{5000};
   int target_pid = 0;  // > 0: CPU and memory of this process go into the report
+  // https and wss: the server's certificate is checked against the system's CAs (and
+  // tls_ca_file's, PEM) and the host name, unless tls_skip_verify.
+  std::string tls_ca_file;
+  bool tls_skip_verify = false;
   // Optional: called about once a second from the calling thread with the measured part so far
   // (see LiveTotals); a non-empty reason ends the run early, as RunResult::aborted.
   std::function<std::string(const RunResult& so_far)> judge;
@@ -113,6 +117,7 @@ Result<RunResult> run_http_load(const LoadOptions& options, RequestSource& sourc
 
 struct ParsedUrl {
   std::string host, port = "80", base_path;
+  bool tls = false;  // https
 };
 Result<ParsedUrl> parse_http_url(const std::string& url);
 

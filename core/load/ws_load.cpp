@@ -1,6 +1,7 @@
 // The only translation unit that includes Beast's WebSocket headers.
 #include "load/ws_load.h"
 #include "load/live_totals.h"
+#include "load/tls_context.h"
 #include "load/process_stats.h"
 
 #include <sys/resource.h>
@@ -13,7 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -30,8 +34,11 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 struct Shared {
   const WsOptions* o = nullptr;
+  std::unique_ptr<asio::ssl::context> tls;  // wss
   WsSource* source = nullptr;
   std::string host, port, path;
   tcp::resolver::results_type endpoints;
@@ -69,6 +76,7 @@ struct Worker {
   }
 };
 
+template <class NextLayer>
 asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point open_at) {
   Shared& sh = *w.sh;
   const auto& o = sh.o->load;
@@ -83,11 +91,26 @@ asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point 
     co_await timer.async_wait(kTuple);
   }
   while (!sh.stop.load(std::memory_order_relaxed)) {
-    websocket::stream<beast::tcp_stream> ws(w.io);
+    auto ws_ptr = [&] {
+      if constexpr (std::is_same_v<NextLayer, TlsStream>)
+        return std::make_unique<websocket::stream<TlsStream>>(w.io, *sh.tls);
+      else
+        return std::make_unique<websocket::stream<beast::tcp_stream>>(w.io);
+    }();
+    auto& ws = *ws_ptr;
     const auto t0 = Clock::now();
     beast::get_lowest_layer(ws).expires_after(o.connect_timeout);
     auto [cec, ep] = co_await beast::get_lowest_layer(ws).async_connect(sh.endpoints, kTuple);
     (void)ep;
+    if constexpr (std::is_same_v<NextLayer, TlsStream>) {
+      if (!cec) {
+        // SNI and, unless verification is off, the certificate checked against the host name.
+        SSL_set_tlsext_host_name(ws.next_layer().native_handle(), sh.host.c_str());
+        if (!o.tls_skip_verify) ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(sh.host));
+        auto [hec] = co_await ws.next_layer().async_handshake(asio::ssl::stream_base::client, kTuple);
+        cec = hec;
+      }
+    }
     if (!cec) {
       // Named, not temporaries: GCC 12 destroys temporaries of a co_await operand twice.
       const std::string host = sh.host + ":" + sh.port, target = sh.path.empty() ? "/" : sh.path;
@@ -95,9 +118,14 @@ asio::awaitable<void> ws_connection(Worker& w, uint64_t conn, Clock::time_point 
       cec = hec;
     }
     if (cec) {
-      w.fail(t0, cec == beast::error::timeout || cec == asio::error::connection_refused ? kErrConnect : kErrProtocol,
-             "WebSocket connect to " + sh.host + ":" + sh.port + sh.path + ": " +
-                 (cec == beast::error::timeout ? std::string("timed out") : cec.message()));
+      // Not reaching the server, or no TLS with it, is a connect error; a refused upgrade is
+      // a protocol error.
+      const bool tls_failed = cec.category() == asio::error::get_ssl_category() ||
+                              cec.category() == asio::ssl::error::get_stream_category();
+      w.fail(t0,
+             cec == beast::error::timeout || cec == asio::error::connection_refused || tls_failed ? kErrConnect
+                                                                                                  : kErrProtocol,
+             "WebSocket connect to " + sh.host + ":" + sh.port + sh.path + ": " + describe_connect_error(cec));
       timer.expires_after(std::chrono::milliseconds(200));  // not a busy loop against a refusing server
       co_await timer.async_wait(kTuple);
       continue;
@@ -239,11 +267,11 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
         "not supported (use --connect-rate, or an http scenario for staged ramps)");
   if (o.connections < 1) return Status::error("at least one connection (--vus) is needed");
   if (wo.connect_rate <= 0) return Status::error("the connect rate must be positive");
-  const std::string hint = " (write ws://HOST[:PORT]/PATH, e.g. ws://127.0.0.1:8080/ws)";
-  if (o.url.rfind("ws://", 0) != 0)
-    return Status::error("target \"" + o.url + "\" is not a ws:// URL" +
-                         (o.url.rfind("wss://", 0) == 0 ? ": wss is not supported yet" : "") + hint);
-  auto parsed = parse_http_url("http://" + o.url.substr(5));
+  const std::string hint = " (write ws[s]://HOST[:PORT]/PATH, e.g. ws://127.0.0.1:8080/ws)";
+  const bool tls = o.url.rfind("wss://", 0) == 0;
+  if (!tls && o.url.rfind("ws://", 0) != 0)
+    return Status::error("target \"" + o.url + "\" is not a ws:// or wss:// URL" + hint);
+  auto parsed = parse_http_url(tls ? "https://" + o.url.substr(6) : "http://" + o.url.substr(5));
   if (!parsed.ok()) return Status::error("target \"" + o.url + "\": " + parsed.message());
   Shared sh;
   sh.o = &wo;
@@ -252,6 +280,11 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   sh.host = parsed.value().host;
   sh.port = parsed.value().port;
   sh.path = parsed.value().base_path;
+  if (tls) {
+    auto ctx = make_tls_context(o);
+    if (!ctx.ok()) return ctx.status();
+    sh.tls = std::move(ctx.value());
+  }
   {
     asio::io_context io;
     tcp::resolver resolver(io);
@@ -279,9 +312,12 @@ Result<RunResult> run_ws_load(const WsOptions& wo, WsSource& source, const std::
   sh.end = sh.measure_from + o.duration;
   for (int c = 0; c < o.connections; ++c) {
     const auto at = sh.start + std::chrono::microseconds(static_cast<int64_t>(1e6 * c / wo.connect_rate));
-    asio::co_spawn(workers[static_cast<size_t>(c % threads)]->io,
-                   ws_connection(*workers[static_cast<size_t>(c % threads)], static_cast<uint64_t>(c), at),
-                   asio::detached);
+    asio::co_spawn(
+        workers[static_cast<size_t>(c % threads)]->io,
+        sh.tls ? ws_connection<TlsStream>(*workers[static_cast<size_t>(c % threads)], static_cast<uint64_t>(c), at)
+               : ws_connection<beast::tcp_stream>(*workers[static_cast<size_t>(c % threads)], static_cast<uint64_t>(c),
+                                                  at),
+        asio::detached);
   }
   std::vector<std::thread> running;
   for (auto& w : workers) running.emplace_back([&io = w->io] { io.run(); });

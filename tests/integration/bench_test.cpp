@@ -293,7 +293,7 @@ TEST_CASE("bench: websocket holds hundreds of connections and measures round tri
   CHECK(refused.exit_code == 1);
   const auto http_url = run_command(build_dir() + "/vigil bench run websocket --target " + target.url() + " -d 1s");
   CHECK(http_url.exit_code == 2);
-  CHECK(contains(http_url.output, "is not a ws:// URL"));
+  CHECK(contains(http_url.output, "is not a ws:// or wss:// URL"));
 }
 
 TEST_CASE("bench: the whole story - vigil probes the sample service on a schedule, scrapes it and alerts on it",
@@ -370,4 +370,57 @@ TEST_CASE("bench: the whole story - vigil probes the sample service on a schedul
   CHECK(fired.count("ChatSlowResponses") == 1);
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(10s) == 0);
+}
+
+TEST_CASE("bench: https and wss, with the certificate checked", "[integration]") {
+  const std::string tls = source_dir() + "/tests/fixtures/tls";
+  SampleTarget target(target_binary(), {"--tls-cert", tls + "/cert.pem", "--tls-key", tls + "/key.pem"});
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  const std::string port = std::to_string(target.port);
+  const std::string trust = " --tls-ca-file " + tls + "/cert.pem";
+
+  const auto https = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.1:" + port +
+                                 trust + " --vus 4 -d 1s --no-progress --out " + dir + "/https");
+  INFO(https.output);
+  CHECK(https.exit_code == 0);
+  std::ifstream hf(dir + "/https/report.json");
+  const json h = json::parse(hf);
+  CHECK(h["summary"]["ok"].get<uint64_t>() > 100);
+  CHECK(h["errors"].empty());
+  CHECK(h["summary"]["connections_opened"] == 4);  // kept alive over TLS
+
+  // The certificate is checked: not trusted without the CA file, unless verification is off.
+  const auto untrusted = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.1:" + port +
+                                     " --vus 1 -d 1s --no-progress");
+  CHECK(untrusted.exit_code == 1);
+  CHECK(contains(untrusted.output, "TLS: certificate verify failed"));
+  const auto insecure = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.1:" + port +
+                                    " --insecure-skip-tls-verify --vus 1 -d 1s --no-progress");
+  CHECK(insecure.exit_code == 0);
+  // A name the certificate does not hold is refused too.
+  const auto wrong_name = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.2:" + port +
+                                      trust + " --vus 1 -d 1s --no-progress");
+  CHECK(wrong_name.exit_code == 1);
+  // https to a plain HTTP port fails the handshake, counted as connect errors.
+  SampleTarget plain(target_binary());
+  const auto mismatch = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.1:" +
+                                    std::to_string(plain.port) + trust + " --vus 1 -d 1s --no-progress");
+  CHECK(mismatch.exit_code == 1);
+  CHECK(contains(mismatch.output, "errors: connect"));
+  CHECK(contains(mismatch.output, "TLS: "));
+  const auto bad_ca = run_command(build_dir() + "/vigil bench run http_message --target https://127.0.0.1:" + port +
+                                  " --tls-ca-file " + dir + "/missing.pem -d 1s --no-progress");
+  CHECK(bad_ca.exit_code == 2);
+  CHECK(contains(bad_ca.output, "tls_ca_file"));
+
+  const auto wss = run_command(build_dir() + "/vigil bench run websocket --target wss://127.0.0.1:" + port + "/ws" +
+                               trust + " --vus 50 --rate 100 -d 1s --no-progress --out " + dir + "/wss");
+  INFO(wss.output);
+  CHECK(wss.exit_code == 0);
+  std::ifstream wf(dir + "/wss/report.json");
+  const json w = json::parse(wf);
+  CHECK(w["summary"]["max_connections_open"] == 50);
+  CHECK(w["summary"]["ok"].get<uint64_t>() >= 80);
+  CHECK(w["errors"].empty());
 }

@@ -347,9 +347,13 @@ TEST_CASE("bad targets are refused before the run with the reason", "[load]") {
   Post source;
   LoadOptions o;
   o.url = "https://127.0.0.1:1";
-  CHECK(run_http_load(o, source).message().find("https is not supported yet") != std::string::npos);
+  o.tls_ca_file = "/nonexistent/ca.pem";
+  CHECK(run_http_load(o, source).message().find("tls_ca_file \"/nonexistent/ca.pem\": cannot load it") !=
+        std::string::npos);
   o.url = "ftp://x";
-  CHECK(run_http_load(o, source).message().find("is not an http:// URL") != std::string::npos);
+  CHECK(run_http_load(o, source).message().find("is not an http:// or https:// URL") != std::string::npos);
+  CHECK(parse_http_url("https://example.test/base").value().port == "443");
+  CHECK(parse_http_url("https://example.test/base").value().tls);
   o.url = "http://127.0.0.1:99999";
   CHECK(run_http_load(o, source).message().find("the port must be 1-65535") != std::string::npos);
   o.url = "http://no-such-host.invalid:80";
