@@ -13,7 +13,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -52,6 +54,7 @@ struct Shared {
   bool ramped_connections = false;  // closed model with stages: connection g runs while the level exceeds g
   RequestSource* source = nullptr;
   ParsedUrl url;
+  std::string host_line;  // "Host: h[:port]\r\n"
   tcp::resolver::results_type endpoints;
   Clock::time_point start, measure_from, end;
   std::atomic<uint64_t> next_seq{0};
@@ -114,16 +117,44 @@ std::string classify(const beast::error_code& ec) {
   return kErrReset;
 }
 
+std::string host_field(const ParsedUrl& url) {
+  return url.host + (url.port == (url.tls ? "443" : "80") ? "" : ":" + url.port);
+}
+
 http::request<http::string_body> make_request(const Shared& sh, HttpRequestSpec spec) {
   http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
   if (req.method() == http::verb::unknown) req.method_string(spec.method);
-  req.set(http::field::host, sh.url.host + (sh.url.port == (sh.url.tls ? "443" : "80") ? "" : ":" + sh.url.port));
+  req.set(http::field::host, host_field(sh.url));
   req.set(http::field::user_agent, "vigil-bench");
   for (const auto& [k, v] : spec.headers) req.set(k, v);
   req.body() = std::move(spec.body);
   req.keep_alive(true);
   req.prepare_payload();
   return req;
+}
+
+// The request as it goes on the wire, the same as make_request's, written into `out` (its
+// capacity reused from request to request) without building Beast's field list: this is the
+// load's hot path. The scenario's Host and User-Agent replace the defaults; the length is
+// always vigil's. An error when a header could split the request (CR or LF in it).
+Status serialize_request(const Shared& sh, const HttpRequestSpec& spec, std::string& out) {
+  out.clear();
+  out.append(spec.method).append(" ").append(sh.url.base_path).append(spec.target).append(" HTTP/1.1\r\n");
+  bool host = false, agent = false;
+  for (const auto& [k, v] : spec.headers) {
+    if (k.empty() || k.find_first_of("\r\n: ") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
+      return Status::error("header \"" + k + "\" has a name or value that is not allowed (CR, LF, or ':' in the name)");
+    if (beast::iequals(k, "content-length") || beast::iequals(k, "transfer-encoding")) continue;
+    host = host || beast::iequals(k, "host");
+    agent = agent || beast::iequals(k, "user-agent");
+    out.append(k).append(": ").append(v).append("\r\n");
+  }
+  if (!host) out.append(sh.host_line);
+  if (!agent) out.append("User-Agent: vigil-bench\r\n");
+  if (!spec.body.empty() || spec.method == "POST" || spec.method == "PUT" || spec.method == "PATCH")
+    out.append("Content-Length: ").append(std::to_string(spec.body.size())).append("\r\n");
+  out.append("\r\n").append(spec.body);
+  return {};
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -158,9 +189,10 @@ asio::awaitable<beast::error_code> open_stream(TlsStream& stream, Shared& sh) {
   co_return hec;
 }
 
-HttpReplyView view_of(const http::response<http::string_body>& res) {
-  HttpReplyView view;
+// Fills `view` (its header list's capacity reused) with what the scenario sees of the reply.
+const HttpReplyView& view_of(const http::response<http::string_body>& res, HttpReplyView& view) {
   view.status = static_cast<int>(res.result_int());
+  view.headers.clear();
   for (const auto& f : res) view.headers.emplace_back(f.name_string(), f.value());
   view.body = res.body();
   return view;
@@ -199,7 +231,8 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
       ec = rec;
     }
     if (ec) co_return Status::error(what + ": " + (ec == beast::error::timeout ? "no reply in time" : ec.message()));
-    if (auto st = sh.source->check_setup(step, view_of(res)); !st.ok())
+    HttpReplyView view;
+    if (auto st = sh.source->check_setup(step, view_of(res, view)); !st.ok())
       co_return Status::error(what + ": " + st.message());
     if (!res.keep_alive()) {
       beast::get_lowest_layer(*stream).close();
@@ -220,6 +253,10 @@ asio::awaitable<void> connection(Worker& w, int g) {
   int64_t connect_backoff_ms = 0;
   TagStats* tag_stats = nullptr;  // the last tag's entry in w.part.tags (map nodes stay put)
   std::string tag_name;
+  // Reused from request to request: what the scenario builds, the bytes sent, the reply's view.
+  HttpRequestSpec spec;
+  std::string wire;
+  HttpReplyView reply_view;
   while (!sh.stop.load(std::memory_order_relaxed)) {
     Clock::time_point intended = Clock::now();
     if (sh.ramped_connections) {
@@ -291,26 +328,29 @@ asio::awaitable<void> connection(Worker& w, int g) {
       }
       beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
     }
-    HttpRequestSpec spec;
-    if (auto st = sh.source->build(seq, spec); !st.ok()) {
+    spec.method.assign("GET");  // the defaults of a fresh spec, keeping the strings' capacity
+    spec.target.assign("/");
+    spec.headers.clear();
+    spec.body.clear();
+    spec.tag.clear();
+    Status built = sh.source->build(seq, spec);
+    if (built.ok()) built = serialize_request(sh, spec, wire);
+    if (!built.ok()) {
       std::lock_guard l(sh.fatal_mu);
       if (sh.fatal.empty())
-        sh.fatal = "the scenario could not build request " + std::to_string(seq) + ": " + st.message();
+        sh.fatal = "the scenario could not build request " + std::to_string(seq) + ": " + built.message();
       sh.stop = true;
       break;
     }
-    const std::string tag = spec.tag.empty() ? spec.method + " " + spec.target : spec.tag;
-    auto req = make_request(sh, std::move(spec));
-    const auto what = [&req] {  // for error messages only: built when one is needed
-      return std::string(req.method() == http::verb::unknown ? req.method_string() : http::to_string(req.method())) +
-             " " + std::string(req.target());
-    };
+    if (spec.tag.empty()) spec.tag = spec.method + " " + spec.target;
+    const std::string& tag = spec.tag;
+    const auto what = [&spec] { return spec.method + " " + spec.target; };  // for error messages only
 
     ++w.in_flight;
     const auto sent = Clock::now();
     if (w.measured(intended) && open && sent - intended > std::chrono::milliseconds(10)) ++w.part.late;
     beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
-    auto [wec, wn] = co_await http::async_write(*stream, req, kTuple);
+    auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64u << 20);
     beast::error_code ec = wec;
@@ -354,7 +394,7 @@ asio::awaitable<void> connection(Worker& w, int g) {
       kind = kErrHttp4xx;
     }
     if (kind.empty()) {
-      problem = sh.source->check(seq, view_of(res));
+      problem = sh.source->check(seq, view_of(res, reply_view));
       if (!problem.empty()) kind = kErrValidation;
     }
     if (!kind.empty()) {
@@ -507,6 +547,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   sh.judged = static_cast<bool>(o.judge);
   sh.source = &source;
   sh.url = url.value();
+  sh.host_line = "Host: " + host_field(sh.url) + "\r\n";
   {
     asio::io_context io;
     tcp::resolver resolver(io);

@@ -148,7 +148,8 @@ Status ScenarioInstance::check_setup(uint32_t step, const load::HttpReplyView& r
 std::string ScenarioInstance::check(uint64_t seq, const load::HttpReplyView& reply) {
   if (!table_.check_http) return "";
   auto lock = serial();
-  std::vector<vigil_label> headers;
+  thread_local std::vector<vigil_label> headers;  // reused: this runs once per request
+  headers.clear();
   const auto view = c_reply(reply, headers);
   const vigil_status st = base_->call([&] { return table_.check_http(base_->instance(), seq, &view); });
   if (st == VIGIL_OK) return "";
