@@ -23,6 +23,7 @@
 #include "plugin_host/instance_context.h"
 #include "app/rules_api.h"
 #include "app/scheduled_scenarios.h"
+#include "app/service_notify.h"
 #include "runtime/collector_set.h"
 #include "runtime/rule_scheduler.h"
 #include "runtime/scheduler.h"
@@ -321,16 +322,39 @@ int run_agent(const std::string& config_path) {
             {{"collectors", collectors.size()},
              {"startup_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
 
+  // Under systemd (Type=notify): ready now; alive while the scheduler runs jobs.
+  const auto notifier = ServiceNotifier::from_environment();
+  auto notify = [&notifier](const std::string& message) {
+    if (!notifier) return;
+    if (auto st = notifier->send(message); !st.ok())
+      log::warn("agent", "systemd notification failed", {{"problem", st.message()}});
+  };
+  notify("READY=1\nSTATUS=running, " + std::to_string(collectors.size()) + " collectors");
+  if (notifier && notifier->watchdog_interval().count() > 0) {
+    runtime::Job job;
+    job.id = "systemd/watchdog";
+    job.spec.interval = notifier->watchdog_interval();
+    job.spec.timeout = notifier->watchdog_interval();
+    job.run = [&notifier](runtime::Clock::time_point) { return notifier->send("WATCHDOG=1").ok(); };
+    scheduler.add(std::move(job));
+    log::info("agent", "systemd watchdog",
+              {{"interval_seconds", std::chrono::duration<double>(notifier->watchdog_interval()).count()}});
+  }
+
   while (true) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
+      notify(reloading_message());
       reload(config_path, settings, catalog, collectors, rules, *alerting, agent_metrics, settings);
+      notify("READY=1");
       continue;
     }
     log::info("agent", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    notify("STOPPING=1");
     break;
   }
+  if (notifier) scheduler.remove("systemd/watchdog");
   state.plugins_started = false;
   scheduled->stop();
   rules.stop();

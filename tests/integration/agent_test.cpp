@@ -1,9 +1,12 @@
 // End-to-end: the real vigil binary, real plugins, HTTP over 127.0.0.1, signals.
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <mutex>
@@ -515,4 +518,51 @@ TEST_CASE("cache: a namespace marked snapshot survives a restart of the memory b
   CHECK(count(again.port()) > 5);  // it goes on from where it was instead of starting at 1
   again.signal(SIGTERM);
   CHECK(again.wait_exit(5s) == 0);
+}
+
+TEST_CASE("under systemd the agent speaks the notify protocol: ready, watchdog, reloading, stopping", "[integration]") {
+  // The socket systemd would provide: a unix datagram socket named by $NOTIFY_SOCKET.
+  const auto dir = temp_dir();
+  const std::string path = dir + "/notify.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{0, 200000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::vector<std::string> got;
+  // Collects datagrams until one starts with `prefix` or the timeout passes.
+  auto wait_for = [&](const std::string& prefix, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      char buf[512];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      got.emplace_back(buf, static_cast<size_t>(n));
+      if (got.back().rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  };
+
+  const auto cfg = write_config(dir, base_config(""));
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);  // WATCHDOG=1 every 200 ms
+  AgentProcess agent(cfg);
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  REQUIRE(agent.started());
+  CHECK(wait_for("READY=1", 5s));
+  CHECK(contains(got.back(), "STATUS=running"));
+  size_t pings = 0;
+  for (int i = 0; i < 3; ++i) pings += wait_for("WATCHDOG=1", 2s) ? 1 : 0;
+  CHECK(pings == 3);
+  agent.signal(SIGHUP);
+  CHECK(wait_for("RELOADING=1\nMONOTONIC_USEC=", 5s));
+  CHECK(wait_for("READY=1", 5s));
+  agent.signal(SIGTERM);
+  CHECK(wait_for("STOPPING=1", 5s));
+  CHECK(agent.wait_exit(10s) == 0);
+  ::close(fd);
 }
