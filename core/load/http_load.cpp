@@ -74,6 +74,15 @@ struct Worker {
   std::unique_ptr<asio::steady_timer> wake;  // idle connections wait here (open model)
   std::deque<Clock::time_point> due;         // open model: requests due, oldest first
   int in_flight = 0;
+  // Request deadlines, checked by this thread's sweeper rather than by a timer armed for each
+  // read and write (wrk checks its timeouts the same way): a request past its deadline has its
+  // socket's operations cancelled and counts as a timeout. One per connection of the thread.
+  struct Deadline {
+    beast::tcp_stream* tcp = nullptr;  // set while a request is in flight
+    Clock::time_point at{};
+    bool expired = false;
+  };
+  std::vector<Deadline> deadlines;
   RunResult part;
   std::vector<Second> seconds;
   std::atomic<int64_t> last_p95{0};
@@ -241,9 +250,10 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
   }
 }
 
-// Connection number g of the run (threads take them in turn, so a ramp spreads over threads).
+// Connection number g of the run (threads take them in turn, so a ramp spreads over threads),
+// number `local` of its thread.
 template <class Stream>
-asio::awaitable<void> connection(Worker& w, int g) {
+asio::awaitable<void> connection(Worker& w, int g, int local) {
   Shared& sh = *w.sh;
   const LoadOptions& o = *sh.options;
   const bool open = o.open();
@@ -319,6 +329,7 @@ asio::awaitable<void> connection(Worker& w, int g) {
       }
       connect_backoff_ms = 0;
       connected = true;
+      beast::get_lowest_layer(*stream).expires_never();  // from here on the sweeper keeps time
       if (w.measured(t0)) {
         w.part.connect.record(us_between(t0, Clock::now()));
         ++w.part.connections_opened;
@@ -349,7 +360,8 @@ asio::awaitable<void> connection(Worker& w, int g) {
     ++w.in_flight;
     const auto sent = Clock::now();
     if (w.measured(intended) && open && sent - intended > std::chrono::milliseconds(10)) ++w.part.late;
-    beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
+    auto& deadline = w.deadlines[static_cast<size_t>(local)];
+    deadline = {&beast::get_lowest_layer(*stream), sent + o.request_timeout, false};
     auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64u << 20);
@@ -368,9 +380,10 @@ asio::awaitable<void> connection(Worker& w, int g) {
       }
     }
     --w.in_flight;
+    deadline.tcp = nullptr;
     const auto done = Clock::now();
     if (ec) {
-      const std::string kind = classify(ec);
+      const std::string kind = deadline.expired ? kErrTimeout : classify(ec);
       w.fail(intended, kind,
              what() + ": " +
                  (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
@@ -441,6 +454,31 @@ asio::awaitable<void> connection(Worker& w, int g) {
     sh.open_connections.fetch_sub(1);
   }
   w.wake->cancel();  // let the other idle connections of this thread see the stop too
+}
+
+// Cancels the requests of this thread that are past their deadline; ends after the stop once
+// no request is in flight.
+asio::awaitable<void> sweeper(Worker& w) {
+  Shared& sh = *w.sh;
+  const auto every = std::clamp<Clock::duration>(sh.options->request_timeout / 20, std::chrono::milliseconds(5),
+                                                 std::chrono::milliseconds(100));
+  asio::steady_timer timer(w.io);
+  for (;;) {
+    timer.expires_after(every);
+    co_await timer.async_wait(kTuple);
+    const auto now = Clock::now();
+    bool armed = false;
+    for (auto& d : w.deadlines) {
+      if (!d.tcp) continue;
+      armed = true;
+      if (!d.expired && now >= d.at) {
+        d.expired = true;
+        beast::error_code ignored;
+        d.tcp->socket().cancel(ignored);
+      }
+    }
+    if (sh.stop.load(std::memory_order_relaxed) && !armed) break;
+  }
 }
 
 // Open model: makes requests due on the rate profile and wakes an idle connection for each. The
@@ -582,11 +620,13 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   sh.measure_from = sh.start + o.warmup;
   sh.end = sh.measure_from + o.measured_duration();
   for (auto& w : workers) {
+    w->deadlines.resize(static_cast<size_t>(w->connections));
     for (int c = 0; c < w->connections; ++c)
       asio::co_spawn(w->io,
-                     sh.tls ? connection<TlsStream>(*w, c * threads + w->index)
-                            : connection<beast::tcp_stream>(*w, c * threads + w->index),
+                     sh.tls ? connection<TlsStream>(*w, c * threads + w->index, c)
+                            : connection<beast::tcp_stream>(*w, c * threads + w->index, c),
                      asio::detached);
+    asio::co_spawn(w->io, sweeper(*w), asio::detached);
     if (o.open()) asio::co_spawn(w->io, pacer(*w, threads), asio::detached);
   }
   std::vector<std::thread> running;

@@ -69,8 +69,8 @@ class HttpMessage {
     req.tag(tag_);
     req.header("Content-Type", content_type_);
     for (const auto& [k, v] : headers_) req.header(k, v);
-    std::string body;
-    body.reserve(body_.size() + static_cast<size_t>(text_max_));
+    thread_local std::string body;  // reused: this runs once per request, on every engine thread
+    body.clear();
     size_t from = 0;
     for (size_t at = body_.find("{{"); at != std::string::npos; at = body_.find("{{", from)) {
       body.append(body_, from, at - from);
@@ -83,7 +83,7 @@ class HttpMessage {
       else if (name == "conversation")
         body += "conv-" + std::to_string(mix(seed_ ^ mix(seq * 3 + 1)) % static_cast<uint64_t>(conversations_));
       else
-        body += text(seq);
+        append_text(seq, body);
       from = end + 2;
     }
     body.append(body_, from);
@@ -103,19 +103,18 @@ class HttpMessage {
   }
 
  private:
-  // Words drawn for this request until the length is within [text_min, text_max].
-  std::string text(uint64_t seq) const {
+  // Appends words drawn for this request until the length is within [text_min, text_max].
+  void append_text(uint64_t seq, std::string& out) const {
     uint64_t r = mix(seed_ ^ mix(seq * 3 + 2));
     const auto want =
         static_cast<size_t>(text_min_ + static_cast<int64_t>(r % static_cast<uint64_t>(text_max_ - text_min_ + 1)));
-    std::string out;
-    while (out.size() < want) {
+    const size_t from = out.size();
+    while (out.size() - from < want) {
       r = mix(r);
-      if (!out.empty()) out += ' ';
+      if (out.size() > from) out += ' ';
       out += kWords[r % (sizeof kWords / sizeof kWords[0])];
     }
-    out.resize(want);
-    return out;
+    out.resize(from + want);
   }
 
   std::string method_, path_, body_, content_type_, tag_;
