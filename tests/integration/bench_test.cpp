@@ -1,5 +1,6 @@
 // `vigil bench` end to end: the real binary against bench/targets' sample service.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <catch2/catch_test_macros.hpp>
 #include <filesystem>
@@ -423,4 +424,62 @@ TEST_CASE("bench: https and wss, with the certificate checked", "[integration]")
   CHECK(w["summary"]["max_connections_open"] == 50);
   CHECK(w["summary"]["ok"].get<uint64_t>() >= 80);
   CHECK(w["errors"].empty());
+}
+
+TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service and loads the rule packs",
+          "[integration]") {
+  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  write_file(dir + "/vigil.toml", "[agent]\nstate_dir = \"" + dir + "/state\"\n[http]\nlisten = \"127.0.0.1:0\"\n" +
+                                      "api_token = \"t0ken\"\n[[collectors.prometheus_scrape]]\nurl = \"" +
+                                      target.url() + "/metrics\"\n");
+  AgentProcess agent(dir + "/vigil.toml");
+  REQUIRE(agent.started());
+  // The shipped file with this test's ports, paths and a 1 s interval.
+  std::string cfg = read_file(source_dir() + "/configs/prometheus/prometheus.yml");
+  auto replace_all = [&cfg](const std::string& from, const std::string& to) {
+    size_t n = 0;
+    for (size_t at = cfg.find(from); at != std::string::npos; at = cfg.find(from, at + to.size()), ++n)
+      cfg.replace(at, from.size(), to);
+    return n;
+  };
+  CHECK(replace_all("127.0.0.1:9479", "127.0.0.1:" + std::to_string(agent.port())) == 2);
+  CHECK(replace_all("127.0.0.1:8080", "127.0.0.1:" + std::to_string(target.port)) == 1);
+  CHECK(replace_all("../rules/*.yml", std::filesystem::absolute(source_dir()).string() + "/configs/rules/*.yml") == 1);
+  CHECK(replace_all("/etc/prometheus/vigil-api-token", dir + "/token") == 1);
+  CHECK(replace_all("interval: 15s", "interval: 1s") == 2);
+  write_file(dir + "/token", "t0ken");
+  write_file(dir + "/prometheus.yml", cfg);
+  const int prom_port = free_port();
+  const pid_t prom = fork();
+  if (prom == 0) {
+    const std::string config = "--config.file=" + dir + "/prometheus.yml";
+    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
+    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
+    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
+    execlp("prometheus", "prometheus", config.c_str(), data.c_str(), listen.c_str(),
+           "--storage.tsdb.retention.time=30d", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Both jobs up, the packs' groups loaded and healthy, vigil's own series stored.
+  const auto port = static_cast<uint16_t>(prom_port);
+  bool both_up = false;
+  for (int i = 0; i < 150 && !both_up; ++i) {
+    std::this_thread::sleep_for(200ms);
+    const auto r = http_get(port, "/api/v1/query?query=sum(up)");
+    both_up = r.status == 200 && contains(r.body, "\"2\"]");
+  }
+  const auto rules = http_get(port, "/api/v1/rules");
+  const auto build = http_get(port, "/api/v1/query?query=vigil_build_info");
+  const auto am = http_get(port, "/api/v1/alertmanagers");
+  ::kill(prom, SIGTERM);
+  ::waitpid(prom, nullptr, 0);
+  INFO(read_file(dir + "/prometheus.log").substr(0, 3000));
+  CHECK(both_up);
+  for (const char* group : {"\"name\":\"chat_service\"", "\"name\":\"vigil\""}) CHECK(contains(rules.body, group));
+  CHECK_FALSE(contains(rules.body, "\"health\":\"err\""));
+  CHECK(contains(build.body, "vigil_build_info"));
+  CHECK(contains(am.body, std::to_string(agent.port()) + "/api/v2/alerts"));
 }
