@@ -483,3 +483,53 @@ TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service 
   CHECK(contains(build.body, "vigil_build_info"));
   CHECK(contains(am.body, std::to_string(agent.port()) + "/api/v2/alerts"));
 }
+
+TEST_CASE("ops: every dashboard query is accepted by a real Prometheus and the core panels show data",
+          "[integration]") {
+  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  SampleTarget target(target_binary(), {"--error-rate", "0.1"});
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir();
+  // vigil with the system collector, a scrape of the service and a scheduled probe driving it.
+  write_file(dir + "/vigil.toml", "[agent]\ninterval = \"1s\"\nstate_dir = \"" + dir +
+                                      "/state\"\n[http]\nlisten = \"127.0.0.1:0\"\n[[collectors.system]]\n"
+                                      "[[collectors.prometheus_scrape]]\nurl = \"" +
+                                      target.url() +
+                                      "/metrics\"\n[[scenarios.http_message]]\nalias = \"probe\"\ntarget = \"" +
+                                      target.url() + "\"\nvus = 2\nduration = \"1s\"\nschedule = \"2s\"\n");
+  AgentProcess agent(dir + "/vigil.toml");
+  REQUIRE(agent.started());
+  write_file(dir + "/prometheus.yml",
+             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: vigil\n    static_configs:\n"
+             "      - targets: [\"127.0.0.1:" +
+                 std::to_string(agent.port()) +
+                 "\"]\n  - job_name: chat_service\n    static_configs:\n      - targets: [\"127.0.0.1:" +
+                 std::to_string(target.port) + "\"]\n");
+  const int prom_port = free_port();
+  const pid_t prom = fork();
+  if (prom == 0) {
+    const std::string config = "--config.file=" + dir + "/prometheus.yml";
+    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
+    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
+    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
+    execlp("prometheus", "prometheus", config.c_str(), data.c_str(), listen.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for a probe's result in Prometheus, then a few more scrapes for the rate windows.
+  bool probed = false;
+  for (int i = 0; i < 150 && !probed; ++i) {
+    std::this_thread::sleep_for(200ms);
+    const auto r = http_get(static_cast<uint16_t>(prom_port), "/api/v1/query?query=vigil_scenario_last_run_success");
+    probed = r.status == 200 && contains(r.body, "\"probe\"");
+  }
+  std::this_thread::sleep_for(4s);
+  const auto checked = run_command("python3 " + source_dir() + "/tests/ops/check_dashboards.py --prometheus " +
+                                   "http://127.0.0.1:" + std::to_string(prom_port) + " " + source_dir() +
+                                   "/configs/grafana/dashboards/*.json");
+  ::kill(prom, SIGTERM);
+  ::waitpid(prom, nullptr, 0);
+  INFO(checked.output);
+  CHECK(probed);
+  CHECK(checked.exit_code == 0);
+  CHECK(contains(checked.output, "2 dashboards, 30 queries run, 0 problems"));
+}
