@@ -17,6 +17,7 @@
 
 #include "../support/http_sink.hpp"
 #include "../support/loopback.hpp"
+#include "../support/prometheus_server.hpp"
 #include "../support/redis_server.hpp"
 #include "agent_process.h"
 
@@ -362,23 +363,12 @@ TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "
                                           "      authorization:\n        credentials: t0ken\n"
                                           "      static_configs:\n        - targets: [\"127.0.0.1:" +
                                           std::to_string(agent.port()) + "\"]\n");
-  const int prom_port = free_port();
-  const pid_t prom = fork();
-  if (prom == 0) {
-    const std::string cfg = "--config.file=" + dir + "/prometheus.yml";
-    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
-    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
-    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
-    // Alerts are re-sent every second: the first ones go out before Prometheus has found its
-    // Alertmanagers and would otherwise wait the default minute.
-    execlp("prometheus", "prometheus", cfg.c_str(), data.c_str(), listen.c_str(), "--rules.alert.resend-delay=1s",
-           static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  // Alerts are re-sent every second: the first ones go out before Prometheus has found its
+  // Alertmanagers and would otherwise wait the default minute.
+  PrometheusServer prometheus(dir, dir + "/prometheus.yml", {"--rules.alert.resend-delay=1s"});
   const bool arrived = agent.wait_for("/api/v1/alerts", "FromRealPrometheus", 30s);
-  ::kill(prom, SIGTERM);
-  ::waitpid(prom, nullptr, 0);
-  INFO(read_file(dir + "/prometheus.log").substr(0, 2000));
+  prometheus.stop();
+  INFO(prometheus.log().substr(0, 2000));
   REQUIRE(arrived);
   CHECK(sink.wait_for(2));  // the fixture rule's notification and Prometheus' alert's
   bool from_prometheus = false;

@@ -11,6 +11,7 @@
 
 #include "../support/http_sink.hpp"
 #include "../support/loopback.hpp"
+#include "../support/prometheus_server.hpp"
 #include "../support/sample_target.hpp"
 #include "agent_process.h"
 
@@ -452,19 +453,9 @@ TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service 
   CHECK(replace_all("interval: 15s", "interval: 1s") == 2);
   write_file(dir + "/token", "t0ken");
   write_file(dir + "/prometheus.yml", cfg);
-  const int prom_port = free_port();
-  const pid_t prom = fork();
-  if (prom == 0) {
-    const std::string config = "--config.file=" + dir + "/prometheus.yml";
-    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
-    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
-    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
-    execlp("prometheus", "prometheus", config.c_str(), data.c_str(), listen.c_str(),
-           "--storage.tsdb.retention.time=30d", static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  PrometheusServer prometheus(dir, dir + "/prometheus.yml", {"--storage.tsdb.retention.time=30d"});
   // Both jobs up, the packs' groups loaded and healthy, vigil's own series stored.
-  const auto port = static_cast<uint16_t>(prom_port);
+  const auto port = prometheus.port();
   bool both_up = false;
   for (int i = 0; i < 150 && !both_up; ++i) {
     std::this_thread::sleep_for(200ms);
@@ -474,9 +465,8 @@ TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service 
   const auto rules = http_get(port, "/api/v1/rules");
   const auto build = http_get(port, "/api/v1/query?query=vigil_build_info");
   const auto am = http_get(port, "/api/v1/alertmanagers");
-  ::kill(prom, SIGTERM);
-  ::waitpid(prom, nullptr, 0);
-  INFO(read_file(dir + "/prometheus.log").substr(0, 3000));
+  prometheus.stop();
+  INFO(prometheus.log().substr(0, 3000));
   CHECK(both_up);
   for (const char* group : {"\"name\":\"chat_service\"", "\"name\":\"vigil\""}) CHECK(contains(rules.body, group));
   CHECK_FALSE(contains(rules.body, "\"health\":\"err\""));
@@ -505,29 +495,18 @@ TEST_CASE("ops: every dashboard query is accepted by a real Prometheus and the c
                  std::to_string(agent.port()) +
                  "\"]\n  - job_name: chat_service\n    static_configs:\n      - targets: [\"127.0.0.1:" +
                  std::to_string(target.port) + "\"]\n");
-  const int prom_port = free_port();
-  const pid_t prom = fork();
-  if (prom == 0) {
-    const std::string config = "--config.file=" + dir + "/prometheus.yml";
-    const std::string data = "--storage.tsdb.path=" + dir + "/prom-data";
-    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
-    std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
-    execlp("prometheus", "prometheus", config.c_str(), data.c_str(), listen.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  PrometheusServer prometheus(dir, dir + "/prometheus.yml");
   // Wait for a probe's result in Prometheus, then a few more scrapes for the rate windows.
   bool probed = false;
   for (int i = 0; i < 150 && !probed; ++i) {
     std::this_thread::sleep_for(200ms);
-    const auto r = http_get(static_cast<uint16_t>(prom_port), "/api/v1/query?query=vigil_scenario_last_run_success");
+    const auto r = http_get(prometheus.port(), "/api/v1/query?query=vigil_scenario_last_run_success");
     probed = r.status == 200 && contains(r.body, "\"probe\"");
   }
   std::this_thread::sleep_for(4s);
   const auto checked = run_command("python3 " + source_dir() + "/tests/ops/check_dashboards.py --prometheus " +
-                                   "http://127.0.0.1:" + std::to_string(prom_port) + " " + source_dir() +
-                                   "/configs/grafana/dashboards/*.json");
-  ::kill(prom, SIGTERM);
-  ::waitpid(prom, nullptr, 0);
+                                   prometheus.url() + " " + source_dir() + "/configs/grafana/dashboards/*.json");
+  prometheus.stop();
   INFO(checked.output);
   CHECK(probed);
   CHECK(checked.exit_code == 0);
