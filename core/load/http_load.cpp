@@ -130,22 +130,9 @@ std::string host_field(const ParsedUrl& url) {
   return url.host + (url.port == (url.tls ? "443" : "80") ? "" : ":" + url.port);
 }
 
-http::request<http::string_body> make_request(const Shared& sh, HttpRequestSpec spec) {
-  http::request<http::string_body> req{http::string_to_verb(spec.method), sh.url.base_path + spec.target, 11};
-  if (req.method() == http::verb::unknown) req.method_string(spec.method);
-  req.set(http::field::host, host_field(sh.url));
-  req.set(http::field::user_agent, "vigil-bench");
-  for (const auto& [k, v] : spec.headers) req.set(k, v);
-  req.body() = std::move(spec.body);
-  req.keep_alive(true);
-  req.prepare_payload();
-  return req;
-}
-
-// The request as it goes on the wire, the same as make_request's, written into `out` (its
-// capacity reused from request to request) without building Beast's field list: this is the
-// load's hot path. The scenario's Host and User-Agent replace the defaults; the length is
-// always vigil's. An error when a header could split the request (CR or LF in it).
+// The request as it goes on the wire, written into `out` (its capacity reused from request to
+// request) without building Beast's field list: this is the load's hot path. The scenario's Host and User-Agent replace
+// the defaults; the length is always vigil's. An error when a header could split the request (CR or LF in it).
 Status serialize_request(const Shared& sh, const HttpRequestSpec& spec, std::string& out) {
   out.clear();
   out.append(spec.method).append(" ").append(sh.url.base_path).append(spec.target).append(" HTTP/1.1\r\n");
@@ -213,6 +200,7 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
   const LoadOptions& o = *sh.options;
   std::unique_ptr<Stream> stream;
   beast::flat_buffer buffer;
+  std::string wire;
   bool connected = false;
   for (uint32_t step = 0;; ++step) {
     HttpRequestSpec spec;
@@ -228,9 +216,9 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
                                 describe_connect_error(ec));
       connected = true;
     }
-    auto req = make_request(sh, std::move(spec));
+    if (auto st = serialize_request(sh, spec, wire); !st.ok()) co_return Status::error(what + ": " + st.message());
     beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
-    auto [wec, wn] = co_await http::async_write(*stream, req, kTuple);
+    auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     (void)wn;
     http::response<http::string_body> res;
     beast::error_code ec = wec;
