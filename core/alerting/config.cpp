@@ -5,6 +5,7 @@
 #include <set>
 
 #include "alerting/message_template.h"
+#include "config/core_schema.h"
 #include "config/duration.h"
 
 namespace vigil::alerting {
@@ -115,9 +116,7 @@ class Reader {
   Problems& p_;
 };
 
-const std::vector<std::string> kRouteKeys = {
-    "receiver", "group_by", "group_wait", "group_interval",      "repeat_interval",
-    "matchers", "continue", "routes",     "mute_time_intervals", "active_time_intervals"};
+const std::vector<std::string> kRouteKeys = config::section_keys("alerting.route");
 
 std::unique_ptr<Route> read_route(Reader& r, const std::string& path, const Route* parent, int depth) {
   auto route = std::make_unique<Route>();
@@ -164,7 +163,7 @@ void read_time_intervals(Reader& r, AlertingConfig& c) {
   const size_t n = r.tables("time_intervals", "[[alerting.time_intervals]]");
   for (size_t i = 0; i < n; ++i) {
     const std::string path = "time_intervals[" + std::to_string(i) + "]";
-    r.check_keys(path, {"name", "time_intervals"}, "a time interval");
+    r.check_keys(path, config::section_keys("alerting.time_intervals[]"), "a time interval");
     TimeInterval ti;
     if (!r.string(path + ".name", ti.name) || ti.name.empty()) {
       r.problem(r.find(path).where, "a time interval needs a name");
@@ -175,13 +174,13 @@ void read_time_intervals(Reader& r, AlertingConfig& c) {
     const size_t m = r.tables(path + ".time_intervals", "[[alerting.time_intervals.time_intervals]]");
     for (size_t j = 0; j < m; ++j) {
       const std::string sp = path + ".time_intervals[" + std::to_string(j) + "]";
-      r.check_keys(sp, {"times", "weekdays", "days_of_month", "months", "years", "location"}, "a time interval spec");
+      r.check_keys(sp, config::section_keys("alerting.time_intervals[].time_intervals[]"), "a time interval spec");
       TimeIntervalText text;
       const size_t nt = r.tables(sp + ".times", "times = [{ start_time = \"09:00\", end_time = \"17:00\" }]");
       for (size_t k = 0; k < nt; ++k) {
         std::string start, end;
         const std::string tp = sp + ".times[" + std::to_string(k) + "]";
-        r.check_keys(tp, {"start_time", "end_time"}, "a time range");
+        r.check_keys(tp, config::section_keys("alerting.time_intervals[].time_intervals[].times[]"), "a time range");
         r.string(tp + ".start_time", start);
         r.string(tp + ".end_time", end);
         text.times.emplace_back(start, end);
@@ -220,11 +219,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   AlertingConfigResult out;
   AlertingConfig& c = out.config;
   Reader r(table, out.problems);
-  r.check_keys("",
-               {"resolve_timeout", "external_url", "notify_resolved_when_silenced", "route", "receivers",
-                "inhibit_rules", "time_intervals", "retry_initial_interval", "retry_max_interval", "retry_max_age",
-                "delivery_timeout", "history_retention", "history_max_events", "replica_dedup"},
-               "[alerting]");
+  r.check_keys("", config::section_keys("alerting"), "[alerting]");
   r.duration("retry_initial_interval", c.retry_initial_interval);
   r.duration("retry_max_interval", c.retry_max_interval);
   r.duration("retry_max_age", c.retry_max_age);
@@ -245,8 +240,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   const size_t nr = r.tables("receivers", "[[alerting.receivers]]");
   for (size_t i = 0; i < nr; ++i) {
     const std::string path = "receivers[" + std::to_string(i) + "]";
-    r.check_keys(path, {"name", "notifiers", "send_resolved", "title_template", "body_template", "max_alerts"},
-                 "a receiver");
+    r.check_keys(path, config::section_keys("alerting.receivers[]"), "a receiver");
     ReceiverConfig rc;
     rc.where = r.find(path).where;
     if (!r.string(path + ".name", rc.name) || rc.name.empty()) {
@@ -312,7 +306,7 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
   const size_t ni = r.tables("inhibit_rules", "[[alerting.inhibit_rules]]");
   for (size_t i = 0; i < ni; ++i) {
     const std::string path = "inhibit_rules[" + std::to_string(i) + "]";
-    r.check_keys(path, {"name", "source_matchers", "target_matchers", "equal"}, "an inhibit rule");
+    r.check_keys(path, config::section_keys("alerting.inhibit_rules[]"), "an inhibit rule");
     InhibitRule ir;
     r.string(path + ".name", ir.name);
     ir.source = r.matchers(path + ".source_matchers");

@@ -14,6 +14,8 @@ int run_agent(const std::string& config_path);
 int check_config(const std::string& config_path, std::ostream& out, std::ostream& err);
 // Lists the plugins found in the bundled directories and `extra_dirs`.
 int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out);
+// Prints docs/config-reference.md: the core schema and the schema of every plugin found.
+int config_reference(const std::vector<std::string>& extra_dirs, std::ostream& out);
 
 // Runs rule unit-test files (promtool's format); 0 when all pass, 1 otherwise.
 int test_rules(const std::vector<std::string>& files, std::ostream& out);

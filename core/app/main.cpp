@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   auto* plugins = cli.add_subcommand("plugins", "List the plugins vigil can load, with their config keys");
   plugins->add_option("-d,--plugin-dir", plugin_dirs, "Extra directory to search (repeatable)");
 
+  auto* reference = cli.add_subcommand(
+      "config-reference", "Print the configuration reference (Markdown): every core key and every plugin's keys");
+  reference->add_option("-d,--plugin-dir", plugin_dirs, "Extra directory to search (repeatable)");
+
   std::vector<std::string> rule_tests;
   auto* test = cli.add_subcommand("test", "Run unit tests");
   test->require_subcommand(1);
@@ -126,6 +130,7 @@ int main(int argc, char** argv) {
   if (*run) return vigil::app::run_agent(run_config);
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);
+  if (*reference) return vigil::app::config_reference(plugin_dirs, std::cout);
   if (*test_rules) return vigil::app::test_rules(rule_tests, std::cout);
   if (*bench_run) {
     bench_args.progress = !no_progress;

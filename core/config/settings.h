@@ -25,6 +25,8 @@ struct AgentSettings {
   std::string config_dir;                                   // extra *.toml files with plugin instances ("" = none)
   std::string hostname;                                     // "" = the machine's hostname
   std::string state_dir = "data";                           // durable state; relative = to the working directory
+
+  bool operator==(const AgentSettings&) const = default;
 };
 
 // [log]
@@ -34,6 +36,8 @@ struct LogSettings {
   std::string file;               // "" = stderr
   uint64_t max_size = 10u << 20;  // rotate the file at this size
   uint32_t max_files = 5;         // rotated files kept
+
+  bool operator==(const LogSettings&) const = default;
 };
 
 // [http]
@@ -49,6 +53,8 @@ struct HttpSettings {
   bool read_requires_token = false;  // reads need the token too
   // /metrics answers from a rendering at most this old, so a burst of scrapes renders once; 0 = off
   nanoseconds metrics_snapshot = std::chrono::seconds(1);
+
+  bool operator==(const HttpSettings&) const = default;
 };
 
 // How a [[scenarios.NAME]] runs (host keys of that table; `vigil bench run` flags override them).
@@ -56,6 +62,8 @@ struct HttpSettings {
 struct BenchStage {
   nanoseconds duration{0};
   double target = 0;
+
+  bool operator==(const BenchStage&) const = default;
 };
 
 struct BenchSettings {
@@ -73,6 +81,8 @@ struct BenchSettings {
   nanoseconds request_timeout = std::chrono::seconds(10);
   std::vector<std::string> thresholds;                     // "p95 < 200ms"
   std::vector<std::pair<std::string, std::string>> goals;  // for compare: metric -> "+50%"
+
+  bool operator==(const BenchSettings&) const = default;
 };
 
 // One [[collectors.NAME]] table.
@@ -102,6 +112,8 @@ struct RulesSettings {
   std::vector<std::pair<std::string, std::string>> external_labels;  // $externalLabels in templates
   nanoseconds for_grace_period = std::chrono::minutes(10);           // Prometheus' --rules.alert.for-grace-period
   nanoseconds for_outage_tolerance = std::chrono::hours(1);          // Prometheus' --rules.alert.for-outage-tolerance
+
+  bool operator==(const RulesSettings&) const = default;
 };
 
 // [cache.namespaces.NAME]: per-namespace behaviour of the cache facade.
@@ -115,6 +127,8 @@ struct CacheNamespaceSettings {
   uint64_t max_key_bytes = 1024;
   uint64_t max_value_bytes = 1u << 20;
   bool snapshot = false;  // saved to <state_dir>/cache/<name>.snapshot at stop, loaded at start
+
+  bool operator==(const CacheNamespaceSettings&) const = default;
 };
 
 // [cache]
@@ -124,6 +138,8 @@ struct CacheSettings {
   nanoseconds tiered_l1_ttl = std::chrono::minutes(1);    // [cache.tiered] l1_ttl: longest life of a copy
   CacheNamespaceSettings defaults;                        // namespaces not listed, e.g. each plugin's own
   std::vector<CacheNamespaceSettings> namespaces;
+
+  bool operator==(const CacheSettings&) const = default;
 };
 
 struct Settings {

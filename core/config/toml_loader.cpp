@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/byte_size.h"
+#include "config/core_schema.h"
 #include "config/duration.h"
 #include "config/key_suggestion.h"
 #include "config/toml_node_location.h"
@@ -19,10 +20,8 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kInstanceSections = {"collectors", "notifiers", "caches", "scenarios"};
 const std::vector<std::string> kTopLevel = {"agent",      "log",       "http",  "rules",  "alerting",
                                             "collectors", "notifiers", "cache", "caches", "scenarios"};
-const std::vector<std::string> kInstanceHostKeys = {"alias", "interval", "timeout", "optional", "labels", "rate_limit"};
-const std::vector<std::string> kScenarioHostKeys = {
-    "target",     "vus",   "rate",   "duration", "warmup",        "threads",     "request_timeout",
-    "thresholds", "goals", "stages", "schedule", "abort_on_fail", "tls_ca_file", "tls_skip_verify"};
+const std::vector<std::string> kInstanceHostKeys = section_keys("instance");
+const std::vector<std::string> kScenarioHostKeys = section_keys("scenario");
 
 const char* toml_type_name(const toml::node& n) {
   switch (n.type()) {
@@ -238,8 +237,7 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [agent] must be a table");
   TableReader r(*t, "agent", p);
-  r.check_unknown({"interval", "jitter", "timeout", "max_backoff", "shutdown_timeout", "plugin_dirs", "config_dir",
-                   "hostname", "state_dir"});
+  r.check_unknown(section_keys("agent"));
   r.duration("interval", s.agent.interval);
   r.duration("jitter", s.agent.jitter, true);
   r.duration("timeout", s.agent.timeout);
@@ -257,7 +255,7 @@ void read_log(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [log] must be a table");
   TableReader r(*t, "log", p);
-  r.check_unknown({"level", "format", "file", "max_size", "max_files"});
+  r.check_unknown(section_keys("log"));
   r.string("level", s.log.level);
   r.one_of("level", s.log.level, {"trace", "debug", "info", "warn", "error"});
   r.string("format", s.log.format);
@@ -273,8 +271,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [http] must be a table");
   TableReader r(*t, "http", p);
-  r.check_unknown({"listen", "max_connections", "read_timeout", "max_header_size", "max_body_size", "api_token",
-                   "api_token_file", "read_requires_token", "metrics_snapshot"});
+  r.check_unknown(section_keys("http"));
   r.string("listen", s.http.listen);
   const auto colon = s.http.listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
@@ -296,8 +293,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
 
 void read_cache_namespace(const toml::table& t, const std::string& section, CacheNamespaceSettings& ns, Problems& p) {
   TableReader r(t, section, p);
-  r.check_unknown({"ttl", "negative_ttl", "ttl_jitter", "early_refresh", "load_wait", "max_key_size", "max_value_size",
-                   "snapshot"});
+  r.check_unknown(section_keys("cache.namespace"));
   r.duration("ttl", ns.ttl, true);
   r.duration("negative_ttl", ns.negative_ttl, true);
   if (const auto* j = t.get("ttl_jitter")) {
@@ -320,12 +316,12 @@ void read_cache(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [cache] must be a table");
   TableReader r(*t, "cache", p);
-  r.check_unknown({"backend", "defaults", "namespaces", "tiered"});
+  r.check_unknown(section_keys("cache"));
   r.string("backend", s.cache.backend);
   if (const auto* tn = t->get("tiered")) {
     if (const auto* tt = tn->as_table()) {
       TableReader tr(*tt, "cache.tiered", p);
-      tr.check_unknown({"l1", "l2", "l1_ttl"});
+      tr.check_unknown(section_keys("cache.tiered"));
       tr.string("l1", s.cache.tiered_l1);
       tr.string("l2", s.cache.tiered_l2);
       tr.duration("l1_ttl", s.cache.tiered_l1_ttl);
@@ -361,8 +357,7 @@ void read_rules(const toml::table& root, Settings& s, Problems& p) {
   const auto* t = n->as_table();
   if (!t) return p.push_back(location_of(*n) + ": [rules] must be a table");
   TableReader r(*t, "rules", p);
-  r.check_unknown({"files", "evaluation_interval", "lookback", "max_series", "max_bytes", "external_labels",
-                   "for_grace_period", "for_outage_tolerance"});
+  r.check_unknown(section_keys("rules"));
   r.string_array("files", s.rules.files);
   r.duration("evaluation_interval", s.rules.evaluation_interval);
   r.duration("lookback", s.rules.lookback);

@@ -1,6 +1,8 @@
 #include <catch2/catch_test_macros.hpp>
+#include <map>
 
 #include "alerting/config.h"
+#include "config/core_schema.h"
 #include "config/toml_loader.h"
 
 using namespace vigil::alerting;
@@ -136,4 +138,48 @@ TEST_CASE("without [alerting], every notifier gets every alert grouped by alertn
   CHECK(r.config.receivers[0].notifiers == std::vector<std::string>{"log"});
   CHECK(r.config.route->options.receiver == "default");
   CHECK(r.config.route->options.group_by == std::vector<std::string>{"alertname"});
+}
+
+// The [alerting] part of the core schema (what `vigil config-reference` documents): every key it
+// lists is read and type-checked here, so the reference can not list a key nobody reads.
+TEST_CASE("every [alerting] key of the core schema is read and type-checked") {
+  // A valid minimal document around each section, with {KEY} replaced by the key under test.
+  const std::map<std::string_view, std::string> around = {
+      {"alerting", "[alerting]\n{KEY}\n"},
+      {"alerting.route", "[alerting.route]\nreceiver = \"r\"\n{KEY}\n[[alerting.receivers]]\nname = \"r\"\n"},
+      {"alerting.receivers[]", "[[alerting.receivers]]\nname = \"r\"\n{KEY}\n"},
+      {"alerting.inhibit_rules[]", "[[alerting.inhibit_rules]]\nname = \"i\"\n{KEY}\n"},
+      {"alerting.time_intervals[]", "[[alerting.time_intervals]]\nname = \"t\"\n{KEY}\n"},
+      {"alerting.time_intervals[].time_intervals[]",
+       "[[alerting.time_intervals]]\nname = \"t\"\n[[alerting.time_intervals.time_intervals]]\n{KEY}\n"},
+      {"alerting.time_intervals[].time_intervals[].times[]",
+       "[[alerting.time_intervals]]\nname = \"t\"\n[[alerting.time_intervals.time_intervals]]\n"
+       "[[alerting.time_intervals.time_intervals.times]]\n{KEY}\n"},
+  };
+  size_t checked = 0;
+  for (const auto& s : vigil::config::core_schema()) {
+    const auto it = around.find(s.id);
+    if (it == around.end()) {
+      CHECK_FALSE(s.id.starts_with("alerting"));  // every alerting section has a test document
+      continue;
+    }
+    for (const auto& k : s.keys) {
+      const bool table = k.type == "table" || k.type == "array of tables" || k.type == "table of strings";
+      std::string doc = it->second;
+      // The key under test replaces the document's own line for it (receiver, name).
+      if (const auto at = doc.find("\n" + std::string(k.key) + " = "); at != std::string::npos)
+        doc.erase(at, doc.find('\n', at + 1) - at);
+      doc.replace(doc.find("{KEY}"), 5, std::string(k.key) + " = " + (table ? "1" : "{ wrong = 1 }"));
+      auto loaded = vigil::config::load_config_text(doc, "a.toml");
+      INFO(doc << (loaded.problems.empty() ? "" : loaded.problems[0]));
+      REQUIRE(loaded.problems.empty());
+      const auto r = parse_alerting_config(loaded.settings.alerting, {"log"});
+      std::string all;
+      for (const auto& p : r.problems) all += p + "\n";
+      INFO(s.title << " " << k.key << ":\n" << doc << "\n" << all);
+      CHECK(all.find(std::string(k.key)) != std::string::npos);
+      ++checked;
+    }
+  }
+  CHECK(checked > 30);
 }
