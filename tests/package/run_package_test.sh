@@ -50,4 +50,10 @@ done
 kill -TERM $pid
 wait $pid
 [[ $ok == 1 ]] || { echo "plugins' samples missing"; cat "$work/log"; exit 1; }
+# The config of docs/writing-plugins.md ("5. Load it") loads these plugins once its placeholder
+# directory is this build's.
+awk '/^## 5. Load it/ {f=1} f && /^```toml/ {b=1; next} b && /^```/ {exit} b' "$src/docs/writing-plugins.md" |
+  sed "s#/path/to/my-plugins/build#$work/plugins#" >"$work/doc.toml"
+grep -q 'example_c' "$work/doc.toml" || { echo "no config found in docs/writing-plugins.md"; exit 1; }
+"$work/prefix/bin/vigil" check --config "$work/doc.toml"
 echo "package test passed"
