@@ -164,7 +164,7 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
   if (loaded.settings.http.listen != current.http.listen)
     log::warn("http", "[http] changes take effect after a restart", {{"listen", current.http.listen}});
   applied = std::move(loaded.settings);
-  m.config_reload(true, unix_now());
+  m.config_reload(true, unix_now(), config_text_hash(path));
   log::info("agent", "configuration reloaded");
 }
 
@@ -281,9 +281,9 @@ int run_agent(const std::string& config_path) {
   rules.set_alert_sink([&alerting](const std::string& group, std::chrono::milliseconds interval,
                                    const std::vector<rules::Alert>& alerts,
                                    int64_t now_ms) { alerting->on_rule_alerts(group, interval, alerts, now_ms); });
-  const ApiAuth auth{token.value(), settings.http.read_requires_token};
+  const ApiAuth auth{token.value(), settings.http.read_requires_token, &agent_metrics};
   state.config_loaded = true;
-  agent_metrics.config_reload(true, unix_now());
+  agent_metrics.config_reload(true, unix_now(), config_text_hash(config_path));
 
   http::HttpServer server(
       settings.http, make_router(agent_metrics, store, collectors, rules, *alerting, auth, state),

@@ -166,25 +166,44 @@ Result<uint64_t> fingerprint_of(const std::string& hex) {
 
 void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, runtime::RuleScheduler& rules,
                          ApiAuth auth, std::function<void()> request_reload) {
-  // Wraps a handler with the token check; the principal is the token's owner, "api".
-  auto guarded = [auth](bool mutation, std::function<http::Response(const http::Request&, const std::string&)> h) {
-    return [auth, mutation, h](const http::Request& r) -> http::Response {
-      if (mutation || auth.reads_need_token) {
+  // Wraps a handler with the token check. `action` names a change ("" for reads): changes always
+  // need the token, and each one that succeeds is counted by its principal, the author the body
+  // names (createdBy, author), else "api", the token's holder.
+  auto guarded = [auth](std::string action, std::function<http::Response(const http::Request&, const std::string&)> h) {
+    return [auth, action, h](const http::Request& r) -> http::Response {
+      if (!action.empty() || auth.reads_need_token) {
+        auto refuse = [&auth](const char* reason, http::Response response) {
+          if (auth.metrics) auth.metrics->api_auth_failure(reason);
+          return response;
+        };
         if (auth.token.empty())
-          return fail(403, "changes through the API are disabled",
-                      "set [http] api_token (or api_token_file) and send Authorization: Bearer <token>");
+          return refuse("disabled",
+                        fail(403, "changes through the API are disabled",
+                             "set [http] api_token (or api_token_file) and send Authorization: Bearer <token>"));
         const std::string* got = r.header("authorization");
         const std::string given = got && got->rfind("Bearer ", 0) == 0 ? got->substr(7) : "";
         if (!equal_constant_time(given, auth.token))
-          return fail(401, got ? "the bearer token is wrong" : "this call needs a bearer token",
-                      "send Authorization: Bearer <[http] api_token>");
+          return refuse(got ? "wrong" : "missing",
+                        fail(401, got ? "the bearer token is wrong" : "this call needs a bearer token",
+                             "send Authorization: Bearer <[http] api_token>"));
       }
-      return h(r, "api");
+      http::Response response = h(r, "api");
+      if (!action.empty() && auth.metrics && response.status < 300) {
+        const json body = json::parse(r.body, nullptr, false);
+        std::string principal = "api";
+        if (body.is_object()) {
+          for (const char* k : {"createdBy", "author"})
+            if (body.contains(k) && body[k].is_string() && !body[k].get<std::string>().empty())
+              principal = body[k].get<std::string>();
+        }
+        auth.metrics->api_mutation(principal, action);
+      }
+      return response;
     };
   };
 
   router.add(
-      "POST", "/api/v2/alerts", guarded(true, [&svc](const http::Request& r, const std::string&) {
+      "POST", "/api/v2/alerts", guarded("alerts_post", [&svc](const http::Request& r, const std::string&) {
         const json body = json::parse(r.body, nullptr, false);
         if (!body.is_array())
           return fail(400, "the body must be a JSON array of alerts", "Alertmanager's POST /api/v2/alerts format");
@@ -244,7 +263,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       }));
 
   router.add(
-      "GET", "/api/v1/alerts", guarded(false, [&svc, &rules](const http::Request& r, const std::string&) {
+      "GET", "/api/v1/alerts", guarded("", [&svc, &rules](const http::Request& r, const std::string&) {
         const auto q = query_params(r.query);
         alerting::Matchers filter;
         for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
@@ -299,7 +318,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
         return ok(json{{"alerts", list}});
       }));
 
-  router.add("GET", "/api/v1/alerts/groups", guarded(false, [&svc](const http::Request&, const std::string&) {
+  router.add("GET", "/api/v1/alerts/groups", guarded("", [&svc](const http::Request&, const std::string&) {
                const Time now = alerting::Clock::now();
                std::map<uint64_t, alerting::AlertView> views;
                for (auto& v : svc.engine().alerts(now)) views[v.fp] = v;
@@ -331,7 +350,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
              }));
 
   router.add("POST", "/api/v1/alerts/{fingerprint}/ack",
-             guarded(true, [&svc](const http::Request& r, const std::string&) {
+             guarded("ack", [&svc](const http::Request& r, const std::string&) {
                json b;
                if (auto e = parse_object(r.body, {"author", "comment", "expiresAt", "expiresIn"}, b)) return *e;
                auto fp = fingerprint_of(r.params.at("fingerprint"));
@@ -345,13 +364,14 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                return ok(ack_json(*ack));
              }));
   router.add("DELETE", "/api/v1/alerts/{fingerprint}/ack",
-             guarded(true, [&svc](const http::Request& r, const std::string& who) {
+             guarded("ack_remove", [&svc](const http::Request& r, const std::string& who) {
                auto fp = fingerprint_of(r.params.at("fingerprint"));
                if (!fp.ok()) return fail(400, fp.message());
                if (auto st = svc.remove_ack(*fp, who); !st.ok()) return fail(404, st.message());
                return ok(json::object());
              }));
-  router.add("POST", "/api/v1/alerts/groups/ack", guarded(true, [&svc](const http::Request& r, const std::string&) {
+  router.add("POST", "/api/v1/alerts/groups/ack",
+             guarded("group_ack", [&svc](const http::Request& r, const std::string&) {
                json b;
                if (auto e = parse_object(r.body, {"groupKey", "author", "comment", "expiresAt", "expiresIn"}, b))
                  return *e;
@@ -369,7 +389,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       if (!v.alert.resolved(now) && alerting::matches(s.matchers, v.alert.labels)) ++n;
     return n;
   };
-  router.add("GET", "/api/v1/silences", guarded(false, [&svc, matched](const http::Request& r, const std::string&) {
+  router.add("GET", "/api/v1/silences", guarded("", [&svc, matched](const http::Request& r, const std::string&) {
                const auto q = query_params(r.query);
                const std::string state = param(q, "state");
                const Time now = alerting::Clock::now();
@@ -380,8 +400,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                }
                return ok(json{{"silences", list}});
              }));
-  router.add("GET", "/api/v1/silences/{id}",
-             guarded(false, [&svc, matched](const http::Request& r, const std::string&) {
+  router.add("GET", "/api/v1/silences/{id}", guarded("", [&svc, matched](const http::Request& r, const std::string&) {
                auto s = svc.engine().silence(r.params.at("id"));
                if (!s) return fail(404, "no silence has id " + r.params.at("id"));
                const Time now = alerting::Clock::now();
@@ -425,7 +444,8 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
     return std::nullopt;
   };
   router.add(
-      "POST", "/api/v1/silences", guarded(true, [&svc, silence_from](const http::Request& r, const std::string& who) {
+      "POST", "/api/v1/silences",
+      guarded("silence_create", [&svc, silence_from](const http::Request& r, const std::string& who) {
         json b;
         if (auto e = parse_object(
                 r.body, {"id", "matchers", "startsAt", "endsAt", "duration", "createdBy", "comment", "schedule"}, b))
@@ -437,7 +457,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
         return ok(json{{"silenceID", *id}});
       }));
   router.add(
-      "POST", "/api/v1/silences/preview", guarded(false, [&svc](const http::Request& r, const std::string&) {
+      "POST", "/api/v1/silences/preview", guarded("", [&svc](const http::Request& r, const std::string&) {
         json b;
         if (auto e = parse_object(r.body, {"matchers"}, b)) return *e;
         auto ms = matchers_of(b.value("matchers", json()));
@@ -461,13 +481,14 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
         return ok(
             json{{"alerts", alerts}, {"perMatcher", per_matcher}, {"activeAlerts", active}, {"warnings", warnings}});
       }));
-  router.add("DELETE", "/api/v1/silences/{id}", guarded(true, [&svc](const http::Request& r, const std::string& who) {
+  router.add("DELETE", "/api/v1/silences/{id}",
+             guarded("silence_expire", [&svc](const http::Request& r, const std::string& who) {
                if (auto st = svc.expire_silence(r.params.at("id"), who); !st.ok())
                  return fail(st.message().find("not found") != std::string::npos ? 404 : 400, st.message());
                return ok(json::object());
              }));
 
-  router.add("GET", "/api/v1/history", guarded(false, [&svc](const http::Request& r, const std::string&) {
+  router.add("GET", "/api/v1/history", guarded("", [&svc](const http::Request& r, const std::string&) {
                const auto q = query_params(r.query);
                alerting::HistoryQuery hq;
                for (const auto& [key, field] :
@@ -512,7 +533,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
              }));
 
   router.add(
-      "GET", "/api/v1/receivers", guarded(false, [&svc](const http::Request&, const std::string&) {
+      "GET", "/api/v1/receivers", guarded("", [&svc](const http::Request&, const std::string&) {
         json list = json::array();
         for (const auto& rs : svc.receivers())
           list.push_back(
@@ -526,7 +547,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                {"p99DeliverySeconds", rs.p99_delivery_seconds}});
         return ok(json{{"receivers", list}});
       }));
-  router.add("GET", "/api/v1/receivers/{name}/log", guarded(false, [&svc](const http::Request& r, const std::string&) {
+  router.add("GET", "/api/v1/receivers/{name}/log", guarded("", [&svc](const http::Request& r, const std::string&) {
                const auto q = query_params(r.query);
                json list = json::array();
                for (const auto& it : svc.db().outbox(param(q, "state"), r.params.at("name"), 100))
@@ -542,11 +563,11 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                return ok(json{{"notifications", list}});
              }));
   router.add("POST", "/api/v1/receivers/{name}/test",
-             guarded(true, [&svc](const http::Request& r, const std::string& who) {
+             guarded("test_notification", [&svc](const http::Request& r, const std::string& who) {
                if (auto st = svc.send_test(r.params.at("name"), who); !st.ok()) return fail(404, st.message());
                return ok(json{{"queued", true}});
              }));
-  router.add("POST", "/-/reload", guarded(true, [request_reload](const http::Request&, const std::string&) {
+  router.add("POST", "/-/reload", guarded("reload", [request_reload](const http::Request&, const std::string&) {
                request_reload();
                return ok(json{{"reload", "requested; see the log and vigil_config_last_reload_successful"}});
              }));

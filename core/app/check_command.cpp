@@ -1,3 +1,5 @@
+#include <fstream>
+#include <iterator>
 #include <ostream>
 
 #include "app/alerting_setup.h"
@@ -23,6 +25,20 @@ const char* version() {
 std::string version_line() {
   return std::string("vigil ") + VIGIL_VERSION + " (plugin ABI " + std::to_string(VIGIL_ABI_MAJOR) + "." +
          std::to_string(VIGIL_ABI_MINOR) + ")";
+}
+
+uint64_t config_text_hash(const std::string& path) {
+  std::string text;
+  if (path.empty()) {
+    text = embedded_default_config();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return 0;
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
 }
 
 config::LoadResult load_config(const std::string& path) {

@@ -20,6 +20,7 @@ struct State {
   std::shared_ptr<spdlog::logger> logger;  // guarded by mu (swapped on configure)
   std::atomic<int> level{static_cast<int>(Level::info)};
   std::atomic<bool> json{true};
+  std::atomic<uint64_t> redacted{0};
 };
 
 State& state() {
@@ -88,11 +89,17 @@ bool enabled(Level level) {
 void write(Level level, std::string_view component, std::string_view msg, Fields fields) {
   if (!enabled(level)) return;
   const auto now = std::chrono::system_clock::now();
+  for (const auto& f : fields)
+    if (is_secret_key(f.key)) state().redacted.fetch_add(1, std::memory_order_relaxed);
   const std::string line = state().json ? format_json_line(now, level, component, msg, fields)
                                         : format_text_line(now, level, component, msg, fields);
   static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
                                                        spdlog::level::warn, spdlog::level::err};
   current()->log(kMap[static_cast<int>(level)], std::string_view(line));
+}
+
+uint64_t redacted_fields_total() {
+  return state().redacted.load(std::memory_order_relaxed);
 }
 
 void flush() {

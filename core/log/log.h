@@ -56,6 +56,8 @@ bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view msg, Fields fields = {});
 // Flushes buffered output (file sinks); call before exit.
 void flush();
+// Field values written as "[redacted]" since the start (is_secret_key), for vigil's /metrics.
+uint64_t redacted_fields_total();
 
 inline void trace(std::string_view c, std::string_view m, Fields f = {}) {
   write(Level::trace, c, m, f);

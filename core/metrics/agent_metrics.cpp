@@ -9,6 +9,7 @@
 
 #include <sstream>
 
+#include "log/log.h"
 #include "metrics/process_stats.h"
 #include "metrics/sample_store.h"
 
@@ -33,6 +34,9 @@ struct AgentMetrics::Families {
   prometheus::Family<prometheus::Counter>& reloads;
   prometheus::Gauge& last_reload_success;
   prometheus::Family<prometheus::Counter>& plugin_failures;
+  prometheus::Gauge& config_hash;
+  prometheus::Family<prometheus::Counter>& api_auth_failures;
+  prometheus::Family<prometheus::Counter>& api_mutations;
 };
 
 namespace {
@@ -81,6 +85,13 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       last_reload.Add({}),
       build(prometheus::BuildCounter(), "vigil_plugin_failures_total",
             "Plugin failures by plugin and stage (load, create, start, collect).", r),
+      build(prometheus::BuildGauge(), "vigil_config_hash",
+            "Hash of the loaded config file's text (53 bits); changes when the applied config changes.", r)
+          .Add({}),
+      build(prometheus::BuildCounter(), "vigil_api_auth_failures_total",
+            "API calls refused for their credentials, by reason (disabled, missing, wrong).", r),
+      build(prometheus::BuildCounter(), "vigil_api_mutations_total",
+            "Changes made through the API, by principal (the author named, else api) and action.", r),
   });
   f_->build_info.Add({{"version", version}, {"abi", "1"}}).Set(1);
 }
@@ -144,9 +155,27 @@ void AgentMetrics::inc_http_rejected() {
   f_->http_rejected.Increment();
 }
 
-void AgentMetrics::config_reload(bool ok, double unix_seconds) {
+void AgentMetrics::config_reload(bool ok, double unix_seconds, uint64_t hash) {
   f_->reloads.Add({{"result", ok ? "success" : "failure"}}).Increment();
-  if (ok) f_->last_reload_success.Set(unix_seconds);
+  if (!ok) return;
+  f_->last_reload_success.Set(unix_seconds);
+  f_->config_hash.Set(static_cast<double>(hash & ((uint64_t{1} << 53) - 1)));  // exact in a double
+}
+
+void AgentMetrics::api_auth_failure(const std::string& reason) {
+  f_->api_auth_failures.Add({{"reason", reason}}).Increment();
+}
+
+void AgentMetrics::api_mutation(const std::string& principal, const std::string& action) {
+  // Principals are names people type: at most 50 distinct ones get their own series.
+  constexpr size_t kMaxPrincipals = 50;
+  std::string who = principal.empty() ? "api" : principal.substr(0, 64);
+  {
+    std::lock_guard lock(mu_);
+    if (!principals_.count(who) && principals_.size() >= kMaxPrincipals) who = "other";
+    ++principals_[who];
+  }
+  f_->api_mutations.Add({{"principal", who}, {"action", action}}).Increment();
 }
 
 void AgentMetrics::plugin_failure(const std::string& plugin, const std::string& stage) {
@@ -178,6 +207,16 @@ std::string AgentMetrics::render(const SampleStore& samples) const {
     add("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", T::Gauge,
         p->start_time_seconds);
     add("vigil_process_threads", "Threads of the vigil process.", T::Gauge, double(p->threads));
+  }
+  {
+    prometheus::MetricFamily f;
+    f.name = "vigil_log_redactions_total";
+    f.help = "Log field values written as [redacted] because their names mark secrets.";
+    f.type = prometheus::MetricType::Counter;
+    prometheus::ClientMetric m;
+    m.counter.value = static_cast<double>(log::redacted_fields_total());
+    f.metric.push_back(std::move(m));
+    fams.push_back(std::move(f));
   }
   samples.append_families(fams);
   std::ostringstream os;

@@ -4,6 +4,7 @@
 // Thread-safe: prometheus-cpp metrics are atomic; the maps here are guarded by mu_.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,7 +51,12 @@ class AgentMetrics {
   void observe_http(const std::string& route, unsigned code, double seconds);
   void set_http_connections(double open);
   void inc_http_rejected();
-  void config_reload(bool ok, double unix_seconds);
+  // A config load or reload; on success `hash` (of the config text) becomes vigil_config_hash.
+  void config_reload(bool ok, double unix_seconds, uint64_t hash = 0);
+  // The API refused a call: reason "disabled" (no token configured), "missing" or "wrong".
+  void api_auth_failure(const std::string& reason);
+  // A change made through the API, by whom (the author it names, else "api") and what.
+  void api_mutation(const std::string& principal, const std::string& action);
   void plugin_failure(const std::string& plugin, const std::string& stage);
 
   // The full Prometheus text exposition: own metrics, process figures and plugin samples.
@@ -64,6 +70,7 @@ class AgentMetrics {
   std::map<std::pair<std::string, std::string>, CollectorSeries> collectors_;       // guarded by mu_
   std::map<std::pair<std::string, unsigned>, prometheus::Counter*> http_requests_;  // guarded by mu_
   std::map<std::string, prometheus::Histogram*> http_durations_;                    // guarded by mu_
+  std::map<std::string, size_t> principals_;                                        // guarded by mu_
 };
 
 }  // namespace vigil::metrics

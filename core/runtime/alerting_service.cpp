@@ -648,10 +648,22 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
   out.push_back(sample("vigil_alerts", active, {{"state", "active"}}, "Alerts held by vigil's alerting, by state."));
   out.push_back(
       sample("vigil_alerts", suppressed, {{"state", "suppressed"}}, "Alerts held by vigil's alerting, by state."));
-  double silences = 0;
-  for (const auto& s : engine_.silences())
-    if (s.state(now) == alerting::Silence::State::active) ++silences;
+  // A broad silence matches most of the current alerts (more than half, of two or more): the
+  // "matches most current alerts" the silence preview warns of. (One matching every alert is
+  // refused when it is made.)
+  double silences = 0, broad = 0;
+  for (const auto& s : engine_.silences()) {
+    if (s.state(now) != alerting::Silence::State::active) continue;
+    ++silences;
+    size_t matched = 0;
+    for (const auto& v : views)
+      if (!v.alert.resolved(now) && alerting::matches(s.matchers, v.alert.labels)) ++matched;
+    const double current = active + suppressed;
+    if (current >= 2 && static_cast<double>(matched) * 2 > current) ++broad;
+  }
   out.push_back(sample("vigil_silences_active", silences, {}, "Active silences."));
+  out.push_back(
+      sample("vigil_silences_broad", broad, {}, "Active silences that match more than half of the current alerts."));
   out.push_back(
       sample("vigil_outbox_pending", static_cast<double>(ob.pending), {}, "Notifications waiting for delivery."));
   out.push_back(sample("vigil_outbox_dead_letters", static_cast<double>(ob.dead), {},

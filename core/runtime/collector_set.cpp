@@ -59,22 +59,24 @@ CollectorSet::Prepared CollectorSet::prepare(const config::Settings& settings,
     const std::string id = inst.identity();
     out.identities.push_back(id);
     if (running.count(id)) continue;
-    auto fail = [&](const std::string& msg) {
+    // stage "load": no loadable plugin of that name (missing, or refused: ABI, entry point);
+    // "create": the plugin refused the instance's settings.
+    auto fail = [&](const std::string& msg, const char* stage) {
       if (inst.optional) {
         out.warnings.push_back(msg + " (optional = true: skipped)");
       } else {
         out.problems.push_back(msg);
       }
-      metrics_.plugin_failure(inst.plugin, "create");
+      metrics_.plugin_failure(inst.plugin, stage);
     };
     auto plugin = catalog.find(inst.plugin);
     if (!plugin) {
-      fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"));
+      fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"), "load");
       continue;
     }
     auto created = plugin_host::CollectorInstance::create(plugin, inst);
     if (!created.ok()) {
-      fail(created.message());
+      fail(created.message(), "create");
       continue;
     }
     out.created[id] = std::move(created.value());

@@ -92,17 +92,35 @@ TEST_CASE("/metrics passes promtool check metrics", "[integration]") {
   CHECK(other.empty());
 }
 
+namespace {
+// The value of the first /metrics line that starts with `prefix`, or -1.
+double metric_value(uint16_t port, const std::string& prefix) {
+  std::istringstream in(http_get(port, "/metrics").body);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+  return -1;
+}
+double unix_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 TEST_CASE("SIGHUP applies a good config and keeps the old one on a bad config", "[integration]") {
   const auto dir = temp_dir();
   const auto cfg = write_config(dir, base_config("[[collectors.no_op]]\nvalue = 1\n"));
   AgentProcess agent(cfg);
   REQUIRE(agent.started());
   REQUIRE(agent.wait_for("/metrics", "fixture_value{source=\"no_op\"} 1", 5s));
+  const double first_hash = metric_value(agent.port(), "vigil_config_hash ");
+  CHECK(first_hash > 0);
 
   write_config(dir,
                base_config("[[collectors.no_op]]\nvalue = 7\n[[collectors.no_op]]\nalias = \"second\"\nvalue = 8\n"));
   agent.signal(SIGHUP);
   REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  const double second_hash = metric_value(agent.port(), "vigil_config_hash ");
+  CHECK(second_hash > 0);
+  CHECK(second_hash != first_hash);
   CHECK(agent.wait_for("/metrics", "vigil_collector_runs_total{alias=\"second\",collector=\"no_op\"}", 5s));
   CHECK(agent.wait_for("/metrics", "vigil_config_loads_total{result=\"success\"} 2", 5s));
 
@@ -119,6 +137,7 @@ TEST_CASE("SIGHUP applies a good config and keeps the old one on a bad config", 
   agent.signal(SIGHUP);
   CHECK(agent.wait_for_log("unknown key \\\"valu\\\" in [collectors.no_op]", 5s));
   CHECK(agent.wait_for("/metrics", "vigil_config_loads_total{result=\"failure\"} 2", 5s));
+  CHECK(metric_value(agent.port(), "vigil_config_hash ") == second_hash);  // rejected loads change nothing
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(5s) == 0);
 }
@@ -344,19 +363,6 @@ TEST_CASE("rules: recording and alerting rules run on collected samples", "[inte
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(5s) == 0);
 }
-
-namespace {
-// The value of the first /metrics line that starts with `prefix`, or -1.
-double metric_value(uint16_t port, const std::string& prefix) {
-  std::istringstream in(http_get(port, "/metrics").body);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
-  return -1;
-}
-double unix_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 TEST_CASE("rules: a restart resumes the for-progress of pending alerts", "[integration]") {
   const auto dir = temp_dir();

@@ -259,6 +259,30 @@ TEST_CASE("alerting: vigil alerts, silence and ack talk to the running agent", "
   CHECK(contains(run_command(vigil + "alerts" + url).output, "acked by bo"));
   CHECK(run_command(vigil + "ack " + fp + " --remove --token t0ken" + url).exit_code == 0);
   CHECK(run_command(vigil + "alerts --url http://127.0.0.1:1").exit_code == 1);  // nothing listens there
+
+  // The security dashboard's self-metrics: refusals by reason, changes by principal and action,
+  // broad silences (one matching any alert at all).
+  CHECK(run_command(vigil + "silence add alertname=FixtureHigh -d 1h -c x --token wr0ng" + url).exit_code == 1);
+  const std::string two = R"([{"labels":{"alertname":"Extra","n":"1"}},{"labels":{"alertname":"Extra","n":"2"}}])";
+  const auto posted = http_raw(agent.port(),
+                               "POST /api/v2/alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
+                               "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                                   std::to_string(two.size()) + "\r\n\r\n" + two);
+  CHECK(contains(posted, "HTTP/1.1 200"));
+  const auto broad =
+      run_command(vigil + "silence add alertname=Extra -d 1h -a cy -c 'two of three' --token t0ken" + url);
+  INFO(broad.output);
+  CHECK(broad.exit_code == 0);
+  CHECK(agent.wait_for("/metrics", "vigil_silences_broad 1", 10s));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "vigil_api_auth_failures_total{reason=\"missing\"} 1"));
+  CHECK(contains(m, "vigil_api_auth_failures_total{reason=\"wrong\"} 1"));
+  CHECK(contains(m, "vigil_api_mutations_total{action=\"silence_create\",principal=\"ana\"} 1"));
+  CHECK(contains(m, "vigil_api_mutations_total{action=\"silence_create\",principal=\"cy\"} 1"));
+  CHECK(contains(m, "vigil_api_mutations_total{action=\"ack\",principal=\"bo\"} 1"));
+  CHECK(contains(m, "vigil_api_mutations_total{action=\"silence_expire\",principal=\"api\"} 1"));
+  CHECK(contains(m, "vigil_api_mutations_total{action=\"alerts_post\",principal=\"api\"} 1"));
+  CHECK(contains(m, "vigil_log_redactions_total "));
 }
 
 TEST_CASE("alerting: SIGHUP applies new receivers and templates", "[integration]") {

@@ -18,7 +18,7 @@ CORE = {
     "vigil-system": ["CPU utilization", "Memory utilization", "vigil CPU", "vigil memory", "Collectors up"],
     "vigil-business": ["Message rate", "Error ratio", "Latency p50 / p95 / p99", "Probe latency p95", "Probe success"],
     "vigil-security": ["Rejected connections", "Config loads by result", "Time since the last good config load",
-                       "Active silences", "Dead letters"],
+                       "Config changes", "Active silences", "Broad silences", "Log redactions", "Dead letters"],
 }
 
 

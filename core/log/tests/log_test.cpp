@@ -43,3 +43,9 @@ TEST_CASE("an unwritable log file is a clear error", "[log]") {
   REQUIRE_FALSE(st.ok());
   CHECK(st.message().find("/etc/hostname/vigil.log") != std::string::npos);
 }
+
+TEST_CASE("redacted fields are counted for /metrics") {
+  const uint64_t before = vigil::log::redacted_fields_total();
+  vigil::log::warn("test", "login", {{"user", "ana"}, {"password", "hunter2"}, {"api_token", "t"}});
+  CHECK(vigil::log::redacted_fields_total() == before + 2);
+}
