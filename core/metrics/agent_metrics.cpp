@@ -84,7 +84,7 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       build(prometheus::BuildCounter(), "vigil_config_loads_total", "Config loads and reloads by result.", r),
       last_reload.Add({}),
       build(prometheus::BuildCounter(), "vigil_plugin_failures_total",
-            "Plugin failures by plugin and stage (load, create, start, collect).", r),
+            "Plugins that could not be used, by stage (load, create, start) and reason.", r),
       build(prometheus::BuildGauge(), "vigil_config_hash",
             "Hash of the loaded config file's text (53 bits); changes when the applied config changes.", r)
           .Add({}),
@@ -178,8 +178,8 @@ void AgentMetrics::api_mutation(const std::string& principal, const std::string&
   f_->api_mutations.Add({{"principal", who}, {"action", action}}).Increment();
 }
 
-void AgentMetrics::plugin_failure(const std::string& plugin, const std::string& stage) {
-  f_->plugin_failures.Add({{"plugin", plugin}, {"stage", stage}}).Increment();
+void AgentMetrics::plugin_failure(const std::string& plugin, const std::string& stage, const std::string& reason) {
+  f_->plugin_failures.Add({{"plugin", plugin}, {"stage", stage}, {"reason", reason}}).Increment();
 }
 
 std::string AgentMetrics::render(const SampleStore& samples) const {

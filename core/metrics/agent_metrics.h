@@ -57,7 +57,8 @@ class AgentMetrics {
   void api_auth_failure(const std::string& reason);
   // A change made through the API, by whom (the author it names, else "api") and what.
   void api_mutation(const std::string& principal, const std::string& action);
-  void plugin_failure(const std::string& plugin, const std::string& stage);
+  // stage load, create or start; reason as PluginCatalog::refusal_reason, "settings" or "error".
+  void plugin_failure(const std::string& plugin, const std::string& stage, const std::string& reason);
 
   // The full Prometheus text exposition: own metrics, process figures and plugin samples.
   std::string render(const SampleStore& samples) const;

@@ -61,6 +61,19 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name)
   return it == plugins_.end() ? nullptr : it->second;
 }
 
+std::string PluginCatalog::refusal_reason(const std::string& name) const {
+  for (const auto& [file, err] : failures_) {
+    if (std::filesystem::path(file).stem().string() != name) continue;
+    if (err.find("was built for ABI") != std::string::npos || err.find("struct_size") != std::string::npos)
+      return "abi";
+    if (err.find("refusing to load") != std::string::npos) return "permissions";
+    if (err.find("no \"vigil_plugin_entry\" symbol") != std::string::npos) return "not_a_plugin";
+    if (err.find("failed to initialise") != std::string::npos) return "init";
+    return "invalid";
+  }
+  return "not_found";
+}
+
 std::string PluginCatalog::not_found_message(const std::string& name, const std::string& kind) const {
   std::vector<std::string> names;
   for (const auto& [n, p] : plugins_) names.push_back(n);

@@ -27,6 +27,9 @@ class PluginCatalog {
   std::shared_ptr<const LoadedPlugin> find(const std::string& name);
   // "no plugin named ... (hint)" with the list of files that failed to load.
   std::string not_found_message(const std::string& name, const std::string& kind) const;
+  // Why no plugin of that name could be used, for metrics: the failure of its file NAME.so
+  // ("abi", "permissions", "not_a_plugin", "init", "invalid"), else "not_found".
+  std::string refusal_reason(const std::string& name) const;
 
   const std::map<std::string, std::shared_ptr<const LoadedPlugin>>& plugins() const { return plugins_; }
   // path -> error, for files that are not loadable plugins, and duplicate names.

@@ -59,24 +59,25 @@ CollectorSet::Prepared CollectorSet::prepare(const config::Settings& settings,
     const std::string id = inst.identity();
     out.identities.push_back(id);
     if (running.count(id)) continue;
-    // stage "load": no loadable plugin of that name (missing, or refused: ABI, entry point);
-    // "create": the plugin refused the instance's settings.
-    auto fail = [&](const std::string& msg, const char* stage) {
+    // stage "load": no loadable plugin of that name (reason: missing, or why its file was
+    // refused); "create": the plugin refused the instance's settings.
+    auto fail = [&](const std::string& msg, const char* stage, const std::string& reason) {
       if (inst.optional) {
         out.warnings.push_back(msg + " (optional = true: skipped)");
       } else {
         out.problems.push_back(msg);
       }
-      metrics_.plugin_failure(inst.plugin, stage);
+      metrics_.plugin_failure(inst.plugin, stage, reason);
     };
     auto plugin = catalog.find(inst.plugin);
     if (!plugin) {
-      fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"), "load");
+      fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"), "load",
+           catalog.refusal_reason(inst.plugin));
       continue;
     }
     auto created = plugin_host::CollectorInstance::create(plugin, inst);
     if (!created.ok()) {
-      fail(created.message(), "create");
+      fail(created.message(), "create", "settings");
       continue;
     }
     out.created[id] = std::move(created.value());
@@ -165,7 +166,7 @@ Status CollectorSet::apply(Prepared prepared) {
   std::vector<std::shared_ptr<Entry>> fresh;
   for (auto& [id, inst] : prepared.created) {
     if (auto st = inst->start(); !st.ok()) {
-      metrics_.plugin_failure(inst->plugin_name(), "start");
+      metrics_.plugin_failure(inst->plugin_name(), "start", "error");
       if (inst->settings().optional) {
         log::warn("collector", "optional collector failed to start; skipped", {{"error", st.message()}});
         continue;

@@ -203,12 +203,24 @@ TEST_CASE("a broken plugin stops the start unless the instance is optional", "[i
     CHECK(contains(agent.log(), "built for ABI 2.0, but this vigil provides ABI 1.2"));
   }
   {
-    const auto cfg =
-        write_config(dir, base_config("[[collectors.create_fails]]\noptional = true\n[[collectors.no_op]]\n"));
+    // Optional instances that can not be used are skipped, and counted by stage and reason for
+    // the security dashboard.
+    const auto cfg = write_config(
+        dir, base_config("[[collectors.create_fails]]\noptional = true\n[[collectors.abi_major_mismatch]]\n"
+                         "optional = true\n[[collectors.missing_entry]]\noptional = true\n[[collectors.absent]]\n"
+                         "optional = true\n[[collectors.no_op]]\n"));
     AgentProcess agent(cfg);
     REQUIRE(agent.started());
     CHECK(agent.wait_for("/metrics", "fixture_value", 5s));
     CHECK(contains(agent.log(), "optional = true: skipped"));
+    const auto m = http_get(agent.port(), "/metrics").body;
+    for (const char* series : {"{plugin=\"create_fails\",reason=\"settings\",stage=\"create\"} 1",
+                               "{plugin=\"abi_major_mismatch\",reason=\"abi\",stage=\"load\"} 1",
+                               "{plugin=\"missing_entry\",reason=\"not_a_plugin\",stage=\"load\"} 1",
+                               "{plugin=\"absent\",reason=\"not_found\",stage=\"load\"} 1"}) {
+      INFO(series);
+      CHECK(contains(m, std::string("vigil_plugin_failures_total") + series));
+    }
   }
 }
 
