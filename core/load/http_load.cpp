@@ -1,5 +1,6 @@
 // One of the two translation units of the load module that include Asio and Beast (with ws_load.cpp).
 #include "load/http_load.h"
+#include "load/http_reply_parser.h"
 #include "load/live_totals.h"
 #include "load/tls_context.h"
 #include "load/process_stats.h"
@@ -14,10 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cmath>
@@ -32,7 +31,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -117,13 +115,9 @@ struct Worker {
   }
 };
 
+// The kind of a failed read or write (replies that are not HTTP are the parser's to judge).
 std::string classify(const beast::error_code& ec) {
-  if (ec == beast::error::timeout) return kErrTimeout;
-  if (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof ||
-      ec == asio::error::broken_pipe || ec == http::error::partial_message)
-    return kErrReset;
-  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return kErrProtocol;
-  return kErrReset;
+  return ec == beast::error::timeout ? kErrTimeout : kErrReset;  // reset, broken pipe, EOF mid-write …
 }
 
 std::string host_field(const ParsedUrl& url) {
@@ -186,12 +180,49 @@ asio::awaitable<beast::error_code> open_stream(TlsStream& stream, Shared& sh) {
 }
 
 // Fills `view` (its header list's capacity reused) with what the scenario sees of the reply.
-const HttpReplyView& view_of(const http::response<http::string_body>& res, HttpReplyView& view) {
-  view.status = static_cast<int>(res.result_int());
-  view.headers.clear();
-  for (const auto& f : res) view.headers.emplace_back(f.name_string(), f.value());
-  view.body = res.body();
+const HttpReplyView& view_of(const HttpReplyParser& reply, HttpReplyView& view) {
+  view.status = reply.status();
+  view.headers.assign(reply.headers().begin(), reply.headers().end());
+  view.body = reply.body();
   return view;
+}
+
+// Bytes read from a connection and not yet used by the parser: [pos, end) of data. Kept per
+// connection, so a reply's bytes that arrive with the previous one's are not lost.
+struct ReadBuffer {
+  std::vector<char> data = std::vector<char>(16 * 1024);
+  size_t pos = 0, end = 0;
+  void clear() { pos = end = 0; }
+};
+
+struct ReadOutcome {
+  beast::error_code ec;  // a read failed (reset, timeout's cancellation …)
+  bool eof = false;      // the peer closed; the parser was told
+};
+
+// Reads one reply into `parser` (already reset): first what `in` holds, then from the stream.
+// `first_byte` is set when the first bytes arrive; `read_bytes` counts what was read.
+template <class Stream>
+asio::awaitable<ReadOutcome> read_reply(Stream& stream, ReadBuffer& in, HttpReplyParser& parser,
+                                        Clock::time_point& first_byte, size_t& read_bytes) {
+  if (in.pos < in.end) {
+    first_byte = Clock::now();
+    in.pos += parser.feed(in.data.data() + in.pos, in.end - in.pos);
+  }
+  while (parser.state() == HttpReplyParser::State::need_more) {
+    in.clear();  // the parser takes every byte while it needs more
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(in.data.data(), in.data.size()), kTuple);
+    if (first_byte == Clock::time_point{}) first_byte = Clock::now();
+    read_bytes += n;
+    in.end = n;
+    if (n) in.pos += parser.feed(in.data.data(), n);
+    if (ec) {
+      if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) co_return ReadOutcome{ec, false};
+      parser.finish_eof();
+      co_return ReadOutcome{{}, true};
+    }
+  }
+  co_return ReadOutcome{};
 }
 
 // The scenario's setup requests, one after another on one connection, before the load.
@@ -199,7 +230,8 @@ template <class Stream>
 asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
   const LoadOptions& o = *sh.options;
   std::unique_ptr<Stream> stream;
-  beast::flat_buffer buffer;
+  ReadBuffer in;
+  HttpReplyParser reply;
   std::string wire;
   bool connected = false;
   for (uint32_t step = 0;; ++step) {
@@ -220,19 +252,22 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
     beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
     auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     (void)wn;
-    http::response<http::string_body> res;
+    reply.reset(spec.method == "HEAD");
     beast::error_code ec = wec;
     if (!ec) {
-      auto [rec, rn] = co_await http::async_read(*stream, buffer, res, kTuple);
-      (void)rn;
-      ec = rec;
+      Clock::time_point first{};
+      size_t n = 0;
+      const ReadOutcome r = co_await read_reply(*stream, in, reply, first, n);
+      ec = r.ec;
     }
     if (ec) co_return Status::error(what + ": " + (ec == beast::error::timeout ? "no reply in time" : ec.message()));
+    if (reply.state() == HttpReplyParser::State::error) co_return Status::error(what + ": " + reply.error());
     HttpReplyView view;
-    if (auto st = sh.source->check_setup(step, view_of(res, view)); !st.ok())
+    if (auto st = sh.source->check_setup(step, view_of(reply, view)); !st.ok())
       co_return Status::error(what + ": " + st.message());
-    if (!res.keep_alive()) {
+    if (!reply.keep_alive()) {
       beast::get_lowest_layer(*stream).close();
+      in.clear();
       connected = false;
     }
   }
@@ -246,7 +281,8 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
   const LoadOptions& o = *sh.options;
   const bool open = o.open();
   std::unique_ptr<Stream> stream;  // a new one for each connection: a TLS stream is not reusable
-  beast::flat_buffer buffer;
+  ReadBuffer in;
+  HttpReplyParser reply;
   bool connected = false;
   int64_t connect_backoff_ms = 0;
   TagStats* tag_stats = nullptr;  // the last tag's entry in w.part.tags (map nodes stay put)
@@ -264,7 +300,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       if (sh.profile.at(t) + 1e-9 < g + 1) {
         if (connected) {
           beast::get_lowest_layer(*stream).close();
-          buffer.clear();
+          in.clear();
           connected = false;
           sh.open_connections.fetch_sub(1);
         }
@@ -351,42 +387,38 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
     auto& deadline = w.deadlines[static_cast<size_t>(local)];
     deadline = {&beast::get_lowest_layer(*stream), sent + o.request_timeout, false};
     auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64u << 20);
+    reply.reset(spec.method == "HEAD");
     beast::error_code ec = wec;
     Clock::time_point first_byte{};
     size_t read_bytes = 0;
+    bool eof = false;
     if (!ec) {
-      auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, kTuple);
-      ec = hec;
-      read_bytes += hn;
-      first_byte = Clock::now();
-      if (!ec && !parser.is_done()) {
-        auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, kTuple);
-        ec = bec;
-        read_bytes += bn;
-      }
+      const ReadOutcome r = co_await read_reply(*stream, in, reply, first_byte, read_bytes);
+      ec = r.ec;
+      eof = r.eof;
     }
     --w.in_flight;
     deadline.tcp = nullptr;
     const auto done = Clock::now();
-    if (ec) {
-      const std::string kind = deadline.expired ? kErrTimeout : classify(ec);
+    if (ec || reply.state() == HttpReplyParser::State::error) {
+      // A read error; the peer closing before the reply was whole (reset); or a reply that is not
+      // HTTP (protocol).
+      const std::string kind = deadline.expired ? kErrTimeout : ec ? classify(ec) : eof ? kErrReset : kErrProtocol;
       w.fail(intended, kind,
              what() + ": " +
                  (kind == kErrTimeout ? "no reply within " + std::to_string(o.request_timeout.count()) + " ms"
-                                      : ec.message()),
+                  : ec                ? ec.message()
+                                      : reply.error()),
              tag);
       beast::error_code ignored;
       beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
       beast::get_lowest_layer(*stream).close();
-      buffer.clear();
+      in.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
       continue;
     }
-    auto& res = parser.get();
-    const int status = static_cast<int>(res.result_int());
+    const int status = reply.status();
     std::string problem;
     std::string kind;
     if (status >= 500) {
@@ -395,7 +427,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       kind = kErrHttp4xx;
     }
     if (kind.empty()) {
-      problem = sh.source->check(seq, view_of(res, reply_view));
+      problem = sh.source->check(seq, view_of(reply, reply_view));
       if (!problem.empty()) kind = kErrValidation;
     }
     if (!kind.empty()) {
@@ -430,9 +462,9 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       w.part.bytes_sent += wn;
       w.part.bytes_received += read_bytes;
     }
-    if (!res.keep_alive()) {
+    if (!reply.keep_alive()) {
       beast::get_lowest_layer(*stream).close();
-      buffer.clear();
+      in.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
     }
