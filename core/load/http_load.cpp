@@ -16,9 +16,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -76,7 +77,7 @@ struct Worker {
   // read and write (wrk checks its timeouts the same way): a request past its deadline has its
   // socket's operations cancelled and counts as a timeout. One per connection of the thread.
   struct Deadline {
-    beast::tcp_stream* tcp = nullptr;  // set while a request is in flight
+    tcp::socket* socket = nullptr;  // set while a request is in flight
     Clock::time_point at{};
     bool expired = false;
   };
@@ -147,36 +148,73 @@ Status serialize_request(const Shared& sh, const HttpRequestSpec& spec, std::str
   return {};
 }
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Plain sockets rather than Beast's tcp_stream: its timer bookkeeping on every read and write
+// was a measurable share of a request; deadlines are kept by the sweeper and by Watchdog.
+using PlainStream = tcp::socket;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+tcp::socket& socket_of(tcp::socket& s) {
+  return s;
+}
+tcp::socket& socket_of(TlsStream& s) {
+  return s.next_layer();
+}
 
 template <class Stream>
 std::unique_ptr<Stream> new_stream(asio::io_context& io, Shared& sh) {
   if constexpr (std::is_same_v<Stream, TlsStream>)
     return std::make_unique<TlsStream>(io, *sh.tls);
   else
-    return std::make_unique<beast::tcp_stream>(io);
+    return std::make_unique<tcp::socket>(io);
 }
+
+// Closes a socket whose connect, handshake or setup request is still going when `after` ends.
+// Single-threaded use (one io_context thread); the shared flag keeps a late handler from
+// touching a socket that is gone.
+class Watchdog {
+ public:
+  Watchdog(asio::io_context& io, tcp::socket& socket, std::chrono::milliseconds after)
+      : timer_(io, after), armed_(std::make_shared<bool>(true)), fired_(std::make_shared<bool>(false)) {
+    timer_.async_wait([armed = armed_, fired = fired_, &socket](const beast::error_code& ec) {
+      if (ec || !*armed) return;
+      *fired = true;
+      beast::error_code ignored;
+      socket.close(ignored);
+    });
+  }
+  ~Watchdog() {
+    *armed_ = false;
+    timer_.cancel();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  bool fired() const { return *fired_; }
+
+ private:
+  asio::steady_timer timer_;
+  std::shared_ptr<bool> armed_, fired_;
+};
 
 // TCP connect within the connect timeout, and for https the TLS handshake (with SNI and, unless
 // verification is off, the certificate checked against the host name).
-asio::awaitable<beast::error_code> open_stream(beast::tcp_stream& stream, Shared& sh) {
-  stream.expires_after(sh.options->connect_timeout);
-  auto [ec, ep] = co_await stream.async_connect(sh.endpoints, kTuple);
+asio::awaitable<beast::error_code> open_stream(tcp::socket& stream, Shared& sh, asio::io_context& io) {
+  Watchdog watchdog(io, stream, sh.options->connect_timeout);
+  auto [ec, ep] = co_await asio::async_connect(stream, sh.endpoints, kTuple);
   (void)ep;
-  co_return ec;
+  co_return watchdog.fired() ? beast::error_code(beast::error::timeout) : ec;
 }
 
-asio::awaitable<beast::error_code> open_stream(TlsStream& stream, Shared& sh) {
-  auto& tcp_layer = beast::get_lowest_layer(stream);
-  tcp_layer.expires_after(sh.options->connect_timeout);
-  auto [ec, ep] = co_await tcp_layer.async_connect(sh.endpoints, kTuple);
+asio::awaitable<beast::error_code> open_stream(TlsStream& stream, Shared& sh, asio::io_context& io) {
+  Watchdog watchdog(io, stream.next_layer(), sh.options->connect_timeout);
+  auto [ec, ep] = co_await asio::async_connect(stream.next_layer(), sh.endpoints, kTuple);
   (void)ep;
+  if (watchdog.fired()) co_return beast::error_code(beast::error::timeout);
   if (ec) co_return ec;
   if (!SSL_set_tlsext_host_name(stream.native_handle(), sh.url.host.c_str()))
     co_return beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
   if (!sh.options->tls_skip_verify) stream.set_verify_callback(asio::ssl::host_name_verification(sh.url.host));
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kTuple);
-  co_return hec;
+  co_return watchdog.fired() ? beast::error_code(beast::error::timeout) : hec;
 }
 
 // Fills `view` (its header list's capacity reused) with what the scenario sees of the reply.
@@ -242,14 +280,14 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
     const std::string what = "setup step " + std::to_string(step) + " (" + spec.method + " " + spec.target + ")";
     if (!connected) {
       stream = new_stream<Stream>(io, sh);
-      const auto ec = co_await open_stream(*stream, sh);
+      const auto ec = co_await open_stream(*stream, sh, io);
       if (ec)
         co_return Status::error(what + ": cannot connect to " + sh.url.host + ":" + sh.url.port + ": " +
                                 describe_connect_error(ec));
       connected = true;
     }
     if (auto st = serialize_request(sh, spec, wire); !st.ok()) co_return Status::error(what + ": " + st.message());
-    beast::get_lowest_layer(*stream).expires_after(o.request_timeout);
+    Watchdog watchdog(io, socket_of(*stream), std::chrono::duration_cast<std::chrono::milliseconds>(o.request_timeout));
     auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     (void)wn;
     reply.reset(spec.method == "HEAD");
@@ -260,13 +298,14 @@ asio::awaitable<Status> setup(Shared& sh, asio::io_context& io) {
       const ReadOutcome r = co_await read_reply(*stream, in, reply, first, n);
       ec = r.ec;
     }
-    if (ec) co_return Status::error(what + ": " + (ec == beast::error::timeout ? "no reply in time" : ec.message()));
+    if (watchdog.fired()) co_return Status::error(what + ": no reply in time");
+    if (ec) co_return Status::error(what + ": " + ec.message());
     if (reply.state() == HttpReplyParser::State::error) co_return Status::error(what + ": " + reply.error());
     HttpReplyView view;
     if (auto st = sh.source->check_setup(step, view_of(reply, view)); !st.ok())
       co_return Status::error(what + ": " + st.message());
     if (!reply.keep_alive()) {
-      beast::get_lowest_layer(*stream).close();
+      socket_of(*stream).close();
       in.clear();
       connected = false;
     }
@@ -299,7 +338,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       const double t = seconds_between(sh.start, intended);
       if (sh.profile.at(t) + 1e-9 < g + 1) {
         if (connected) {
-          beast::get_lowest_layer(*stream).close();
+          socket_of(*stream).close();
           in.clear();
           connected = false;
           sh.open_connections.fetch_sub(1);
@@ -343,17 +382,16 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       }
       const auto t0 = Clock::now();
       stream = new_stream<Stream>(w.io, sh);
-      const auto ec = co_await open_stream(*stream, sh);
+      const auto ec = co_await open_stream(*stream, sh, w.io);
       if (ec) {
         w.fail(intended, kErrConnect,
                "connect to " + sh.url.host + ":" + sh.url.port + ": " + describe_connect_error(ec), "");
         connect_backoff_ms = std::min<int64_t>(connect_backoff_ms ? connect_backoff_ms * 2 : 10, 1000);
-        beast::get_lowest_layer(*stream).close();
+        socket_of(*stream).close();
         continue;
       }
       connect_backoff_ms = 0;
       connected = true;
-      beast::get_lowest_layer(*stream).expires_never();  // from here on the sweeper keeps time
       if (w.measured(t0)) {
         w.part.connect.record(us_between(t0, Clock::now()));
         ++w.part.connections_opened;
@@ -361,7 +399,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       const auto now_open = sh.open_connections.fetch_add(1) + 1;
       for (auto m = sh.max_open.load(); now_open > m && !sh.max_open.compare_exchange_weak(m, now_open);) {
       }
-      beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
+      socket_of(*stream).set_option(tcp::no_delay(true));
     }
     spec.method.assign("GET");  // the defaults of a fresh spec, keeping the strings' capacity
     spec.target.assign("/");
@@ -385,7 +423,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
     const auto sent = Clock::now();
     if (w.measured(intended) && open && sent - intended > std::chrono::milliseconds(10)) ++w.part.late;
     auto& deadline = w.deadlines[static_cast<size_t>(local)];
-    deadline = {&beast::get_lowest_layer(*stream), sent + o.request_timeout, false};
+    deadline = {&socket_of(*stream), sent + o.request_timeout, false};
     auto [wec, wn] = co_await asio::async_write(*stream, asio::buffer(wire), kTuple);
     reply.reset(spec.method == "HEAD");
     beast::error_code ec = wec;
@@ -398,7 +436,7 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       eof = r.eof;
     }
     --w.in_flight;
-    deadline.tcp = nullptr;
+    deadline.socket = nullptr;
     const auto done = Clock::now();
     if (ec || reply.state() == HttpReplyParser::State::error) {
       // A read error; the peer closing before the reply was whole (reset); or a reply that is not
@@ -411,8 +449,8 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
                                       : reply.error()),
              tag);
       beast::error_code ignored;
-      beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      beast::get_lowest_layer(*stream).close();
+      socket_of(*stream).shutdown(tcp::socket::shutdown_both, ignored);
+      socket_of(*stream).close();
       in.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
@@ -463,14 +501,14 @@ asio::awaitable<void> connection(Worker& w, int g, int local) {
       w.part.bytes_received += read_bytes;
     }
     if (!reply.keep_alive()) {
-      beast::get_lowest_layer(*stream).close();
+      socket_of(*stream).close();
       in.clear();
       connected = false;
       sh.open_connections.fetch_sub(1);
     }
   }
   if (connected) {
-    beast::get_lowest_layer(*stream).close();
+    socket_of(*stream).close();
     sh.open_connections.fetch_sub(1);
   }
   w.wake->cancel();  // let the other idle connections of this thread see the stop too
@@ -489,12 +527,12 @@ asio::awaitable<void> sweeper(Worker& w) {
     const auto now = Clock::now();
     bool armed = false;
     for (auto& d : w.deadlines) {
-      if (!d.tcp) continue;
+      if (!d.socket) continue;
       armed = true;
       if (!d.expired && now >= d.at) {
         d.expired = true;
         beast::error_code ignored;
-        d.tcp->socket().cancel(ignored);
+        d.socket->cancel(ignored);
       }
     }
     if (sh.stop.load(std::memory_order_relaxed) && !armed) break;
@@ -616,7 +654,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
   {
     asio::io_context io;
     Status st;
-    auto steps = sh.tls ? setup<TlsStream>(sh, io) : setup<beast::tcp_stream>(sh, io);
+    auto steps = sh.tls ? setup<TlsStream>(sh, io) : setup<PlainStream>(sh, io);
     asio::co_spawn(io, std::move(steps), [&](std::exception_ptr e, Status r) {
       st = e ? Status::error("setup failed unexpectedly") : std::move(r);
     });
@@ -644,7 +682,7 @@ Result<RunResult> run_http_load(const LoadOptions& o, RequestSource& source, con
     for (int c = 0; c < w->connections; ++c)
       asio::co_spawn(w->io,
                      sh.tls ? connection<TlsStream>(*w, c * threads + w->index, c)
-                            : connection<beast::tcp_stream>(*w, c * threads + w->index, c),
+                            : connection<PlainStream>(*w, c * threads + w->index, c),
                      asio::detached);
     asio::co_spawn(w->io, sweeper(*w), asio::detached);
     if (o.open()) asio::co_spawn(w->io, pacer(*w, threads), asio::detached);

@@ -94,12 +94,23 @@ size_t HttpReplyParser::feed(const char* data, size_t n) {
 }
 
 size_t HttpReplyParser::feed_head(const char* data, size_t n) {
-  if (head_.empty()) {  // the usual case: the whole head in one read; copy only the head
-    const size_t end = std::string_view(data, std::min(n, kMaxHead)).find("\r\n\r\n");
-    if (end != std::string_view::npos) {
-      head_.assign(data, end + 4);
-      parse_head();
-      return end + 4;
+  if (head_.empty()) {
+    // The usual case: the whole head arrives in one read. One pass finds the line ends and the
+    // empty line; only the head is copied.
+    const size_t limit = std::min(n, kMaxHead);
+    line_ends_.clear();
+    for (size_t pos = 0; pos < limit;) {
+      const auto* lf = static_cast<const char*>(std::memchr(data + pos, '\n', limit - pos));
+      if (!lf) break;
+      const size_t eol = static_cast<size_t>(lf - data);
+      const bool empty = eol == pos || (eol == pos + 1 && data[pos] == '\r');
+      line_ends_.push_back(eol);
+      pos = eol + 1;
+      if (empty && line_ends_.size() > 1) {
+        head_.assign(data, pos);
+        parse_head();
+        return pos;
+      }
     }
   }
   const size_t before = head_.size();
@@ -113,30 +124,43 @@ size_t HttpReplyParser::feed_head(const char* data, size_t n) {
   const size_t head_size = end + 4;
   const size_t used = head_size - before;
   head_.resize(head_size);
-  if (!parse_head()) return used;
+  line_ends_.clear();
+  for (size_t pos = 0; pos < head_size;) {
+    const size_t eol = head_.find('\n', pos);
+    line_ends_.push_back(eol);
+    pos = eol + 1;
+  }
+  parse_head();
   return used;
 }
 
 bool HttpReplyParser::parse_head() {
   const std::string_view all(head_);
-  // "HTTP/1.1 200 OK\r\n"
-  if (all.size() < 12 || all.compare(0, 7, "HTTP/1.") != 0 || (all[7] != '0' && all[7] != '1') || all[8] != ' ' ||
-      !std::isdigit(static_cast<unsigned char>(all[9])) || !std::isdigit(static_cast<unsigned char>(all[10])) ||
-      !std::isdigit(static_cast<unsigned char>(all[11])) || (all.size() > 12 && all[12] != ' ' && all[12] != '\r')) {
-    fail("not an HTTP/1.x reply: \"" + std::string(all.substr(0, std::min<size_t>(all.find('\r'), 40))) + "\"");
+  // The line `i` of the head, without its CR LF; the last line is the empty one.
+  auto line_at = [&](size_t i) {
+    const size_t from = i == 0 ? 0 : line_ends_[i - 1] + 1;
+    size_t end = line_ends_[i];
+    if (end > from && all[end - 1] == '\r') --end;
+    return all.substr(from, end - from);
+  };
+  // "HTTP/1.1 200 OK"
+  const std::string_view status_line = line_at(0);
+  if (status_line.size() < 12 || status_line.compare(0, 7, "HTTP/1.") != 0 ||
+      (status_line[7] != '0' && status_line[7] != '1') || status_line[8] != ' ' ||
+      !std::isdigit(static_cast<unsigned char>(status_line[9])) ||
+      !std::isdigit(static_cast<unsigned char>(status_line[10])) ||
+      !std::isdigit(static_cast<unsigned char>(status_line[11])) ||
+      (status_line.size() > 12 && status_line[12] != ' ')) {
+    fail("not an HTTP/1.x reply: \"" + std::string(status_line.substr(0, 40)) + "\"");
     return false;
   }
-  const bool http11 = all[7] == '1';
-  status_ = (all[9] - '0') * 100 + (all[10] - '0') * 10 + (all[11] - '0');
-  size_t pos = all.find("\r\n") + 2;
+  const bool http11 = status_line[7] == '1';
+  status_ = (status_line[9] - '0') * 100 + (status_line[10] - '0') * 10 + (status_line[11] - '0');
   bool chunked = false, close = false, keep_alive_token = false, has_length = false;
   uint64_t length = 0;
   headers_.clear();
-  while (pos < all.size()) {
-    const size_t eol = all.find("\r\n", pos);
-    if (eol == pos) break;  // the empty line
-    const std::string_view line = all.substr(pos, eol - pos);
-    pos = eol + 2;
+  for (size_t i = 1; i + 1 < line_ends_.size(); ++i) {
+    const std::string_view line = line_at(i);
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || line[0] == ' ' || line[0] == '\t') {
       fail("malformed header line \"" + std::string(line.substr(0, 60)) + "\"");

@@ -60,8 +60,9 @@ class HttpReplyParser {
   std::string head_;  // status line and headers, kept for the header views
   std::vector<std::pair<std::string_view, std::string_view>> headers_;
   std::string body_;
-  uint64_t remaining_ = 0;  // body_length and chunk_data: bytes still to come
-  std::string line_;        // chunk size and trailer lines, across feeds
+  uint64_t remaining_ = 0;         // body_length and chunk_data: bytes still to come
+  std::string line_;               // chunk size and trailer lines, across feeds
+  std::vector<size_t> line_ends_;  // offsets of the head's LFs, the empty line's last
   uint64_t wire_bytes_ = 0;
 };
 

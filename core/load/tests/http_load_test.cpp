@@ -322,6 +322,32 @@ TEST_CASE("failures are counted by kind and never recorded as latency", "[load]"
     CHECK(run.errors.at(kErrTimeout) >= 2);
     CHECK(run.error_examples.at(kErrTimeout).find("no reply within 300 ms") != std::string::npos);
   }
+  SECTION("a TLS handshake that never completes is a connect timeout") {
+    ScriptedServer server(Mode::silent);
+    o.url = "https://127.0.0.1:" + server.url().substr(server.url().rfind(':') + 1);
+    o.connect_timeout = 200ms;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto run = run_http_load(o, source).value();
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+    CHECK(run.errors.at(kErrConnect) > 0);
+    CHECK(run.error_examples.at(kErrConnect).find("timed out") != std::string::npos);
+  }
+  SECTION("a setup step that gets no reply fails the run in time") {
+    struct WithLogin : Post {
+      vigil::Result<bool> setup_request(uint32_t step, HttpRequestSpec& out) override {
+        out.method = "POST";
+        out.target = "/login";
+        return step == 0;
+      }
+    } login;
+    ScriptedServer server(Mode::silent);
+    o.url = server.url();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto run = run_http_load(o, login);
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    REQUIRE_FALSE(run.ok());
+    CHECK(run.message().find("setup step 0 (POST /login): no reply in time") != std::string::npos);
+  }
   SECTION("nothing listening") {
     o.url = "http://127.0.0.1:" + std::to_string(vigil::testing::free_port());
     auto run = run_http_load(o, source).value();
