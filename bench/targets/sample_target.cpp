@@ -253,6 +253,8 @@ struct RouteMetrics {
 struct Metrics {
   std::array<RouteMetrics, kRouteCount> routes;
   std::atomic<std::uint64_t> ws_messages{0};
+  // tools/call outcomes: [tool][0 = ok, 1 = error (a JSON-RPC error or isError: true)].
+  std::array<std::array<std::atomic<std::uint64_t>, 2>, kToolCount> tool_calls{};
 
   void observe(Route route, unsigned status, Clock::duration took) {
     auto& m = routes[route];
@@ -298,6 +300,20 @@ struct Metrics {
       std::snprintf(line, sizeof line, "http_request_duration_seconds_count{route=\"%.*s\"} %llu\n",
                     static_cast<int>(route.size()), route.data(), static_cast<unsigned long long>(cumulative));
       out += line;
+    }
+    out +=
+        "# HELP tool_calls_total MCP tools/call requests, by tool and result (ok, or error: a JSON-RPC error or a "
+        "result with isError).\n";
+    out += "# TYPE tool_calls_total counter\n";
+    for (std::size_t t = 0; t < kToolCount; ++t) {
+      for (std::size_t r = 0; r < 2; ++r) {
+        const auto n = tool_calls[t][r].load();
+        if (n == 0) continue;
+        std::snprintf(line, sizeof line, "tool_calls_total{tool=\"%.*s\",result=\"%s\"} %llu\n",
+                      static_cast<int>(kToolNames[t].size()), kToolNames[t].data(), r ? "error" : "ok",
+                      static_cast<unsigned long long>(n));
+        out += line;
+      }
     }
     out += "# HELP websocket_connections WebSocket connections open now.\n";
     out += "# TYPE websocket_connections gauge\n";
@@ -495,7 +511,25 @@ std::string add_numbers(const json& a, const json& b) {
   return dump(json(a.get<double>() + b.get<double>()));
 }
 
+json call_tool_unrecorded(State& state, const json& id, const json& msg);
+
+// tools/call, its outcome counted in tool_calls_total.
 json call_tool(State& state, const json& id, const json& msg) {
+  json reply = call_tool_unrecorded(state, id, msg);
+  std::size_t tool = kToolUnknown;
+  if (const auto p = msg.find("params"); p != msg.end() && p->is_object()) {
+    if (const auto n = p->find("name"); n != p->end() && n->is_string())
+      for (std::size_t t = 0; t < kToolUnknown; ++t)
+        if (kToolNames[t] == n->get_ref<const std::string&>()) tool = t;
+  }
+  const auto result = reply.find("result");
+  const bool failed =
+      reply.contains("error") || (result != reply.end() && result->is_object() && result->value("isError", false));
+  ++state.metrics.tool_calls[tool][failed ? 1 : 0];
+  return reply;
+}
+
+json call_tool_unrecorded(State& state, const json& id, const json& msg) {
   const auto params = msg.find("params");
   if (params == msg.end() || !params->is_object())
     return rpc_error(id, -32602, "Invalid params: tools/call needs params {\"name\", \"arguments\"}");

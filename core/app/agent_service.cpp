@@ -161,8 +161,13 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
   for (const auto& n : current.scenarios) scenarios_before.push_back(n.identity());
   for (const auto& n : loaded.settings.scenarios) scenarios_after.push_back(n.identity());
   if (scenarios_before != scenarios_after) log::warn("scenario", "[[scenarios]] changes take effect after a restart");
-  if (loaded.settings.http.listen != current.http.listen)
+  if (!(loaded.settings.http == current.http))
     log::warn("http", "[http] changes take effect after a restart", {{"listen", current.http.listen}});
+  std::vector<std::string> caches_before, caches_after;
+  for (const auto& n : current.caches) caches_before.push_back(n.identity());
+  for (const auto& n : loaded.settings.caches) caches_after.push_back(n.identity());
+  if (!(loaded.settings.cache == current.cache) || caches_before != caches_after)
+    log::warn("cache", "[cache] and [[caches]] changes take effect after a restart");
   applied = std::move(loaded.settings);
   m.config_reload(true, unix_now(), config_text_hash(path));
   log::info("agent", "configuration reloaded");

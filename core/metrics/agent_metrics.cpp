@@ -84,7 +84,7 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       build(prometheus::BuildCounter(), "vigil_config_loads_total", "Config loads and reloads by result.", r),
       last_reload.Add({}),
       build(prometheus::BuildCounter(), "vigil_plugin_failures_total",
-            "Plugins that could not be used, by stage (load, create, start) and reason.", r),
+            "Collector plugins that could not be used, by stage (load, create, start) and reason.", r),
       build(prometheus::BuildGauge(), "vigil_config_hash",
             "Hash of the loaded config file's text (53 bits); changes when the applied config changes.", r)
           .Add({}),

@@ -115,9 +115,11 @@ TEST_CASE("SIGHUP applies a good config and keeps the old one on a bad config", 
   CHECK(first_hash > 0);
 
   write_config(dir,
-               base_config("[[collectors.no_op]]\nvalue = 7\n[[collectors.no_op]]\nalias = \"second\"\nvalue = 8\n"));
+               base_config("[[collectors.no_op]]\nvalue = 7\n[[collectors.no_op]]\nalias = \"second\"\nvalue = 8\n",
+                           "max_connections = 100\n"));
   agent.signal(SIGHUP);
   REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  CHECK(contains(agent.log(), "[http] changes take effect after a restart"));
   const double second_hash = metric_value(agent.port(), "vigil_config_hash ");
   CHECK(second_hash > 0);
   CHECK(second_hash != first_hash);

@@ -16,7 +16,8 @@ import urllib.request
 # scheduled scenario) and the sample service.
 CORE = {
     "vigil-system": ["CPU utilization", "Memory utilization", "vigil CPU", "vigil memory", "Collectors up"],
-    "vigil-business": ["Message rate", "Error ratio", "Latency p50 / p95 / p99", "Probe latency p95", "Probe success"],
+    "vigil-business": ["Message rate", "Error ratio", "Latency p50 / p95 / p99", "Probe latency p50 / p95 / p99", "Probe success",
+                       "Probe error ratio", "Probe connections"],
     "vigil-security": ["Rejected connections", "Config loads by result", "Time since the last good config load",
                        "Config changes", "Active silences", "Broad silences", "Log redactions", "Dead letters"],
 }

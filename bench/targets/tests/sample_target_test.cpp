@@ -529,6 +529,15 @@ TEST_CASE("sample target MCP: initialize, session header, tools/list, tools/call
   const json s = c.request("GET", "/admin/stats").json_body();
   CHECK(s["requests"]["mcp"] == 15);
   CHECK(s["mcp_tools"] == json{{"echo", 1}, {"add", 3}, {"fail", 1}, {"unknown", 1}});
+  // tool_calls_total counts isError results and JSON-RPC errors as errors.
+  const std::string m = c.request("GET", "/metrics").body;
+  for (const char* needle :
+       {"tool_calls_total{tool=\"echo\",result=\"ok\"} 1\n", "tool_calls_total{tool=\"add\",result=\"ok\"} 2\n",
+        "tool_calls_total{tool=\"add\",result=\"error\"} 1\n", "tool_calls_total{tool=\"fail\",result=\"error\"} 1\n",
+        "tool_calls_total{tool=\"unknown\",result=\"error\"} 1\n"}) {
+    INFO(needle);
+    CHECK(m.find(needle) != std::string::npos);
+  }
 }
 
 TEST_CASE("sample target WebSocket: chat echo keeps the id, other text and binary come back unchanged") {

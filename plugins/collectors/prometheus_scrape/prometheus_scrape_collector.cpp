@@ -71,6 +71,8 @@ class PrometheusScrape {
       reason = "too_large";
     else if (rc == CURLE_OPERATION_TIMEDOUT)
       reason = "timeout";
+    else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION)
+      reason = "tls";
     else if (rc != CURLE_OK)
       reason = "connect";
     else if (code != 200)

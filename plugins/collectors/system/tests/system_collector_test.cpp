@@ -75,6 +75,9 @@ TEST_CASE("the collector emits node_exporter series from a captured /proc", "[sy
   CHECK(host.find("node_memory_HugePages_Total") != nullptr);
   CHECK(host.find("node_load1")->value == 0.52);
   CHECK(host.find("node_boot_time_seconds")->value == 1764050000);
+  const auto* uname = host.find("node_uname_info");
+  REQUIRE(uname);
+  CHECK(uname->value == 1);
   CHECK(host.find("node_disk_written_bytes_total", {{"device", "vda"}})->value == 9876543.0 * 512);
   CHECK(host.find("node_disk_reads_completed_total", {{"device", "vda1"}}) == nullptr);   // partition
   CHECK(host.find("node_disk_reads_completed_total", {{"device", "loop0"}}) == nullptr);  // loop
