@@ -45,16 +45,6 @@ int list_plugins(const std::vector<std::string>& extra_dirs, std::ostream& out) 
 }
 
 namespace {
-// Markdown table cells: a pipe would end the cell.
-std::string cell(const char* text) {
-  std::string out;
-  for (const char* c = text ? text : ""; *c; ++c) {
-    if (*c == '|') out += '\\';
-    out += *c;
-  }
-  return out;
-}
-
 // The core schema's words for the ABI's types.
 const char* type_word(int32_t type) {
   switch (type) {
@@ -107,9 +97,9 @@ int config_reference(const std::vector<std::string>& extra_dirs, std::ostream& o
       for (; k && k->key; ++k) {
         out << "| " << k->key << " | " << type_word(k->type) << " | "
             << (k->required        ? "required"
-                : k->default_value ? cell(k->default_value)
+                : k->default_value ? config::markdown_cell(k->default_value)
                                    : "—")
-            << " | " << cell(k->doc) << " |\n";
+            << " | " << config::markdown_cell(k->doc ? k->doc : "") << " |\n";
       }
       out << "\n";
     }

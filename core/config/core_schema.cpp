@@ -247,17 +247,14 @@ std::vector<std::string> section_keys(std::string_view id) {
   throw std::out_of_range("no config section \"" + std::string(id) + "\" in the core schema");
 }
 
-namespace {
-// Markdown table cells: a pipe would end the cell.
-std::string cell(std::string_view s) {
+std::string markdown_cell(std::string_view text) {
   std::string out;
-  for (char c : s) {
+  for (char c : text) {
     if (c == '|') out += '\\';
     out += c;
   }
   return out;
 }
-}  // namespace
 
 std::string core_schema_markdown(int heading_level) {
   std::ostringstream os;
@@ -267,8 +264,8 @@ std::string core_schema_markdown(int heading_level) {
     os << "| Key | Type | Default | Description |\n|---|---|---|---|\n";
     for (const auto& k : s.keys) {
       os << "| " << k.key << " | " << k.type << " | "
-         << (k.default_value.empty() ? std::string("—") : "`" + cell(k.default_value) + "`") << " | " << cell(k.doc)
-         << " |\n";
+         << (k.default_value.empty() ? std::string("—") : "`" + markdown_cell(k.default_value) + "`") << " | "
+         << markdown_cell(k.doc) << " |\n";
     }
     os << "\n";
   }

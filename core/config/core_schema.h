@@ -31,6 +31,9 @@ const std::vector<SectionSpec>& core_schema();
 // a programming error.
 std::vector<std::string> section_keys(std::string_view id);
 
+// `text` as a Markdown table cell: pipes escaped so they do not end the cell.
+std::string markdown_cell(std::string_view text);
+
 // Markdown tables of the core schema, one heading (of the given level) per section.
 std::string core_schema_markdown(int heading_level);
 
