@@ -17,6 +17,7 @@
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
 #include "app/alerting_api.h"
+#include "app/console_routes.h"
 #include "app/alerting_setup.h"
 #include "app/agent_cache.h"
 #include "cache/local_backend.h"
@@ -108,6 +109,7 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
   add_alerting_routes(*r, alerting, rules, auth, [] { kill(getpid(), SIGHUP); });
+  add_console_routes(*r);
   return r;
 }
 

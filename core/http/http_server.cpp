@@ -166,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), req.version());
     res->set(bhttp::field::server, "vigil");
     res->set(bhttp::field::content_type, resp.content_type);
+    for (const auto& [name, value] : resp.headers) res->set(name, value);
     res->keep_alive(keep_alive_);
     if (r.method != "HEAD") res->body() = std::move(resp.body);
     res->prepare_payload();

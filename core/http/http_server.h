@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "config/settings.h"
@@ -32,9 +34,14 @@ struct Request {
 };
 
 struct Response {
+  Response() = default;
+  Response(unsigned status_code, std::string type, std::string text)
+      : status(status_code), content_type(std::move(type)), body(std::move(text)) {}
+
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // further response headers
 };
 
 // Observes every request: route label ("/metrics", "other"), status, seconds.

@@ -453,3 +453,56 @@ TEST_CASE("alerting: replica_dedup without a shared cache is refused", "[integra
   CHECK(contains(r.output, "replica_dedup = true needs a cache shared by the replicas"));
   CHECK(contains(r.output, "\"memory\", which lives in this process only"));
 }
+
+TEST_CASE("console: /ui/ serves compiled-in pages under a strict CSP; alerts reach it as data, never as markup",
+          "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  AgentProcess agent(config(dir, sink.url()));
+  REQUIRE(agent.started());
+  const auto port = agent.port();
+
+  const auto page = http_get(port, "/ui/");
+  REQUIRE(page.status == 200);
+  CHECK(contains(page.headers, "Content-Type: text/html; charset=utf-8"));
+  CHECK(contains(page.headers, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self';"));
+  CHECK(contains(page.headers, "X-Content-Type-Options: nosniff"));
+  CHECK(contains(page.headers, "X-Frame-Options: DENY"));
+  // No inline script or style: every <script> has a src, no style attributes or elements.
+  size_t scripts = 0, with_src = 0;
+  for (size_t at = page.body.find("<script"); at != std::string::npos; at = page.body.find("<script", at + 1)) {
+    ++scripts;
+    if (page.body.compare(at, 13, "<script src=\"") == 0) ++with_src;
+  }
+  CHECK(scripts == 1);
+  CHECK(with_src == scripts);
+  CHECK_FALSE(contains(page.body, "style="));
+  CHECK_FALSE(contains(page.body, "<style"));
+  CHECK_FALSE(contains(page.body, "http://"));  // nothing from another origin
+  CHECK_FALSE(contains(page.body, "https://"));
+
+  const auto js = http_get(port, "/ui/console.js");
+  REQUIRE(js.status == 200);
+  CHECK(contains(js.headers, "Content-Type: text/javascript"));
+  CHECK(contains(js.headers, "Content-Security-Policy:"));
+  // Labels and annotations are set as text: the script has no way to parse markup.
+  for (const char* sink_api : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("})
+    CHECK_FALSE(contains(js.body, sink_api));
+  CHECK(contains(js.body, "textContent"));
+  CHECK(http_get(port, "/ui/console.css").status == 200);
+  const auto redirect = http_get(port, "/ui");
+  CHECK(redirect.status == 301);
+  CHECK(contains(redirect.headers, "Location: /ui/"));
+  CHECK(http_get(port, "/ui/missing.js").status == 404);
+
+  // What the page reads: groups with an annotation holding markup, kept as text in the JSON.
+  const std::string body = R"([{"labels":{"alertname":"Xss","severity":"warning"},)"
+                           R"("annotations":{"summary":"<script>alert(1)</script>"}}])";
+  const auto posted = http_raw(port,
+                               "POST /api/v2/alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
+                               "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  CHECK(contains(posted, "HTTP/1.1 200"));
+  REQUIRE(agent.wait_for("/api/v1/alerts/groups", "Xss", 10s));
+  CHECK(contains(http_get(port, "/api/v1/alerts/groups").body, "\"summary\":\"<script>alert(1)</script>\""));
+}
