@@ -134,7 +134,7 @@ size_t HttpReplyParser::feed_head(const char* data, size_t n) {
   return used;
 }
 
-bool HttpReplyParser::parse_head() {
+void HttpReplyParser::parse_head() {
   const std::string_view all(head_);
   // The line `i` of the head, without its CR LF; the last line is the empty one.
   auto line_at = [&](size_t i) {
@@ -152,7 +152,7 @@ bool HttpReplyParser::parse_head() {
       !std::isdigit(static_cast<unsigned char>(status_line[11])) ||
       (status_line.size() > 12 && status_line[12] != ' ')) {
     fail("not an HTTP/1.x reply: \"" + std::string(status_line.substr(0, 40)) + "\"");
-    return false;
+    return;
   }
   const bool http11 = status_line[7] == '1';
   status_ = (status_line[9] - '0') * 100 + (status_line[10] - '0') * 10 + (status_line[11] - '0');
@@ -164,7 +164,7 @@ bool HttpReplyParser::parse_head() {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || line[0] == ' ' || line[0] == '\t') {
       fail("malformed header line \"" + std::string(line.substr(0, 60)) + "\"");
-      return false;
+      return;
     }
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = trim(line.substr(colon + 1));
@@ -176,12 +176,12 @@ bool HttpReplyParser::parse_head() {
       if (value.empty() || value.size() > 18 ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         fail("Content-Length \"" + std::string(value) + "\" is not a number");
-        return false;
+        return;
       }
       for (char c : value) v = v * 10 + static_cast<uint64_t>(c - '0');
       if (has_length && v != length) {
         fail("two different Content-Length headers");
-        return false;
+        return;
       }
       has_length = true;
       length = v;
@@ -196,7 +196,7 @@ bool HttpReplyParser::parse_head() {
   if (status_ >= 100 && status_ < 200 && status_ != 101) {  // interim: the real reply follows
     head_.clear();
     headers_.clear();
-    return true;
+    return;
   }
   if (status_ == 101) keep_alive_ = false;  // the connection now speaks another protocol
   if (head_request_ || status_ < 200 || status_ == 204 || status_ == 304) {
@@ -206,7 +206,7 @@ bool HttpReplyParser::parse_head() {
   } else if (has_length) {
     if (length > kMaxBody) {
       fail("the body is larger than 64 MiB (Content-Length " + std::to_string(length) + ")");
-      return false;
+      return;
     }
     body_.reserve(static_cast<size_t>(length));
     remaining_ = length;
@@ -218,7 +218,6 @@ bool HttpReplyParser::parse_head() {
     phase_ = Phase::body_until_eof;
     keep_alive_ = false;
   }
-  return true;
 }
 
 size_t HttpReplyParser::feed_chunked(const char* data, size_t n) {

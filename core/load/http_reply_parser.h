@@ -46,7 +46,7 @@ class HttpReplyParser {
  private:
   enum class Phase { head, body_length, chunk_size, chunk_data, chunk_data_end, trailers, body_until_eof, finished };
   size_t feed_head(const char* data, size_t n);
-  bool parse_head();  // on the complete head_: status, headers, body mode
+  void parse_head();  // on the complete head_: status, headers, body mode; failures set state_
   size_t feed_chunked(const char* data, size_t n);
   void fail(std::string why);
   void complete();

@@ -173,7 +173,7 @@ void AgentMetrics::api_mutation(const std::string& principal, const std::string&
   {
     std::lock_guard lock(mu_);
     if (!principals_.count(who) && principals_.size() >= kMaxPrincipals) who = "other";
-    ++principals_[who];
+    principals_.insert(who);
   }
   f_->api_mutations.Add({{"principal", who}, {"action", action}}).Increment();
 }

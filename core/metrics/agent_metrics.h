@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -71,7 +72,7 @@ class AgentMetrics {
   std::map<std::pair<std::string, std::string>, CollectorSeries> collectors_;       // guarded by mu_
   std::map<std::pair<std::string, unsigned>, prometheus::Counter*> http_requests_;  // guarded by mu_
   std::map<std::string, prometheus::Histogram*> http_durations_;                    // guarded by mu_
-  std::map<std::string, size_t> principals_;                                        // guarded by mu_
+  std::set<std::string> principals_;                                                // guarded by mu_
 };
 
 }  // namespace vigil::metrics
