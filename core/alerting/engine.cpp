@@ -1,6 +1,7 @@
 #include "alerting/engine.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "metrics/sample.h"
 
@@ -56,6 +57,23 @@ bool Notification::firing() const {
 
 size_t Notification::firing_count() const {
   return static_cast<size_t>(std::count_if(alerts.begin(), alerts.end(), [](const auto& a) { return a.firing; }));
+}
+
+std::string Notification::console_url() const {
+  if (external_url.empty()) return "";
+  std::string key;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : group_key) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      key += static_cast<char>(c);
+    } else {
+      key += '%';
+      key += hex[c >> 4];
+      key += hex[c & 15];
+    }
+  }
+  const bool slash = external_url.back() == '/';
+  return external_url + (slash ? "" : "/") + "ui/#/alerts?group=" + key;
 }
 
 AlertingEngine::AlertingEngine(AlertingConfig config, std::function<std::string()> new_id)

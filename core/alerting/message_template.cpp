@@ -87,6 +87,7 @@ mu::data notification_data(const Notification& n, const Needs& needs) {
   d.set("reason", n.reason);
   d.set("groupKey", n.group_key);
   d.set("externalURL", n.external_url);
+  d.set("consoleURL", n.console_url());
   d.set("firingCount", std::to_string(firing));
   d.set("resolvedCount", std::to_string(n.alerts.size() - firing));
   std::string group_values, other_values;
@@ -129,7 +130,7 @@ const char* const kDefaultBodyTemplate =
     "  since {{startsAt}}{{#endsAt}}, resolved {{endsAt}}{{/endsAt}}{{#value}}, value {{value}}{{/value}}"
     "{{#ackedBy}}, acknowledged by {{ackedBy}}{{/ackedBy}}\n"
     "{{/alerts}}"
-    "{{#externalURL}}{{externalURL}}\n{{/externalURL}}";
+    "{{#consoleURL}}Open in vigil: {{consoleURL}}\n{{/consoleURL}}";
 
 Result<std::shared_ptr<const MessageTemplate>> MessageTemplate::compile(const std::string& text) {
   mu::mustache m(text);

@@ -3,7 +3,8 @@
 // alert. Values are inserted as they are (no HTML escaping); channels escape for their format.
 //
 // Template data: status ("firing"/"resolved"), statusText ("FIRING:2"/"RESOLVED"), receiver,
-// reason, groupKey, externalURL, firingCount, resolvedCount, groupLabelValues,
+// reason, groupKey, externalURL, consoleURL (the group in vigil's console), firingCount,
+// resolvedCount, groupLabelValues,
 // otherCommonLabelValues, groupLabels/commonLabels/commonAnnotations (lists of {name, value}),
 // and alerts/firing/resolved (lists of {status, alertname, severity, summary, description,
 // labels, labelsText, annotations, startsAt, endsAt, fingerprint, value, generatorURL,

@@ -46,6 +46,8 @@ struct Notification {
 
   bool firing() const;  // any alert firing
   size_t firing_count() const;
+  // The group in vigil's console, "<external_url>/ui/#/alerts?group=<key>"; "" without external_url.
+  std::string console_url() const;
 };
 
 }  // namespace vigil::alerting

@@ -17,6 +17,8 @@
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
 #include "app/alerting_api.h"
+#include "app/agent_status.h"
+#include "app/bench_api.h"
 #include "app/console_routes.h"
 #include "app/alerting_setup.h"
 #include "app/agent_cache.h"
@@ -56,6 +58,8 @@ struct AgentState {
   std::string config_source;
   const AgentCache* cache = nullptr;  // null: no cache configured
   std::chrono::nanoseconds metrics_snapshot{0};
+  StatusBoard* status = nullptr;
+  std::string report_dir;  // scheduled scenario reports; "" = none kept
 };
 
 // Names this process in the notification log shared by replicas: host and pid.
@@ -108,7 +112,14 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
                                  state.cache ? state.cache->description() : "");
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
+  r->add("GET", "/api/v1/status", [&collectors, &state, &alerting](const http::Request&) {
+    LiveStatus live{collectors.statuses(), alerting.db_error(), state.cache ? state.cache->description() : "",
+                    state.cache ? state.cache->problem() : ""};
+    return http::Response{200, "application/json",
+                          "{\"status\":\"success\",\"data\":" + state.status->json(live) + "}\n"};
+  });
   add_alerting_routes(*r, alerting, rules, auth, [] { kill(getpid(), SIGHUP); });
+  add_bench_routes(*r, state.report_dir);
   add_console_routes(*r);
   return r;
 }
@@ -116,36 +127,37 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
 // Validates the new config fully (plugins' create included) and swaps in what changed.
 void reload(const std::string& path, const config::Settings& current, plugin_host::PluginCatalog& catalog,
             runtime::CollectorSet& collectors, runtime::RuleScheduler& rules, runtime::AlertingService& alerting,
-            metrics::AgentMetrics& m, config::Settings& applied) {
+            metrics::AgentMetrics& m, StatusBoard& board, config::Settings& applied) {
   log::info("agent", "reloading configuration", {{"config", path.empty() ? kEmbeddedConfigName : path}});
+  auto reject = [&m, &board](const Problems& problems) {
+    log_problems(problems, "reload rejected; the running configuration stays");
+    m.config_reload(false, unix_now());
+    board.record_reload(false, problems);
+  };
   auto loaded = load_config(path);
   if (!loaded.ok()) {
-    log_problems(loaded.problems, "reload rejected; the running configuration stays");
-    m.config_reload(false, unix_now());
+    reject(loaded.problems);
     return;
   }
   auto new_rules = runtime::RuleScheduler::load(loaded.settings.rules, base_dir_of(path));
   if (!new_rules.problems.empty()) {
-    log_problems(new_rules.problems, "reload rejected; the running configuration stays");
-    m.config_reload(false, unix_now());
+    reject(new_rules.problems);
     return;
   }
   auto prepared = collectors.prepare(loaded.settings, catalog);
   for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
+  const Problems skipped = prepared.warnings;
   if (!prepared.problems.empty()) {
-    log_problems(prepared.problems, "reload rejected; the running configuration stays");
-    m.config_reload(false, unix_now());
+    reject(prepared.problems);
     return;
   }
   auto new_alerting = prepare_alerting(loaded.settings, catalog);
   if (!new_alerting.problems.empty()) {
-    log_problems(new_alerting.problems, "reload rejected; the running configuration stays");
-    m.config_reload(false, unix_now());
+    reject(new_alerting.problems);
     return;
   }
   if (auto st = collectors.apply(std::move(prepared)); !st.ok()) {
-    log::error("config", "reload rejected; the running configuration stays", {{"problem", st.message()}});
-    m.config_reload(false, unix_now());
+    reject({st.message()});
     return;
   }
   collectors.set_series_store(new_rules.groups.empty() ? nullptr : &rules.series());
@@ -172,6 +184,9 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
     log::warn("cache", "[cache] and [[caches]] changes take effect after a restart");
   applied = std::move(loaded.settings);
   m.config_reload(true, unix_now(), config_text_hash(path));
+  board.record_plugins(catalog);
+  board.record_skipped(skipped);
+  board.record_reload(true, {});
   log::info("agent", "configuration reloaded");
 }
 
@@ -211,9 +226,13 @@ int run_agent(const std::string& config_path) {
   runtime::CollectorSet collectors(scheduler, agent_metrics, store);
   AgentState state;
   state.config_source = source;
+  StatusBoard status(version(), source);
+  state.status = &status;
+  state.report_dir = settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/bench";
 
   auto prepared = collectors.prepare(settings, catalog);
   for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
+  const Problems prepared_warnings = prepared.warnings;
   if (!prepared.problems.empty()) {
     log_problems(prepared.problems, "configuration rejected; not starting");
     for (const auto& p : prepared.problems) std::cerr << "error: " << p << "\n";
@@ -250,6 +269,7 @@ int run_agent(const std::string& config_path) {
 
   auto alerting_prep = prepare_alerting(settings, catalog);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
+  const Problems alerting_warnings = alerting_prep.warnings;
   auto token = api_token(settings.http);
   if (!token.ok()) alerting_prep.problems.push_back(token.message());
   if (alerting_prep.options.config.replica_dedup) {
@@ -323,7 +343,11 @@ int run_agent(const std::string& config_path) {
     server.stop();
     return 1;
   }
-  scheduled->start(store, settings.agent.state_dir.empty() ? "" : settings.agent.state_dir + "/bench");
+  scheduled->start(store, state.report_dir);
+  Problems skipped = prepared_warnings;
+  for (const auto& w : alerting_warnings) skipped.push_back(w);
+  status.record_skipped(skipped);
+  status.record_plugins(catalog);
   state.plugins_started = true;
   log::info("agent", "started",
             {{"collectors", collectors.size()},
@@ -353,7 +377,7 @@ int run_agent(const std::string& config_path) {
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
       notify(reloading_message());
-      reload(config_path, settings, catalog, collectors, rules, *alerting, agent_metrics, settings);
+      reload(config_path, settings, catalog, collectors, rules, *alerting, agent_metrics, status, settings);
       notify("READY=1");
       continue;
     }

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "alerting/notification_json.h"
 #include "alerting/state_json.h"
 #include "config/duration.h"
+#include "http/query_string.h"
 #include "metrics/sample.h"
 
 namespace vigil::app {
@@ -37,39 +39,10 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-std::string url_decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::multimap<std::string, std::string> query_params(const std::string& q) {
-  std::multimap<std::string, std::string> out;
-  size_t i = 0;
-  while (i < q.size()) {
-    size_t amp = q.find('&', i);
-    if (amp == std::string::npos) amp = q.size();
-    const std::string pair = q.substr(i, amp - i);
-    const auto eq = pair.find('=');
-    if (!pair.empty())
-      out.emplace(url_decode(pair.substr(0, eq)), eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1)));
-    i = amp + 1;
-  }
-  return out;
-}
+using http::query_params;
 
 std::string param(const std::multimap<std::string, std::string>& q, const std::string& k) {
-  auto it = q.find(k);
-  return it == q.end() ? std::string() : it->second;
+  return http::query_param(q, k);
 }
 
 // The body as a JSON object with only the allowed keys; an error response otherwise.
@@ -318,36 +291,113 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
         return ok(json{{"alerts", list}});
       }));
 
-  router.add("GET", "/api/v1/alerts/groups", guarded("", [&svc](const http::Request&, const std::string&) {
-               const Time now = alerting::Clock::now();
-               std::map<uint64_t, alerting::AlertView> views;
-               for (auto& v : svc.engine().alerts(now)) views[v.fp] = v;
-               json list = json::array();
-               for (const auto& g : svc.engine().groups()) {
-                 json alerts = json::array();
-                 for (const auto& a : g.alerts) {
-                   auto it = views.find(a.fp());
-                   json j{{"labels", pairs(a.labels)},
-                          {"annotations", pairs(a.annotations)},
-                          {"fingerprint", alerting::fingerprint_hex(a.fp())},
-                          {"startsAt", alerting::rfc3339(a.starts_at)},
-                          {"state", a.resolved(now) ? "resolved" : "firing"}};
-                   if (it != views.end()) {
-                     j["status"] = {{"state", it->second.state},
-                                    {"silencedBy", it->second.silenced_by},
-                                    {"inhibitedBy", it->second.inhibited_by}};
-                     j["ack"] = it->second.ack ? ack_json(*it->second.ack) : json(nullptr);
-                   }
-                   alerts.push_back(std::move(j));
-                 }
-                 list.push_back({{"groupKey", g.group_key},
-                                 {"labels", pairs(g.group_labels)},
-                                 {"receiver", g.route->options.receiver},
-                                 {"nextFlush", alerting::rfc3339(g.next_flush)},
-                                 {"alerts", alerts}});
-               }
-               return ok(json{{"groups", list}});
-             }));
+  // Groups as routed, filtered and paged on the server so a console stays fast with 10,000
+  // alerts: filter= (matchers, repeatable), state= (repeatable, all must hold: active |
+  // suppressed | silenced | unsilenced | inhibited | acked | unacked | resolved; resolved alerts
+  // are left out otherwise), receiver=, group= (one
+  // group key), fingerprint= (one alert), offset= and limit= (groups, default 50),
+  // alerts_per_group= (0 = all) and expand= (a group key shown whole).
+  router.add(
+      "GET", "/api/v1/alerts/groups", guarded("", [&svc](const http::Request& r, const std::string&) {
+        const auto q = query_params(r.query);
+        alerting::Matchers filter;
+        for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
+          auto m = alerting::parse_matchers(it->second);
+          if (!m.ok()) return fail(400, m.message(), "filter=severity=\"critical\" (Alertmanager's matcher syntax)");
+          for (auto& x : m.value()) filter.push_back(std::move(x));
+        }
+        const std::string receiver = param(q, "receiver"), expand = param(q, "expand");
+        const std::string only_group = param(q, "group"), only_fp = param(q, "fingerprint");
+        static const std::set<std::string> kStates = {"active",    "suppressed", "silenced", "unsilenced",
+                                                      "inhibited", "acked",      "unacked",  "resolved"};
+        std::set<std::string> states;  // every one must hold
+        for (auto [it, end] = q.equal_range("state"); it != end; ++it) {
+          if (!kStates.count(it->second))
+            return fail(400, "unknown state \"" + it->second + "\"",
+                        "state= active, suppressed, silenced, unsilenced, inhibited, acked, unacked or resolved");
+          states.insert(it->second);
+        }
+        const bool want_resolved = states.count("resolved") > 0;
+        auto number = [&q](const char* key, size_t fallback, size_t most) {
+          const std::string v = param(q, key);
+          return v.empty() ? fallback : std::min<size_t>(std::strtoul(v.c_str(), nullptr, 10), most);
+        };
+        const size_t offset = number("offset", 0, SIZE_MAX), limit = std::max<size_t>(1, number("limit", 50, 1000));
+        const size_t per_group = number("alerts_per_group", 0, SIZE_MAX);
+        const Time now = alerting::Clock::now();
+        std::map<uint64_t, alerting::AlertView> views;
+        for (auto& v : svc.engine().alerts(now)) views[v.fp] = std::move(v);
+        json list = json::array();
+        size_t groups_matched = 0, alerts_matched = 0, active_total = 0, suppressed_total = 0, acked_total = 0;
+        for (const auto& g : svc.engine().groups()) {
+          if ((!receiver.empty() && g.route->options.receiver != receiver) ||
+              (!only_group.empty() && g.group_key != only_group))
+            continue;
+          json alerts = json::array();
+          size_t n = 0, active = 0, silenced = 0, inhibited = 0, acked = 0;
+          for (const auto& a : g.alerts) {
+            const bool resolved = a.resolved(now);
+            if (resolved != want_resolved || !alerting::matches(filter, a.labels) ||
+                (!only_fp.empty() && alerting::fingerprint_hex(a.fp()) != only_fp))
+              continue;
+            auto it = views.find(a.fp());
+            const alerting::AlertView* v = it == views.end() ? nullptr : &it->second;
+            const bool is_silenced = v && !v->silenced_by.empty(), is_inhibited = v && !v->inhibited_by.empty();
+            const bool is_acked = v && v->ack, is_active = !resolved && (!v || v->state == "active");
+            auto holds = [&](const std::string& st) {
+              return st == "resolved" || (st == "active" && is_active) || (st == "suppressed" && !is_active) ||
+                     (st == "silenced" && is_silenced) || (st == "unsilenced" && !is_silenced) ||
+                     (st == "inhibited" && is_inhibited) || (st == "acked" && is_acked) ||
+                     (st == "unacked" && !is_acked);
+            };
+            if (!std::all_of(states.begin(), states.end(), holds)) continue;
+            ++n;
+            active += is_active;
+            silenced += is_silenced;
+            inhibited += is_inhibited;
+            acked += is_acked;
+            if (per_group != 0 && alerts.size() >= per_group && g.group_key != expand) continue;
+            json j{{"labels", pairs(a.labels)},
+                   {"annotations", pairs(a.annotations)},
+                   {"fingerprint", alerting::fingerprint_hex(a.fp())},
+                   {"startsAt", alerting::rfc3339(a.starts_at)},
+                   {"state", resolved ? "resolved" : "firing"}};
+            if (a.value) j["value"] = metrics::format_float(*a.value);
+            if (v) {
+              j["status"] = {{"state", v->state}, {"silencedBy", v->silenced_by}, {"inhibitedBy", v->inhibited_by}};
+              j["ack"] = v->ack ? ack_json(*v->ack) : json(nullptr);
+            }
+            alerts.push_back(std::move(j));
+          }
+          if (n == 0) continue;
+          alerts_matched += n;
+          active_total += active;
+          suppressed_total += n - active;
+          acked_total += acked;
+          if (groups_matched++ < offset || list.size() >= limit) continue;
+          list.push_back({{"groupKey", g.group_key},
+                          {"labels", pairs(g.group_labels)},
+                          {"receiver", g.route->options.receiver},
+                          {"nextFlush", alerting::rfc3339(g.next_flush)},
+                          {"counts",
+                           {{"alerts", n},
+                            {"active", active},
+                            {"silenced", silenced},
+                            {"inhibited", inhibited},
+                            {"acked", acked}}},
+                          {"alertsOmitted", n - alerts.size()},
+                          {"alerts", alerts}});
+        }
+        return ok(json{{"groups", list},
+                       {"offset", offset},
+                       {"limit", limit},
+                       {"totalGroups", groups_matched},
+                       {"totals",
+                        {{"alerts", alerts_matched},
+                         {"active", active_total},
+                         {"suppressed", suppressed_total},
+                         {"acked", acked_total}}}});
+      }));
 
   router.add("POST", "/api/v1/alerts/{fingerprint}/ack",
              guarded("ack", [&svc](const http::Request& r, const std::string&) {
@@ -369,6 +419,11 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                if (!fp.ok()) return fail(400, fp.message());
                if (auto st = svc.remove_ack(*fp, who); !st.ok()) return fail(404, st.message());
                return ok(json::object());
+             }));
+  router.add("GET", "/api/v1/acks", guarded("", [&svc](const http::Request&, const std::string&) {
+               json list = json::array();
+               for (const auto& a : svc.engine().acks()) list.push_back(ack_json(a));
+               return ok(json{{"acks", list}});
              }));
   router.add("POST", "/api/v1/alerts/groups/ack",
              guarded("group_ack", [&svc](const http::Request& r, const std::string&) {

@@ -506,3 +506,98 @@ TEST_CASE("console: /ui/ serves compiled-in pages under a strict CSP; alerts rea
   REQUIRE(agent.wait_for("/api/v1/alerts/groups", "Xss", 10s));
   CHECK(contains(http_get(port, "/api/v1/alerts/groups").body, "\"summary\":\"<script>alert(1)</script>\""));
 }
+
+TEST_CASE("console API: groups filtered and paged on the server, acknowledgements, and the agent's status",
+          "[integration]") {
+  using nlohmann::json;
+  HttpSink sink;
+  const auto dir = temp_dir() + "/console-api";
+  const auto cfg = config(dir, sink.url());
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  const auto port = agent.port();
+  auto post = [port](const std::string& path, const std::string& body) {
+    return http_raw(port, "POST " + path +
+                              " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
+                              "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  json alerts = json::array();
+  for (int i = 0; i < 30; ++i)
+    alerts.push_back({{"labels",
+                       {{"alertname", "Load" + std::to_string(i % 3)},
+                        {"instance", "host-" + std::to_string(i)},
+                        {"severity", i % 2 ? "warning" : "critical"}}}});
+  REQUIRE(contains(post("/api/v2/alerts", alerts.dump()), "HTTP/1.1 200"));
+  auto groups = [port](const std::string& query) {
+    const auto r = http_get(port, "/api/v1/alerts/groups?filter=alertname%3D~%22Load.%2A%22&" + query);
+    INFO(query << " -> " << r.body.substr(0, 400));
+    REQUIRE(r.status == 200);
+    return json::parse(r.body)["data"];
+  };
+  json all;
+  for (int i = 0; i < 50; ++i) {
+    all = groups("");
+    if (all["totals"]["alerts"] == 30) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(all["totals"]["alerts"] == 30);
+  CHECK(all["totalGroups"] == 3);
+
+  // Paging by group, a cap of alerts per group with the rest counted, one group shown whole.
+  const json page1 = groups("limit=2"), page2 = groups("limit=2&offset=2");
+  CHECK(page1["groups"].size() == 2);
+  CHECK(page2["groups"].size() == 1);
+  CHECK(page1["totalGroups"] == 3);
+  const json capped = groups("alerts_per_group=4");
+  for (const auto& g : capped["groups"]) {
+    CHECK(g["alerts"].size() == 4);
+    CHECK(g["alertsOmitted"] == 6);
+    CHECK(g["counts"]["alerts"] == 10);
+  }
+  const std::string key = capped["groups"][0]["groupKey"];
+  std::string encoded;
+  for (unsigned char ch : key) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, "%%%02X", ch);
+    encoded += std::isalnum(ch) ? std::string(1, static_cast<char>(ch)) : std::string(hex);
+  }
+  const json expanded = groups("alerts_per_group=4&expand=" + encoded);
+  for (const auto& g : expanded["groups"]) CHECK(g["alerts"].size() == (g["groupKey"] == key ? 10u : 4u));
+  const json one_group = groups("group=" + encoded);
+  REQUIRE(one_group["groups"].size() == 1);
+  CHECK(one_group["groups"][0]["groupKey"] == key);
+
+  // Label matchers and states narrow on the server; an unknown state is refused with the list.
+  CHECK(groups("filter=severity%3D%22critical%22")["totals"]["alerts"] == 15);
+  const std::string fp = all["groups"][0]["alerts"][0]["fingerprint"];
+  CHECK(groups("fingerprint=" + fp)["totals"]["alerts"] == 1);
+  REQUIRE(contains(post("/api/v1/alerts/" + fp + "/ack", R"({"author":"ada","comment":"on it"})"), "HTTP/1.1 200"));
+  CHECK(groups("state=acked")["totals"]["alerts"] == 1);
+  CHECK(groups("state=unacked&state=active")["totals"]["alerts"] == 29);
+  CHECK(groups("state=silenced")["totals"]["alerts"] == 0);
+  const auto bad = http_get(port, "/api/v1/alerts/groups?state=sleeping");
+  CHECK(bad.status == 400);
+  CHECK(contains(bad.body, "unknown state \\\"sleeping\\\""));
+
+  const json acks = json::parse(http_get(port, "/api/v1/acks").body)["data"]["acks"];
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0]["author"] == "ada");
+  CHECK(acks[0]["fingerprints"][0] == fp);
+
+  // The status document: host ABI, plugins loaded, collectors, store; then a rejected reload.
+  REQUIRE(agent.wait_for("/api/v1/status", "\"healthy\":true", 10s));
+  const json status = json::parse(http_get(port, "/api/v1/status").body)["data"];
+  CHECK(status["hostAbi"].get<std::string>().find('.') != std::string::npos);
+  bool no_op = false;
+  for (const auto& p : status["plugins"]) no_op = no_op || p["name"] == "no_op";
+  CHECK(no_op);
+  CHECK(status["collectors"][0]["plugin"] == "no_op");
+  CHECK(status["alertingStore"]["ok"] == true);
+  CHECK(status["lastReload"].is_null());
+  write_file(cfg, read_file(cfg) + "\n[agent]\nbogus = 1\n");
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for("/api/v1/status", "\"applied\":false", 10s));
+  const json after = json::parse(http_get(port, "/api/v1/status").body)["data"];
+  REQUIRE(after["lastReload"]["problems"].size() >= 1);
+}

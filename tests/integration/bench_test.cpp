@@ -515,3 +515,69 @@ TEST_CASE("ops: every dashboard query is accepted by a real Prometheus and the c
   CHECK(checked.exit_code == 0);
   CHECK(contains(checked.output, "3 dashboards, 51 queries run, 0 problems"));
 }
+
+TEST_CASE("bench: scheduled runs are listed, served as JSON and HTML reports and compared over the API",
+          "[integration]") {
+  SampleTarget target(target_binary());
+  REQUIRE(target.port > 0);
+  const auto dir = temp_dir() + "/scheduled-api";
+  std::filesystem::create_directories(dir);
+  write_file(dir + "/vigil.toml", "[agent]\nstate_dir = \"" + dir + "/state\"\nplugin_dirs = [\"" + build_dir() +
+                                      "/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\n"
+                                      "[[scenarios.http_message]]\nalias = \"chat\"\ntarget = \"" +
+                                      target.url() +
+                                      "\"\nvus = 1\nduration = \"1s\"\nschedule = \"1s\"\n"
+                                      "thresholds = [\"p99 < 5s\"]\n");
+  AgentProcess agent(dir + "/vigil.toml");
+  REQUIRE(agent.started());
+  const auto port = agent.port();
+  json runs;
+  for (int i = 0; i < 100 && runs.size() < 2; ++i) {
+    std::this_thread::sleep_for(200ms);
+    runs = json::parse(http_get(port, "/api/v1/bench/runs").body)["data"]["runs"];
+  }
+  REQUIRE(runs.size() >= 2);
+  // Newest first, each with its headline figures.
+  CHECK(runs[0]["startedAt"].get<std::string>() > runs[1]["startedAt"].get<std::string>());
+  CHECK(runs[0]["scenario"] == "chat");
+  CHECK(runs[0]["rps"].get<double>() > 0);
+  CHECK(runs[0]["passed"] == true);
+  const std::string current = runs[0]["id"], baseline = runs[1]["id"];
+
+  const auto report = http_get(port, "/api/v1/bench/runs/" + current);
+  REQUIRE(report.status == 200);
+  const json data = json::parse(report.body)["data"];
+  CHECK(data["headline"]["id"] == current);
+  CHECK(data.contains("latency"));
+
+  const auto html = http_get(port, "/api/v1/bench/runs/" + current + "/report.html");
+  REQUIRE(html.status == 200);
+  CHECK(contains(html.headers, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"));
+  CHECK(contains(html.headers, "X-Frame-Options: SAMEORIGIN"));
+  CHECK(contains(html.body, "<!doctype html>"));
+
+  // A goal of +1000 % requests a second is missed; the table says so.
+  const auto cmp =
+      http_get(port, "/api/v1/bench/compare?baseline=" + baseline + "&current=" + current + "&goal=rps%3D%2B1000%25");
+  REQUIRE(cmp.status == 200);
+  const json c = json::parse(cmp.body)["data"];
+  CHECK(c["passed"] == false);
+  bool rps_row = false;
+  for (const auto& row : c["rows"])
+    if (row["metric"] == "rps") {
+      rps_row = true;
+      CHECK(row["goal"] == "+1000%");
+      CHECK(row["passed"] == false);
+    }
+  CHECK(rps_row);
+
+  // Names are file names, never paths; unknown runs are 404 with a hint.
+  for (const char* bad : {"/api/v1/bench/runs/..%2F..%2Fetc/passwd", "/api/v1/bench/runs/chat/..",
+                          "/api/v1/bench/runs/.hidden/x", "/api/v1/bench/runs/chat/nope"}) {
+    const auto r = http_get(port, bad);
+    INFO(bad << " -> " << r.body);
+    CHECK(r.status == 404);
+    CHECK(contains(r.body, "/api/v1/bench/runs lists the runs kept"));
+  }
+  CHECK(http_get(port, "/api/v1/bench/compare?baseline=" + baseline).status == 400);
+}

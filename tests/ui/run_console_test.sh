@@ -13,4 +13,4 @@ if [[ ! -d "$mods/node_modules/playwright-core" ]]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$mods" --no-audit --no-fund --silent playwright-core@1.48.2
 fi
 cp "$src/tests/ui/console_test.mjs" "$mods/console_test.mjs"  # resolves playwright-core from there
-exec node "$mods/console_test.mjs" "$vigil" "$build/tests/fixtures/plugins" "$build/ui-screenshots"
+exec node "$mods/console_test.mjs" "$vigil" "$build/tests/fixtures/plugins" "$build/plugins" "$build/ui-screenshots"

@@ -12,6 +12,7 @@ Notification sample() {
   n.group_labels = {{"alertname", "HighLatency"}};
   n.common_labels = {{"alertname", "HighLatency"}, {"job", "api"}, {"severity", "warning"}};
   n.external_url = "http://vigil:9479";
+  n.group_key = "{}:{alertname=\"HighLatency\"}";
   NotifiedAlert a;
   a.alert.labels = {{"alertname", "HighLatency"}, {"instance", "a"}, {"job", "api"}, {"severity", "warning"}};
   a.alert.annotations = {{"summary", "p95 <2s> on a"}};
@@ -36,7 +37,10 @@ TEST_CASE("the default title and body follow Alertmanager's", "[alerting]") {
   CHECK(body.find("  instance=a, job=api, severity=warning\n") != std::string::npos);
   CHECK(body.find("value 2.5, acknowledged by ana") != std::string::npos);
   CHECK(body.find("[resolved] HighLatency") != std::string::npos);
-  CHECK(body.find("http://vigil:9479\n") != std::string::npos);
+  // The group in the console, its key percent-encoded.
+  CHECK(
+      body.find("Open in vigil: http://vigil:9479/ui/#/alerts?group=%7B%7D%3A%7Balertname%3D%22HighLatency%22%7D\n") !=
+      std::string::npos);
   auto resolved = n;
   resolved.alerts.erase(resolved.alerts.begin());
   CHECK(MessageTemplate::compile(kDefaultTitleTemplate).value()->render(resolved) ==
