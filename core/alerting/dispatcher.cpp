@@ -49,7 +49,7 @@ void Dispatcher::flushed(const Flush& flush, Time now) {
 std::vector<GroupView> Dispatcher::groups() const {
   std::vector<GroupView> out;
   for (const auto& [key, g] : groups_) {
-    GroupView v{g.route, key, g.labels, {}, g.next_flush};
+    GroupView v{g.route->options.receiver, key, g.labels, {}, g.next_flush};
     for (const auto& [fp, a] : g.alerts) v.alerts.push_back(a);
     std::sort(v.alerts.begin(), v.alerts.end(), [](const Alert& a, const Alert& b) { return a.labels < b.labels; });
     out.push_back(std::move(v));

@@ -25,8 +25,9 @@ struct Flush {
   std::vector<Alert> alerts;  // sorted by labels
 };
 
+// A copy of one group, safe to read after the engine's lock is released (and across a reload).
 struct GroupView {
-  const Route* route = nullptr;
+  std::string receiver;
   std::string group_key;
   LabelSet group_labels;
   std::vector<Alert> alerts;

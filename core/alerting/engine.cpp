@@ -1,7 +1,8 @@
 #include "alerting/engine.h"
 
+#include "base/percent_encoding.h"
+
 #include <algorithm>
-#include <cctype>
 
 #include "metrics/sample.h"
 
@@ -61,19 +62,8 @@ size_t Notification::firing_count() const {
 
 std::string Notification::console_url() const {
   if (external_url.empty()) return "";
-  std::string key;
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : group_key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      key += static_cast<char>(c);
-    } else {
-      key += '%';
-      key += hex[c >> 4];
-      key += hex[c & 15];
-    }
-  }
   const bool slash = external_url.back() == '/';
-  return external_url + (slash ? "" : "/") + "ui/#/alerts?group=" + key;
+  return external_url + (slash ? "" : "/") + "ui/#/alerts?group=" + percent_encode(group_key);
 }
 
 AlertingEngine::AlertingEngine(AlertingConfig config, std::function<std::string()> new_id)

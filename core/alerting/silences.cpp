@@ -55,7 +55,10 @@ Result<std::string> SilenceStore::put(Silence s, Time now) {
     Silence& old = it->second;
     const auto state = old.state(now);
     bool in_place = same_matchers(old.matchers, s.matchers) && state != Silence::State::expired;
-    if (in_place && state == Silence::State::active) in_place = s.starts_at == old.starts_at;
+    // The API shows times to the millisecond: a start sent back as shown is the same start.
+    using std::chrono::floor, std::chrono::milliseconds;
+    if (in_place && state == Silence::State::active)
+      in_place = floor<milliseconds>(s.starts_at) == floor<milliseconds>(old.starts_at);
     if (in_place && state == Silence::State::pending) in_place = s.starts_at >= now;
     if (in_place) {
       old = std::move(s);

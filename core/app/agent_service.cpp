@@ -112,14 +112,15 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
                                  state.cache ? state.cache->description() : "");
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
-  r->add("GET", "/api/v1/status", [&collectors, &state, &alerting](const http::Request&) {
-    LiveStatus live{collectors.statuses(), alerting.db_error(), state.cache ? state.cache->description() : "",
-                    state.cache ? state.cache->problem() : ""};
-    return http::Response{200, "application/json",
-                          "{\"status\":\"success\",\"data\":" + state.status->json(live) + "}\n"};
-  });
+  r->add("GET", "/api/v1/status",
+         guarded(auth, "", [&collectors, &state, &alerting](const http::Request&, const std::string&) {
+           LiveStatus live{collectors.statuses(), alerting.db_error(), state.cache ? state.cache->description() : "",
+                           state.cache ? state.cache->problem() : ""};
+           return http::Response{200, "application/json",
+                                 "{\"status\":\"success\",\"data\":" + state.status->json(live) + "}\n"};
+         }));
   add_alerting_routes(*r, alerting, rules, auth, [] { kill(getpid(), SIGHUP); });
-  add_bench_routes(*r, state.report_dir);
+  add_bench_routes(*r, state.report_dir, auth);
   add_console_routes(*r);
   return r;
 }
@@ -146,12 +147,13 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
   }
   auto prepared = collectors.prepare(loaded.settings, catalog);
   for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
-  const Problems skipped = prepared.warnings;
+  Problems skipped = prepared.warnings;
   if (!prepared.problems.empty()) {
     reject(prepared.problems);
     return;
   }
   auto new_alerting = prepare_alerting(loaded.settings, catalog);
+  skipped.insert(skipped.end(), new_alerting.warnings.begin(), new_alerting.warnings.end());
   if (!new_alerting.problems.empty()) {
     reject(new_alerting.problems);
     return;

@@ -81,7 +81,7 @@ std::string StatusBoard::json(const LiveStatus& live) const {
       live.cache_backend.empty()
           ? json(nullptr)
           : json{{"backend", live.cache_backend}, {"ok", live.cache_problem.empty()}, {"error", live.cache_problem}};
-  return doc.dump() + "\n";
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace vigil::app

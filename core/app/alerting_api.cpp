@@ -19,8 +19,9 @@ namespace {
 using alerting::Time;
 using nlohmann::json;
 
+// Invalid UTF-8 (from a query, a plugin's error text) is replaced, never a reason to throw.
 http::Response reply(unsigned status, const json& body) {
-  return http::Response{status, "application/json", body.dump() + "\n"};
+  return http::Response{status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"};
 }
 
 http::Response fail(unsigned status, const std::string& error, const std::string& hint = "") {
@@ -33,16 +34,20 @@ http::Response ok(const json& data) {
   return reply(200, json{{"status", "success"}, {"data", data}});
 }
 
-bool equal_constant_time(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
 using http::query_params;
 
 std::string param(const std::multimap<std::string, std::string>& q, const std::string& k) {
   return http::query_param(q, k);
+}
+
+// Every filter= parameter, parsed as matchers; an error response when one is not valid.
+std::optional<http::Response> filter_of(const std::multimap<std::string, std::string>& q, alerting::Matchers& out) {
+  for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
+    auto m = alerting::parse_matchers(it->second);
+    if (!m.ok()) return fail(400, m.message(), "filter=severity=\"critical\" (Alertmanager's matcher syntax)");
+    for (auto& x : m.value()) out.push_back(std::move(x));
+  }
+  return std::nullopt;
 }
 
 // The body as a JSON object with only the allowed keys; an error response otherwise.
@@ -139,40 +144,8 @@ Result<uint64_t> fingerprint_of(const std::string& hex) {
 
 void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, runtime::RuleScheduler& rules,
                          ApiAuth auth, std::function<void()> request_reload) {
-  // Wraps a handler with the token check. `action` names a change ("" for reads): changes always
-  // need the token, and each one that succeeds is counted by its principal, the author the body
-  // names (createdBy, author), else "api", the token's holder.
-  auto guarded = [auth](std::string action, std::function<http::Response(const http::Request&, const std::string&)> h) {
-    return [auth, action, h](const http::Request& r) -> http::Response {
-      if (!action.empty() || auth.reads_need_token) {
-        auto refuse = [&auth](const char* reason, http::Response response) {
-          if (auth.metrics) auth.metrics->api_auth_failure(reason);
-          return response;
-        };
-        if (auth.token.empty())
-          return refuse("disabled",
-                        fail(403, "changes through the API are disabled",
-                             "set [http] api_token (or api_token_file) and send Authorization: Bearer <token>"));
-        const std::string* got = r.header("authorization");
-        const std::string given = got && got->rfind("Bearer ", 0) == 0 ? got->substr(7) : "";
-        if (!equal_constant_time(given, auth.token))
-          return refuse(got ? "wrong" : "missing",
-                        fail(401, got ? "the bearer token is wrong" : "this call needs a bearer token",
-                             "send Authorization: Bearer <[http] api_token>"));
-      }
-      http::Response response = h(r, "api");
-      if (!action.empty() && auth.metrics && response.status < 300) {
-        const json body = json::parse(r.body, nullptr, false);
-        std::string principal = "api";
-        if (body.is_object()) {
-          for (const char* k : {"createdBy", "author"})
-            if (body.contains(k) && body[k].is_string() && !body[k].get<std::string>().empty())
-              principal = body[k].get<std::string>();
-        }
-        auth.metrics->api_mutation(principal, action);
-      }
-      return response;
-    };
+  auto guarded = [auth](std::string action, GuardedHandler h) {
+    return app::guarded(auth, std::move(action), std::move(h));
   };
 
   router.add(
@@ -239,11 +212,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       "GET", "/api/v1/alerts", guarded("", [&svc, &rules](const http::Request& r, const std::string&) {
         const auto q = query_params(r.query);
         alerting::Matchers filter;
-        for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
-          auto m = alerting::parse_matchers(it->second);
-          if (!m.ok()) return fail(400, m.message(), "filter=severity=\"critical\" (Alertmanager's matcher syntax)");
-          for (auto& x : m.value()) filter.push_back(std::move(x));
-        }
+        if (auto e = filter_of(q, filter)) return *e;
         const std::string state = param(q, "state");
         const Time now = alerting::Clock::now();
         json list = json::array();
@@ -301,11 +270,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       "GET", "/api/v1/alerts/groups", guarded("", [&svc](const http::Request& r, const std::string&) {
         const auto q = query_params(r.query);
         alerting::Matchers filter;
-        for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
-          auto m = alerting::parse_matchers(it->second);
-          if (!m.ok()) return fail(400, m.message(), "filter=severity=\"critical\" (Alertmanager's matcher syntax)");
-          for (auto& x : m.value()) filter.push_back(std::move(x));
-        }
+        if (auto e = filter_of(q, filter)) return *e;
         const std::string receiver = param(q, "receiver"), expand = param(q, "expand");
         const std::string only_group = param(q, "group"), only_fp = param(q, "fingerprint");
         static const std::set<std::string> kStates = {"active",    "suppressed", "silenced", "unsilenced",
@@ -328,13 +293,17 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
         std::map<uint64_t, alerting::AlertView> views;
         for (auto& v : svc.engine().alerts(now)) views[v.fp] = std::move(v);
         json list = json::array();
-        size_t groups_matched = 0, alerts_matched = 0, active_total = 0, suppressed_total = 0, acked_total = 0;
+        size_t groups_matched = 0, active_total = 0, suppressed_total = 0, acked_total = 0;
+        std::set<uint64_t> counted;  // an alert in several groups (continue = true) counts once
+        struct Match {
+          const alerting::Alert* alert;
+          const alerting::AlertView* view;
+        };
         for (const auto& g : svc.engine().groups()) {
-          if ((!receiver.empty() && g.route->options.receiver != receiver) ||
-              (!only_group.empty() && g.group_key != only_group))
+          if ((!receiver.empty() && g.receiver != receiver) || (!only_group.empty() && g.group_key != only_group))
             continue;
-          json alerts = json::array();
-          size_t n = 0, active = 0, silenced = 0, inhibited = 0, acked = 0;
+          std::vector<Match> matched;
+          size_t active = 0, silenced = 0, inhibited = 0, acked = 0;
           for (const auto& a : g.alerts) {
             const bool resolved = a.resolved(now);
             if (resolved != want_resolved || !alerting::matches(filter, a.labels) ||
@@ -351,17 +320,30 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                      (st == "unacked" && !is_acked);
             };
             if (!std::all_of(states.begin(), states.end(), holds)) continue;
-            ++n;
+            matched.push_back({&a, v});
             active += is_active;
             silenced += is_silenced;
             inhibited += is_inhibited;
             acked += is_acked;
-            if (per_group != 0 && alerts.size() >= per_group && g.group_key != expand) continue;
+            if (counted.insert(a.fp()).second) {
+              active_total += is_active;
+              suppressed_total += !resolved && !is_active;
+              acked_total += is_acked;
+            }
+          }
+          if (matched.empty() || groups_matched++ < offset || list.size() >= limit) continue;
+          // Only the groups on this page are rendered, and of each at most alerts_per_group.
+          const size_t shown =
+              per_group == 0 || g.group_key == expand ? matched.size() : std::min(per_group, matched.size());
+          json alerts = json::array();
+          for (size_t i = 0; i < shown; ++i) {
+            const auto& a = *matched[i].alert;
+            const auto* v = matched[i].view;
             json j{{"labels", pairs(a.labels)},
                    {"annotations", pairs(a.annotations)},
                    {"fingerprint", alerting::fingerprint_hex(a.fp())},
                    {"startsAt", alerting::rfc3339(a.starts_at)},
-                   {"state", resolved ? "resolved" : "firing"}};
+                   {"state", a.resolved(now) ? "resolved" : "firing"}};
             if (a.value) j["value"] = metrics::format_float(*a.value);
             if (v) {
               j["status"] = {{"state", v->state}, {"silencedBy", v->silenced_by}, {"inhibitedBy", v->inhibited_by}};
@@ -369,23 +351,17 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
             }
             alerts.push_back(std::move(j));
           }
-          if (n == 0) continue;
-          alerts_matched += n;
-          active_total += active;
-          suppressed_total += n - active;
-          acked_total += acked;
-          if (groups_matched++ < offset || list.size() >= limit) continue;
           list.push_back({{"groupKey", g.group_key},
                           {"labels", pairs(g.group_labels)},
-                          {"receiver", g.route->options.receiver},
+                          {"receiver", g.receiver},
                           {"nextFlush", alerting::rfc3339(g.next_flush)},
                           {"counts",
-                           {{"alerts", n},
+                           {{"alerts", matched.size()},
                             {"active", active},
                             {"silenced", silenced},
                             {"inhibited", inhibited},
                             {"acked", acked}}},
-                          {"alertsOmitted", n - alerts.size()},
+                          {"alertsOmitted", matched.size() - shown},
                           {"alerts", alerts}});
         }
         return ok(json{{"groups", list},
@@ -393,7 +369,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                        {"limit", limit},
                        {"totalGroups", groups_matched},
                        {"totals",
-                        {{"alerts", alerts_matched},
+                        {{"alerts", counted.size()},
                          {"active", active_total},
                          {"suppressed", suppressed_total},
                          {"acked", acked_total}}}});
@@ -421,8 +397,14 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                return ok(json::object());
              }));
   router.add("GET", "/api/v1/acks", guarded("", [&svc](const http::Request&, const std::string&) {
+               // Newest first; an ack past its expiry is gone even before the engine's next tick.
+               const Time now = alerting::Clock::now();
+               auto acks = svc.engine().acks();
+               std::sort(acks.begin(), acks.end(),
+                         [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
                json list = json::array();
-               for (const auto& a : svc.engine().acks()) list.push_back(ack_json(a));
+               for (const auto& a : acks)
+                 if (a.expires_at == Time{} || a.expires_at > now) list.push_back(ack_json(a));
                return ok(json{{"acks", list}});
              }));
   router.add("POST", "/api/v1/alerts/groups/ack",
@@ -560,11 +542,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                  if (!t.ok()) return fail(400, std::string(k) + ": " + t.message());
                  (std::string(k) == "from" ? hq.from : hq.to) = *t;
                }
-               for (auto [it, end] = q.equal_range("filter"); it != end; ++it) {
-                 auto m = alerting::parse_matchers(it->second);
-                 if (!m.ok()) return fail(400, m.message());
-                 for (auto& x : m.value()) hq.labels.push_back(std::move(x));
-               }
+               if (auto e = filter_of(q, hq.labels)) return *e;
                if (!param(q, "limit").empty())
                  hq.limit = std::clamp<size_t>(std::strtoul(param(q, "limit").c_str(), nullptr, 10), 1, 1000);
                if (!param(q, "before").empty()) hq.before_id = std::strtoll(param(q, "before").c_str(), nullptr, 10);

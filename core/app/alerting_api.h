@@ -11,18 +11,12 @@
 #include <functional>
 #include <string>
 
+#include "app/api_auth.h"
 #include "http/http_server.h"
-#include "metrics/agent_metrics.h"
 #include "runtime/alerting_service.h"
 #include "runtime/rule_scheduler.h"
 
 namespace vigil::app {
-
-struct ApiAuth {
-  std::string token;  // "" = mutations refused
-  bool reads_need_token = false;
-  metrics::AgentMetrics* metrics = nullptr;  // counts refusals and changes when set
-};
 
 void add_alerting_routes(http::Router& router, runtime::AlertingService& alerting, runtime::RuleScheduler& rules,
                          ApiAuth auth, std::function<void()> request_reload);

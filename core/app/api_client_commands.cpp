@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <ostream>
 
+#include "base/percent_encoding.h"
 #include "net/http_client.h"
 
 namespace vigil::app {
@@ -18,21 +19,6 @@ struct Reply {
   bool ok = false;
   json body;
 };
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 Reply call(const ApiTarget& t, const std::string& method, const std::string& path, const std::string& body,
            std::ostream& err) {
@@ -92,8 +78,8 @@ std::string labels_text(const json& labels, bool skip_name = true) {
 int cmd_alerts(const ApiTarget& t, const std::vector<std::string>& filters, const std::string& state, std::ostream& out,
                std::ostream& err) {
   std::string q;
-  for (const auto& f : filters) q += (q.empty() ? "?" : "&") + std::string("filter=") + url_encode(f);
-  if (!state.empty()) q += (q.empty() ? "?" : "&") + std::string("state=") + url_encode(state);
+  for (const auto& f : filters) q += (q.empty() ? "?" : "&") + std::string("filter=") + percent_encode(f);
+  if (!state.empty()) q += (q.empty() ? "?" : "&") + std::string("state=") + percent_encode(state);
   auto r = call(t, "GET", "/api/v1/alerts" + q, "", err);
   if (!r.ok) return 1;
   const auto& alerts = r.body["data"]["alerts"];
@@ -127,7 +113,7 @@ int cmd_silence_add(const ApiTarget& t, const std::vector<std::string>& matchers
 }
 
 int cmd_silence_list(const ApiTarget& t, const std::string& state, std::ostream& out, std::ostream& err) {
-  auto r = call(t, "GET", "/api/v1/silences" + (state.empty() ? "" : "?state=" + url_encode(state)), "", err);
+  auto r = call(t, "GET", "/api/v1/silences" + (state.empty() ? "" : "?state=" + percent_encode(state)), "", err);
   if (!r.ok) return 1;
   const auto& silences = r.body["data"]["silences"];
   if (t.json) {
@@ -152,7 +138,7 @@ int cmd_silence_list(const ApiTarget& t, const std::string& state, std::ostream&
 int cmd_silence_expire(const ApiTarget& t, const std::vector<std::string>& ids, std::ostream& out, std::ostream& err) {
   int rc = 0;
   for (const auto& id : ids) {
-    auto r = call(t, "DELETE", "/api/v1/silences/" + url_encode(id), "", err);
+    auto r = call(t, "DELETE", "/api/v1/silences/" + percent_encode(id), "", err);
     if (!r.ok) {
       rc = 1;
       continue;
@@ -165,14 +151,14 @@ int cmd_silence_expire(const ApiTarget& t, const std::vector<std::string>& ids, 
 int cmd_ack(const ApiTarget& t, const std::string& fingerprint, const std::string& author, const std::string& comment,
             const std::string& expires_in, bool remove, std::ostream& out, std::ostream& err) {
   if (remove) {
-    auto r = call(t, "DELETE", "/api/v1/alerts/" + url_encode(fingerprint) + "/ack", "", err);
+    auto r = call(t, "DELETE", "/api/v1/alerts/" + percent_encode(fingerprint) + "/ack", "", err);
     if (!r.ok) return 1;
     out << "acknowledgement removed from " << fingerprint << "\n";
     return 0;
   }
   json body{{"author", author}, {"comment", comment}};
   if (!expires_in.empty()) body["expiresIn"] = expires_in;
-  auto r = call(t, "POST", "/api/v1/alerts/" + url_encode(fingerprint) + "/ack", body.dump(), err);
+  auto r = call(t, "POST", "/api/v1/alerts/" + percent_encode(fingerprint) + "/ack", body.dump(), err);
   if (!r.ok) return 1;
   out << (t.json ? r.body["data"].dump() : "acknowledged " + fingerprint + " (" + r.body["data"].value("id", "") + ")")
       << "\n";

@@ -7,7 +7,6 @@
 
 namespace vigil::http {
 
-std::string url_decode(const std::string& s);
 std::multimap<std::string, std::string> query_params(const std::string& query);
 // The first value of `key`; "" when absent.
 std::string query_param(const std::multimap<std::string, std::string>& params, const std::string& key);

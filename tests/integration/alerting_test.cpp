@@ -601,3 +601,35 @@ TEST_CASE("console API: groups filtered and paged on the server, acknowledgement
   const json after = json::parse(http_get(port, "/api/v1/status").body)["data"];
   REQUIRE(after["lastReload"]["problems"].size() >= 1);
 }
+
+TEST_CASE("api: with read_requires_token every read of the JSON API needs the token; the console's files do not",
+          "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir() + "/reads-need-token";
+  const auto cfg = config(dir, sink.url());
+  std::string text = read_file(cfg);
+  text.replace(text.find("api_token = \"t0ken\"\n"), 20, "api_token = \"t0ken\"\nread_requires_token = true\n");
+  write_file(cfg, text);
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  const auto port = agent.port();
+  auto get = [port](const std::string& path, const std::string& token) {
+    return http_raw(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n" +
+                              (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") +
+                              "Connection: close\r\n\r\n");
+  };
+  for (const char* path : {"/api/v1/alerts", "/api/v1/alerts/groups", "/api/v1/silences", "/api/v1/acks",
+                           "/api/v1/history", "/api/v1/receivers", "/api/v1/status", "/api/v1/bench/runs",
+                           "/api/v1/bench/compare?baseline=a/b&current=a/c"}) {
+    INFO(path);
+    const auto without = get(path, "");
+    CHECK(contains(without, "HTTP/1.1 401"));
+    CHECK(contains(without, "this call needs a bearer token"));
+    CHECK(contains(get(path, "wrong"), "HTTP/1.1 401"));
+    const auto with = get(path, "t0ken");
+    CHECK((contains(with, "HTTP/1.1 200") || contains(with, "HTTP/1.1 404")));  // compare: no such runs
+  }
+  CHECK(http_get(port, "/ui/").status == 200);
+  CHECK(http_get(port, "/metrics").status == 200);
+  CHECK(http_get(port, "/healthz").status == 200);
+}

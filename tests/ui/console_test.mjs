@@ -185,8 +185,14 @@ try {
   await page.click("#ack-form button[value=ok]");
   await page.locator("#token-dialog[open]").waitFor();
   await page.fill("#token-input", "t0ken");
-  await page.click("#token-form button[value=ok]");
+  await page.press("#token-input", "Enter");  // Enter submits (the primary button), never cancels
   await xss.locator(".chip", { hasText: "acknowledged by ada" }).waitFor();
+  // Esc in the ack dialog acknowledges nothing, even after an ack was confirmed in it.
+  await card("FixtureHigh").locator("button.ack").click();
+  await page.locator("#ack-dialog[open]").waitFor();
+  await page.keyboard.press("Escape");
+  await page.waitForTimeout(500);
+  assert.equal((await api("/api/v1/acks")).acks.length, 1);
   assert.equal(await page.evaluate(() => sessionStorage.getItem("vigil.token")), "t0ken");
   assert.doesNotMatch(page.url(), /t0ken/);
 
@@ -220,9 +226,13 @@ try {
   assert.match(await row.textContent(), /maintenance/);
   assert.equal(await row.locator("td").nth(2).textContent(), "1");
   await photograph(page, "silences");
-  const endsBefore = (await api("/api/v1/silences")).silences[0].endsAt;
+  const [original] = (await api("/api/v1/silences")).silences;
   await row.locator("button", { hasText: "+1 h" }).click();
-  await until("the extension", async () => (await api("/api/v1/silences")).silences.some((s) => s.endsAt > endsBefore));
+  // Extended in place: the same silence, an hour longer.
+  await until("the extension", async () => (await api("/api/v1/silences/" + original.id)).endsAt > original.endsAt);
+  const silences = (await api("/api/v1/silences")).silences;
+  assert.equal(silences.length, 1);
+  assert.equal(Date.parse(silences[0].endsAt) - Date.parse(original.endsAt), 3600e3);
 
   // Acknowledgements page.
   await page.goto(base + "/ui/#/acks");

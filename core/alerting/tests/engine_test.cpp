@@ -3,6 +3,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "alerting/engine.h"
+#include "alerting/notification_json.h"
 #include "config/toml_loader.h"
 
 using namespace vigil::alerting;
@@ -184,6 +185,11 @@ TEST_CASE("silences mute, with Alertmanager's validation and update rules", "[al
   Silence longer = *e.silence(*id);
   longer.ends_at = t0 + 3h;
   CHECK(e.put_silence(longer, t0 + 1min).value() == *id);
+  // The start as the API shows it (milliseconds) is the same start: still in place.
+  Silence shown = *e.silence(*id);
+  shown.starts_at = parse_rfc3339(rfc3339(shown.starts_at + 123us)).value();
+  shown.ends_at = t0 + 4h;
+  CHECK(e.put_silence(shown, t0 + 1min).value() == *id);
   Silence other = longer;
   other.matchers = parse_matchers("instance=\"c\"").value();
   auto new_id = e.put_silence(other, t0 + 2min);

@@ -56,6 +56,7 @@ function span(seconds) {
 function timeEl(iso, prefix) {
   if (!iso) return el("span", { class: "muted", text: "never" });
   const d = new Date(iso);
+  if (isNaN(d.getTime())) return el("span", { class: "muted", text: String(iso) });
   const secs = (d.getTime() - Date.now()) / 1000;
   const rel = Math.abs(secs) < 1 ? "now" : secs < 0 ? span(secs) + " ago" : "in " + span(secs);
   return el("time", { datetime: d.toISOString(), title: absTime(d), text: (prefix || "") + rel });
@@ -90,12 +91,28 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, opts) {
-  const r = await fetch(path, Object.assign({ cache: "no-store", headers: { Accept: "application/json" } }, opts));
+// A read. Sends the token when this tab has one (for [http] read_requires_token); a 401 asks
+// for it once and retries.
+async function api(path, opts, asked) {
+  const o = Object.assign({ cache: "no-store" }, opts);
+  o.headers = Object.assign({ Accept: "application/json" }, (opts && opts.headers) || {});
+  const token = sessionStorage.getItem("vigil.token");
+  if (token && !o.headers.Authorization) o.headers.Authorization = "Bearer " + token;
+  const r = await fetch(path, o);
   let body = null;
   try { body = await r.json(); } catch (e) { body = null; }
+  if (r.status === 401 && !asked && !(opts && opts.headers && opts.headers.Authorization)) {
+    sessionStorage.removeItem("vigil.token");
+    if (await askToken((body && body.error) || "this agent needs a token for reads")) return api(path, opts, true);
+  }
   if (!r.ok) throw new ApiError(r.status, body);
   return body && "data" in body ? body.data : body;
+}
+
+// Opens a modal dialog with no answer yet (Esc must never reuse the previous answer).
+function openDialog(dlg) {
+  dlg.returnValue = "";
+  dlg.showModal();
 }
 
 // Asks for the token (once per tab) in a dialog; resolves to the token or null when cancelled.
@@ -113,7 +130,7 @@ function askToken(problem) {
         resolve(null);
       }
     }, { once: true });
-    dlg.showModal();
+    openDialog(dlg);
     input.focus();
   });
 }
@@ -147,12 +164,14 @@ const app = {
   pendingRender: null,
   seenCritical: new Set(),
   firstLoad: true,
+  generation: 0,  // of page loads: a load finishing after a newer one started is dropped
 };
 
 function parseHash() {
   const h = location.hash.replace(/^#\/?/, "");
   const [path, query] = h.split("?");
-  const parts = (path || "alerts").split("/").filter(Boolean).map(decodeURIComponent);
+  const decode = (p) => { try { return decodeURIComponent(p); } catch (e) { return p; } };
+  const parts = (path || "alerts").split("/").filter(Boolean).map(decode);
   return { page: parts[0] || "alerts", args: parts.slice(1), params: new URLSearchParams(query || "") };
 }
 
@@ -174,6 +193,7 @@ function setParams(changes) {
   const path = "#/" + [app.route.page, ...app.route.args].map(encodeURIComponent).join("/");
   history.replaceState(null, "", path + (q ? "?" + q : ""));
   app.route = parseHash();
+  app.pendingRender = null;
   refresh();
 }
 
@@ -186,7 +206,9 @@ function busy() {
   return app.page && app.page.isForm;
 }
 
-function refreshSeconds() { return Number(app.route.params.get("refresh") || document.getElementById("refresh-every").value || 5); }
+function refreshSeconds() {
+  return Math.max(2, Number(app.route.params.get("refresh") || document.getElementById("refresh-every").value) || 5);
+}
 
 function schedule() {
   clearTimeout(app.timer);
@@ -201,25 +223,47 @@ async function refresh(live) {
   const page = PAGES[app.route.page] || PAGES.notfound;
   if (live && !page.live) return;
   const main = document.getElementById("page");
+  const generation = ++app.generation;
   try {
     const view = await page.load(app.route);
+    if (generation !== app.generation) return;
     app.lastOk = Date.now();
     document.getElementById("stale").hidden = true;
     // Applied when the pointer is not over the content (nothing moves under it), else on leave.
     const apply = () => {
       app.pendingRender = null;
+      const focus = live ? focusKey(main) : null;
       main.replaceChildren(view);
-      if (page.after) page.after(app.route);
+      if (focus) restoreFocus(focus);
     };
     if (live && main.matches(":hover")) app.pendingRender = apply;
     else apply();
   } catch (e) {
+    if (generation !== app.generation) return;
     if (e instanceof ApiError || !live) {
       if (!live || !main.firstChild) main.replaceChildren(errorBox(e));
     }
     if (!(e instanceof ApiError)) document.getElementById("stale").hidden = false;
   }
   showUpdated();
+}
+
+// Where the keyboard focus is inside the page (the nearest element with an id, and the focused
+// control's tag and text), so a live update can put it back on the same control.
+function focusKey(main) {
+  const a = document.activeElement;
+  if (!a || !main.contains(a) || a === main) return null;
+  const holder = a.parentElement.closest("[id]");
+  return { id: holder ? holder.id : "", tag: a.tagName, text: a.textContent };
+}
+
+function restoreFocus(k) {
+  const scope = (k.id && document.getElementById(k.id)) || document.getElementById("page");
+  for (const e of scope.querySelectorAll(k.tag))
+    if (e.textContent === k.text) {
+      e.focus();
+      return;
+    }
 }
 
 function errorBox(e) {
@@ -291,7 +335,7 @@ function parseFilter(text) {
 }
 
 function matcherFor(labels, names) {
-  return names.filter((k) => k in labels).map((k) => k + "=" + JSON.stringify(labels[k])).join(", ");
+  return names.filter((k) => k in labels).map((k) => k + "=" + JSON.stringify(labels[k])).join("\n");
 }
 
 const PAGE_SIZE = 50;
@@ -459,7 +503,7 @@ function ackDialog(target) {
     }
     refresh();
   }, { once: true });
-  dlg.showModal();
+  openDialog(dlg);
   author.value ? comment.focus() : author.focus();
 }
 
@@ -609,10 +653,14 @@ function splitMatchers(text) {
   return out;
 }
 
+// The form reads and shows times in the zone chosen when it opened (switching later does not
+// reinterpret what was typed).
 function silenceForm(existing, params) {
+  const utc = prefs.utc;
+  const absTimeHere = (d) => { const keep = prefs.utc; prefs.utc = utc; const t = absTime(d); prefs.utc = keep; return t; };
   const matchers = el("textarea", { id: "s-matchers", rows: 4, required: true, spellcheck: "false",
     "aria-describedby": "s-matcher-counts" });
-  matchers.value = existing ? silenceMatchersText(existing).join("\n") : (params.get("matchers") || "").split(/,\s*(?=[a-zA-Z_]\w*\s*(?:=|!=|=~|!~))/).join("\n");
+  matchers.value = existing ? silenceMatchersText(existing).join("\n") : params.get("matchers") || "";
   const counts = el("ul", { id: "s-matcher-counts", class: "matcher-counts", "aria-live": "polite" });
   const warnings = el("div", { id: "s-warnings", role: "alert" });
   const preview = el("div", { id: "s-preview" }, el("p", { class: "muted", text: "Write matchers to see which alerts the silence would mute." }));
@@ -634,15 +682,25 @@ function silenceForm(existing, params) {
   const submit = el("button", { class: "primary", disabled: true, text: existing ? "Save silence" : "Create silence" });
   const error = el("p", { class: "error", role: "alert" });
   let previewedFor = null;  // the matchers the shown preview belongs to: submit needs them current
+  let startTouched = false;  // an edit keeps the silence's exact start unless the field changes
+  let keptSchedule = null;   // a schedule the form cannot show whole is sent back unchanged
 
   if (existing) {
     const st = new Date(existing.startsAt);
     start.value = localInputValue(st);
     duration.value = Math.round((Date.parse(existing.endsAt) - st.getTime()) / 60000) + "m";
-    if (existing.schedule) {
+    const sc = existing.schedule;
+    const simple = sc && Object.keys(sc).every((k) => ["times", "weekdays", "location"].includes(k)) &&
+      (sc.times || []).length <= 1 && (sc.weekdays || []).every((d) => WEEKDAYS.includes(d));
+    if (sc && !simple) {
+      keptSchedule = sc;
+      recurring.disabled = true;
+      recurring.checked = true;
+      schedule.replaceChildren(el("p", { class: "muted", text: "Recurring, kept as it is (edit it through the API): " + JSON.stringify(sc) }));
+      schedule.hidden = false;
+    } else if (sc) {
       recurring.checked = true;
       schedule.hidden = false;
-      const sc = existing.schedule;
       for (const box of days.querySelectorAll("input")) box.checked = (sc.weekdays || []).includes(box.value);
       if (sc.times && sc.times[0]) { from.value = sc.times[0].start_time; to.value = sc.times[0].end_time; }
       if (sc.location) zone.value = sc.location;
@@ -654,10 +712,11 @@ function silenceForm(existing, params) {
   function startDate() {
     // datetime-local has no zone: it is read in the zone the console shows (UTC or local).
     if (!start.value) return new Date();
-    return prefs.utc ? new Date(start.value + "Z") : new Date(start.value);
+    if (existing && !startTouched) return new Date(existing.startsAt);
+    return utc ? new Date(start.value + "Z") : new Date(start.value);
   }
   function localInputValue(d) {
-    const x = prefs.utc ? new Date(d.getTime()) : new Date(d.getTime() - d.getTimezoneOffset() * 60000);
+    const x = utc ? new Date(d.getTime()) : new Date(d.getTime() - d.getTimezoneOffset() * 60000);
     return x.toISOString().slice(0, 16);
   }
   function updateEnds() {
@@ -669,7 +728,7 @@ function silenceForm(existing, params) {
     }
     duration.removeAttribute("aria-invalid");
     const e = new Date(startDate().getTime() + secs * 1000);
-    ends.textContent = "Ends " + absTime(e) + (prefs.utc ? " (" + e.toString().slice(16, 21) + " local)" : " (" + e.toISOString().slice(11, 16) + " UTC)");
+    ends.textContent = "Ends " + absTimeHere(e) + (utc ? " (" + e.toString().slice(16, 21) + " local)" : " (" + e.toISOString().slice(11, 16) + " UTC)");
     return e;
   }
 
@@ -684,10 +743,14 @@ function silenceForm(existing, params) {
     } catch (e) {
       matchers.setAttribute("aria-invalid", "true");
       counts.replaceChildren(el("li", { class: "error", text: e.message }));
+      warnings.replaceChildren();
+      preview.replaceChildren();
       return;
     }
     if (!list.length) {
       counts.replaceChildren();
+      warnings.replaceChildren();
+      preview.replaceChildren();
       return;
     }
     const asked = matchers.value;
@@ -701,12 +764,12 @@ function silenceForm(existing, params) {
       previewedFor = asked;
       submit.disabled = false;
     } catch (e) {
-      counts.replaceChildren(el("li", { class: "error", text: e.message }));
+      if (matchers.value === asked) counts.replaceChildren(el("li", { class: "error", text: e.message }));
     }
   }
   matchers.addEventListener("input", () => { clearTimeout(debounce); submit.disabled = true; debounce = setTimeout(updatePreview, 250); });
   duration.addEventListener("input", updateEnds);
-  start.addEventListener("input", updateEnds);
+  start.addEventListener("input", () => { startTouched = true; updateEnds(); });
   recurring.addEventListener("change", () => { schedule.hidden = !recurring.checked; });
 
   const form = el("form", { id: "silence-form", class: "silence-form pauses-updates", novalidate: false,
@@ -717,26 +780,31 @@ function silenceForm(existing, params) {
       const endDate = updateEnds();
       if (!endDate) return;
       prefs.name = creator.value;
-      const body = { matchers: splitMatchers(matchers.value), startsAt: startDate().toISOString().replace(/\.\d+Z$/, "Z"),
+      const body = { matchers: splitMatchers(matchers.value),
+        startsAt: existing && !startTouched ? existing.startsAt : startDate().toISOString().replace(/\.\d+Z$/, "Z"),
         endsAt: endDate.toISOString().replace(/\.\d+Z$/, "Z"), createdBy: creator.value, comment: comment.value };
       if (existing) body.id = existing.id;
-      if (recurring.checked) {
+      if (keptSchedule) {
+        body.schedule = keptSchedule;
+      } else if (recurring.checked) {
         const weekdays = [...days.querySelectorAll("input:checked")].map((b) => b.value);
         body.schedule = { times: [{ start_time: from.value, end_time: to.value }], location: zone.value };
         if (weekdays.length) body.schedule.weekdays = weekdays;
       }
+      submit.disabled = true;
       try {
         const r = await mutate("POST", "/api/v1/silences", body);
         location.hash = hashFor("silence", [r.silenceID]);
         say("Silence saved.");
       } catch (err) {
         error.textContent = err.message + (err.hint ? " (" + err.hint + ")" : "");
+        submit.disabled = previewedFor !== matchers.value;
       }
     } },
     el("h2", { text: existing ? "Edit silence " + existing.id : "New silence" }),
     el("label", { for: "s-matchers", text: "Matchers, one per line (name=\"value\", name=~\"regex\", name!=\"value\")" }), matchers, counts,
     el("div", { class: "row" },
-      el("div", {}, el("label", { for: "s-start", text: "Starts (" + (prefs.utc ? "UTC" : "local time, " + Intl.DateTimeFormat().resolvedOptions().timeZone) + ")" }), start),
+      el("div", {}, el("label", { for: "s-start", text: "Starts (" + (utc ? "UTC" : "local time, " + Intl.DateTimeFormat().resolvedOptions().timeZone) + ")" }), start),
       el("div", {}, el("label", { for: "s-duration", text: "Duration" }), duration,
         el("span", { class: "presets" }, DURATIONS.map(([t]) => el("button", { type: "button", text: t,
           onclick: () => { duration.value = t; updateEnds(); } }))))),
@@ -815,7 +883,8 @@ PAGES.history = {
     const q = new URLSearchParams();
     for (const k of ["fingerprint", "group_key", "kind", "alertname", "severity", "receiver", "from", "to", "before"]) if (p.get(k)) q.set(k, p.get(k));
     if (p.get("filter")) {
-      const f = parseFilter(p.get("filter"));
+      let f;
+      try { f = parseFilter(p.get("filter")); } catch (e) { throw new ApiError(400, { error: "filter: " + e.message }); }
       for (const m of f.matchers) q.append("filter", m);
     }
     q.set("limit", 500);
@@ -972,7 +1041,6 @@ function fmt(n, digits) { return Number(n).toLocaleString("en-US", { maximumFrac
 
 PAGES.bench = {
   title: "benchmarks",
-  live: true,
   async load() {
     const data = await api("/api/v1/bench/runs");
     const root = el("div", {});
@@ -1085,10 +1153,15 @@ document.addEventListener("DOMContentLoaded", () => {
   applyTheme();
   applyTz();
   document.getElementById("theme").addEventListener("change", (e) => { prefs.theme = e.target.value; applyTheme(); });
-  document.getElementById("tz").addEventListener("click", () => { prefs.utc = !prefs.utc; applyTz(); refresh(); });
+  document.getElementById("tz").addEventListener("click", () => {
+    prefs.utc = !prefs.utc;
+    applyTz();
+    if (!busy()) refresh();
+  });
   document.getElementById("pause").addEventListener("click", togglePause);
   document.getElementById("refresh-every").addEventListener("change", (e) => setParams({ refresh: e.target.value === "5" ? "" : e.target.value }));
   document.getElementById("help-button").addEventListener("click", () => document.getElementById("help-dialog").showModal());
+  for (const b of document.querySelectorAll("dialog button.cancel")) b.addEventListener("click", () => b.closest("dialog").close("cancel"));
   const main = document.getElementById("page");
   main.addEventListener("mouseleave", () => { if (app.pendingRender) app.pendingRender(); });
   let prefix = "";
