@@ -265,9 +265,10 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
   // suppressed | silenced | unsilenced | inhibited | acked | unacked | resolved; resolved alerts
   // are left out otherwise), receiver=, group= (one
   // group key), fingerprint= (one alert), offset= and limit= (groups, default 50),
-  // alerts_per_group= (0 = all) and expand= (a group key shown whole).
+  // alerts_per_group= (0 = all) and expand= (a group key shown whole). Rules' pending alerts
+  // come beside the groups (the first 100, and their count).
   router.add(
-      "GET", "/api/v1/alerts/groups", guarded("", [&svc](const http::Request& r, const std::string&) {
+      "GET", "/api/v1/alerts/groups", guarded("", [&svc, &rules](const http::Request& r, const std::string&) {
         const auto q = query_params(r.query);
         alerting::Matchers filter;
         if (auto e = filter_of(q, filter)) return *e;
@@ -364,7 +365,29 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                           {"alertsOmitted", matched.size() - shown},
                           {"alerts", alerts}});
         }
+        // Rules' pending alerts (their `for` not yet elapsed) reach no group; listed beside them
+        // when no state, receiver or group narrows the view.
+        json pending = json::array();
+        size_t pending_count = 0;
+        if (states.empty() && receiver.empty() && only_group.empty())
+          for (const auto& rg : rules.snapshot())
+            for (const auto& rs : rg.rules)
+              for (const auto& a : rs.alerts) {
+                const std::string fp = alerting::fingerprint_hex(alerting::fingerprint(a.labels));
+                if (a.state != rules::AlertState::pending || !alerting::matches(filter, a.labels) ||
+                    (!only_fp.empty() && fp != only_fp))
+                  continue;
+                if (++pending_count <= 100)
+                  pending.push_back({{"labels", pairs(a.labels)},
+                                     {"annotations", pairs(a.annotations)},
+                                     {"fingerprint", fp},
+                                     {"activeAt", alerting::rfc3339(alerting::from_ms(a.active_at_ms))},
+                                     {"value", metrics::format_float(a.value)},
+                                     {"state", "pending"}});
+              }
         return ok(json{{"groups", list},
+                       {"pending", pending},
+                       {"pendingCount", pending_count},
                        {"offset", offset},
                        {"limit", limit},
                        {"totalGroups", groups_matched},

@@ -418,6 +418,26 @@ function groupSection(g, route) {
   return section;
 }
 
+// Rules' pending alerts: their condition holds but their `for` has not elapsed, so no route has
+// them yet. A silence can be prepared for them.
+function pendingSection(data) {
+  const section = el("section", { class: "group pending" },
+    el("h2", {}, el("span", { class: "chip state-pending", text: "… pending" }),
+      el("span", { class: "muted", text: " " + data.pendingCount + " alert(s) waiting for their rule's for" +
+        (data.pendingCount > data.pending.length ? " (the first " + data.pending.length + " shown)" : "") })));
+  for (const a of data.pending) {
+    section.append(el("article", { class: "alert", id: "alert-" + a.fingerprint, dataset: { fingerprint: a.fingerprint } },
+      el("div", { class: "chips" }, severityChip(a.labels), el("span", { class: "chip state-pending", text: "… pending" })),
+      labelChips(a.labels),
+      Object.entries(a.annotations || {}).map(([k, v]) => el("p", { class: "annotation", text: k + ": " + v })),
+      el("p", { class: "muted meta" }, timeEl(a.activeAt, "active since "), " · value " + a.value),
+      el("div", { class: "actions" },
+        el("a", { class: "button", href: hashFor("silence", ["new"], { matchers: matcherFor(a.labels, Object.keys(a.labels)) }), text: "Silence" }),
+        el("a", { href: hashFor("history", [], { fingerprint: a.fingerprint }), text: "History" }))));
+  }
+  return section;
+}
+
 function filterBar(route, placeholder) {
   const input = el("input", { id: "filter-input", type: "search", value: route.params.get("filter") || "",
     placeholder, autocomplete: "off", "aria-describedby": "filter-error" });
@@ -456,6 +476,7 @@ PAGES.alerts = {
         t.active + " firing, " + t.suppressed + " suppressed, " + t.acked + " acknowledged" }));
     if (scope) root.append(el("p", {}, el("a", { href: "#/alerts", text: "← all alerts" })));
     for (const g of data.groups) root.append(groupSection(g, route));
+    if (data.pendingCount) root.append(pendingSection(data));
     const pages = Math.ceil(data.totalGroups / PAGE_SIZE);
     if (pages > 1) {
       const page = Number(route.params.get("page") || 1);
