@@ -265,7 +265,8 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
   // suppressed | silenced | unsilenced | inhibited | acked | unacked | resolved; resolved alerts
   // are left out otherwise), receiver=, group= (one
   // group key), fingerprint= (one alert), offset= and limit= (groups, default 50),
-  // alerts_per_group= (0 = all) and expand= (a group key shown whole). Rules' pending alerts
+  // alerts_per_group= (0 = all), expand= (a group key shown whole) and group_by= (a label to
+  // group by instead of the routes). Rules' pending alerts
   // come beside the groups (the first 100, and their count).
   router.add(
       "GET", "/api/v1/alerts/groups", guarded("", [&svc, &rules](const http::Request& r, const std::string&) {
@@ -300,8 +301,34 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
           const alerting::Alert* alert;
           const alerting::AlertView* view;
         };
-        for (const auto& g : svc.engine().groups()) {
-          if ((!receiver.empty() && g.receiver != receiver) || (!only_group.empty() && g.group_key != only_group))
+        // group_by=LABEL regroups the alerts by that label's value instead of by route (a view,
+        // as karma offers; such groups have no receiver and cannot be acknowledged as one).
+        const std::string group_by = param(q, "group_by");
+        std::vector<alerting::GroupView> grouped;
+        if (group_by.empty()) {
+          grouped = svc.engine().groups();
+        } else {
+          std::map<std::string, alerting::GroupView> by_value;
+          for (const auto& [fp, v] : views) {
+            if (!receiver.empty() && std::find(v.receivers.begin(), v.receivers.end(), receiver) == v.receivers.end())
+              continue;
+            const std::string* value = v.alert.label(group_by);
+            auto& g = by_value[value ? *value : ""];
+            if (g.group_key.empty()) {
+              g.group_key = "{" + group_by + "=\"" + (value ? *value : "") + "\"}";
+              g.group_labels = {{group_by, value ? *value : ""}};
+            }
+            g.alerts.push_back(v.alert);
+          }
+          for (auto& [value, g] : by_value) {
+            std::sort(g.alerts.begin(), g.alerts.end(),
+                      [](const auto& a, const auto& b) { return a.labels < b.labels; });
+            grouped.push_back(std::move(g));
+          }
+        }
+        for (const auto& g : grouped) {
+          if ((group_by.empty() && !receiver.empty() && g.receiver != receiver) ||
+              (!only_group.empty() && g.group_key != only_group))
             continue;
           std::vector<Match> matched;
           size_t active = 0, silenced = 0, inhibited = 0, acked = 0;
@@ -355,7 +382,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
           list.push_back({{"groupKey", g.group_key},
                           {"labels", pairs(g.group_labels)},
                           {"receiver", g.receiver},
-                          {"nextFlush", alerting::rfc3339(g.next_flush)},
+                          {"nextFlush", group_by.empty() ? json(alerting::rfc3339(g.next_flush)) : json(nullptr)},
                           {"counts",
                            {{"alerts", matched.size()},
                             {"active", active},

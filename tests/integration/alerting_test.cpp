@@ -568,6 +568,14 @@ TEST_CASE("console API: groups filtered and paged on the server, acknowledgement
   REQUIRE(one_group["groups"].size() == 1);
   CHECK(one_group["groups"][0]["groupKey"] == key);
 
+  // Grouped by a label instead of by route: one group per value.
+  const json by_severity = groups("group_by=severity");
+  REQUIRE(by_severity["groups"].size() == 2);
+  for (const auto& g : by_severity["groups"]) {
+    CHECK(g["counts"]["alerts"] == 15);
+    CHECK(g["labels"].contains("severity"));
+  }
+
   // Label matchers and states narrow on the server; an unknown state is refused with the list.
   CHECK(groups("filter=severity%3D%22critical%22")["totals"]["alerts"] == 15);
   const std::string fp = all["groups"][0]["alerts"][0]["fingerprint"];

@@ -180,6 +180,12 @@ try {
   assert.equal(await page.inputValue("#filter-input"), 'alertname="Xss"');
   await page.goto(base + "/ui/#/alerts?filter=" + encodeURIComponent("@state=active, severity=\"critical\""));
   await page.locator("#summary", { hasText: "1 alert(s)" }).waitFor();
+  // Grouped by a label instead of the routes: a view kept in the URL.
+  await page.goto(base + "/ui/#/alerts");
+  await page.selectOption("#group-by", "severity");
+  await page.waitForURL(/group_by=severity/);
+  await page.locator("section.group h2 .label", { hasText: 'severity="critical"' }).waitFor();
+  await page.locator("section.group h2 .label", { hasText: 'severity="warning"' }).waitFor();
   await page.goto(base + "/ui/#/alerts?filter=" + encodeURIComponent("nonsense"));
   await page.locator(".error-box", { hasText: "filter" }).waitFor();
 
@@ -250,6 +256,7 @@ try {
   await page.goto(base + "/ui/#/history?fingerprint=" + fixtureFp);
   await page.locator(".timeline .event.kind-firing").first().waitFor();
   await page.locator(".timeline .event.kind-silenced").first().waitFor();
+  await page.locator(".timeline .event.kind-notification").first().waitFor();  // its group's, on the same axis
   assert.ok(await page.locator(".heat .cell.hot").count() >= 1);
   await photograph(page, "history");
 

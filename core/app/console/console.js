@@ -348,7 +348,7 @@ function alertsQuery(route) {
   for (const m of f.matchers) q.append("filter", m);
   for (const s of f.states) q.append("state", s);
   if (f.receiver) q.set("receiver", f.receiver);
-  for (const k of ["group", "fingerprint", "expand"]) if (p.get(k)) q.set(k, p.get(k));
+  for (const k of ["group", "fingerprint", "expand", "group_by"]) if (p.get(k)) q.set(k, p.get(k));
   q.set("limit", PAGE_SIZE);
   q.set("offset", (Number(p.get("page") || 1) - 1) * PAGE_SIZE);
   q.set("alerts_per_group", 25);
@@ -404,11 +404,12 @@ function groupSection(g, route) {
   const h = el("h2", {}, toggle, Object.keys(g.labels).length ? labelChips(g.labels) : el("span", { class: "muted", text: "(no grouping labels)" }),
     el("span", { class: "muted", text: " " + counts + " → " + g.receiver }));
   const section = el("section", { class: "group", dataset: { groupKey: g.groupKey } }, h);
+  const routed = !route.params.get("group_by");  // a group of the routes, not a regrouping view
   const actions = el("div", { class: "actions group-actions" },
-    c.active > c.acked ? el("button", { type: "button", onclick: () => ackDialog({ group: g }), text: "Ack group" }) : null,
+    routed && c.active > c.acked ? el("button", { type: "button", onclick: () => ackDialog({ group: g }), text: "Ack group" }) : null,
     el("a", { class: "button", href: hashFor("silence", ["new"], { matchers: matcherFor(g.labels, Object.keys(g.labels)) }), text: "Silence group" }),
-    el("a", { href: hashFor("history", [], { group_key: g.groupKey }), text: "History" }),
-    el("a", { href: hashFor("alerts", [], { group: g.groupKey }), text: "Link", title: "Permalink to this group" }));
+    routed ? el("a", { href: hashFor("history", [], { group_key: g.groupKey }), text: "History" }) : null,
+    el("a", { href: hashFor("alerts", [], { group: g.groupKey, group_by: route.params.get("group_by") }), text: "Link", title: "Permalink to this group" }));
   section.append(actions);
   if (isCollapsed) return section;  // collapsed groups are not rendered
   for (const a of g.alerts) section.append(alertCard(a, g));
@@ -416,6 +417,18 @@ function groupSection(g, route) {
     section.append(el("p", { class: "more" }, el("a", { href: "#", onclick: (e) => { e.preventDefault(); setParams({ expand: g.groupKey }); },
       text: "Show " + g.alertsOmitted + " more alert(s) of this group" })));
   return section;
+}
+
+// Group by the routes (the default) or by one label's value: a view kept in the URL.
+function groupByControl(route, data) {
+  const current = route.params.get("group_by") || "";
+  const names = new Set(["alertname", "severity", "instance", "job"]);
+  for (const g of data.groups) for (const a of g.alerts) for (const k of Object.keys(a.labels)) names.add(k);
+  if (current) names.add(current);
+  const select = el("select", { id: "group-by", onchange: (e) => setParams({ group_by: e.target.value, page: "", group: "", expand: "" }) },
+    el("option", { value: "", text: "routes" }), [...names].sort().map((n) => el("option", { value: n, text: "label " + n })));
+  select.value = current;
+  return el("div", { class: "toolbar" }, el("label", { for: "group-by", text: "Group by" }), select);
 }
 
 // Rules' pending alerts: their condition holds but their `for` has not elapsed, so no route has
@@ -469,7 +482,8 @@ PAGES.alerts = {
     try { q = alertsQuery(route); } catch (e) { throw new ApiError(400, { error: "filter: " + e.message }); }
     const data = await api("/api/v1/alerts/groups?" + q);
     const t = data.totals;
-    const root = el("div", {}, filterBar(route, "severity=\"critical\", alertname=~\"Disk.*\", @state=active"));
+    const root = el("div", {}, filterBar(route, "severity=\"critical\", alertname=~\"Disk.*\", @state=active"),
+      groupByControl(route, data));
     const scope = route.params.get("group") ? "in this group" : route.params.get("fingerprint") ? "(one alert)" : "";
     root.append(el("p", { id: "summary", "aria-live": "polite",
       text: t.alerts === 0 ? "No alerts match." : t.alerts + " alert(s) " + scope + " in " + data.totalGroups + " group(s): " +
@@ -910,6 +924,18 @@ PAGES.history = {
     }
     q.set("limit", 500);
     const data = await api("/api/v1/history?" + q);
+    // One alert's timeline also shows the notifications of the group it is in now.
+    if (p.get("fingerprint") && !p.get("kind")) {
+      const groups = await api("/api/v1/alerts/groups?fingerprint=" + encodeURIComponent(p.get("fingerprint")) + "&alerts_per_group=1");
+      for (const g of groups.groups) {
+        const n = new URLSearchParams(q);
+        n.delete("fingerprint");
+        n.set("group_key", g.groupKey);
+        n.set("kind", "notification");
+        data.events.push(...(await api("/api/v1/history?" + n)).events);
+      }
+      data.events.sort((a, b) => b.id - a.id);
+    }
     const root = el("div", {}, filterBar(route, "alertname=\"DiskFull\", severity=\"critical\""));
     const kinds = el("div", { class: "tabs", role: "group", "aria-label": "Event kind" });
     for (const k of ["", "firing", "resolved", "silenced", "acknowledged", "notification", "silence_created", "silence_expired"])
