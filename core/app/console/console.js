@@ -182,8 +182,9 @@ function hashFor(page, args, params) {
   return "#/" + [page, ...(args || [])].map(encodeURIComponent).join("/") + (q ? "?" + q : "");
 }
 
-// Replaces URL parameters of the current view (keeps history clean) and reloads the page.
-function setParams(changes) {
+// Replaces URL parameters of the current view (keeps history clean) and reloads the page,
+// unless `reload` is false (a form being filled in must not be redrawn).
+function setParams(changes, reload = true) {
   const p = new URLSearchParams(app.route.params);
   for (const [k, v] of Object.entries(changes)) {
     if (v === undefined || v === null || v === "") p.delete(k);
@@ -194,7 +195,7 @@ function setParams(changes) {
   history.replaceState(null, "", path + (q ? "?" + q : ""));
   app.route = parseHash();
   app.pendingRender = null;
-  refresh();
+  if (reload) refresh();
 }
 
 // Live updates stop while a dialog is open or a form field has focus (the page would change
@@ -1206,7 +1207,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!busy()) refresh();
   });
   document.getElementById("pause").addEventListener("click", togglePause);
-  document.getElementById("refresh-every").addEventListener("change", (e) => setParams({ refresh: e.target.value === "5" ? "" : e.target.value }));
+  document.getElementById("refresh-every").addEventListener("change", (e) => {
+    setParams({ refresh: e.target.value === "5" ? "" : e.target.value }, !busy());
+    schedule();
+  });
   document.getElementById("help-button").addEventListener("click", () => document.getElementById("help-dialog").showModal());
   for (const b of document.querySelectorAll("dialog button.cancel")) b.addEventListener("click", () => b.closest("dialog").close("cancel"));
   const main = document.getElementById("page");
