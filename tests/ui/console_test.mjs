@@ -288,6 +288,11 @@ try {
   await page.locator("#page form button.primary").click();
   await page.waitForURL(/#\/compare\?/);
   await page.locator("table.compare th", { hasText: "rps" }).waitFor();
+  // A goal given on the page judges the comparison (and goes into the URL).
+  await page.fill("#goals", "rps=+1000%");
+  await page.press("#goals", "Enter");
+  await page.waitForURL(/goals=rps/);
+  await page.locator("h2 .chip", { hasText: "✗ goals missed" }).waitFor();
   await photograph(page, "bench-compare");
 
   // Expire the silence from the list (after the confirmation).

@@ -1144,11 +1144,16 @@ PAGES.compare = {
   async load(route) {
     const q = new URLSearchParams();
     for (const k of ["baseline", "current"]) q.set(k, route.params.get(k) || "");
-    for (const g of route.params.getAll("goal")) q.append("goal", g);
+    const goals = (route.params.get("goals") || "").split(",").map((g) => g.trim()).filter(Boolean);
+    for (const g of goals) q.append("goal", g);
     const data = await api("/api/v1/bench/compare?" + q);
     const root = el("div", { class: "detail" }, el("p", {}, el("a", { href: "#/bench", text: "← all runs" })));
-    root.append(el("h2", {}, el("span", { class: "chip " + (data.passed ? "ok" : "bad"), text: data.passed ? "✓ goals met" : "✗ goals missed" }),
-      " " + data.baseline.id + " → " + data.current.id));
+    const anyGoal = data.rows.some((r) => r.hasGoal);
+    root.append(el("h2", {}, anyGoal ? el("span", { class: "chip " + (data.passed ? "ok" : "bad"), text: data.passed ? "✓ goals met" : "✗ goals missed" })
+      : el("span", { class: "chip", text: "no goals" }), " " + data.baseline.id + " → " + data.current.id));
+    const input = el("input", { id: "goals", value: route.params.get("goals") || "", placeholder: "rps=+50%, p95=-30%, error_rate=<=0.01", size: 40 });
+    root.append(el("form", { class: "toolbar pauses-updates", onsubmit: (e) => { e.preventDefault(); setParams({ goals: input.value.trim() }); } },
+      el("label", { for: "goals", text: "Goals (besides the scenario's)" }), input, el("button", { text: "Judge" })));
     const t = el("table", { class: "list compare" }, el("thead", {}, el("tr", {},
       ["Metric", "Baseline", "Current", "Change", "Goal", ""].map((h) => el("th", { scope: "col", text: h })))));
     const b = el("tbody");
