@@ -103,9 +103,9 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
   r->add("GET", "/healthz", [](const http::Request&) {
     return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
   });
-  r->add("GET", "/api/v1/rules", [&rules](const http::Request&) {
-    return http::Response{200, "application/json", rules_json(rules.snapshot())};
-  });
+  r->add("GET", "/api/v1/rules", guarded(auth, "", [&rules](const http::Request&, const std::string&) {
+           return http::Response{200, "application/json", rules_json(rules.snapshot())};
+         }));
   r->add("GET", "/readyz", [&collectors, &state, &alerting](const http::Request&) {
     auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
                                  alerting.db_error(), state.cache ? state.cache->problem() : "",

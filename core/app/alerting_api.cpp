@@ -470,9 +470,10 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                return ok(ack_json(*ack));
              }));
 
-  auto matched = [&svc](const alerting::Silence& s, Time now) {
+  // How many current alerts a silence matches, against alerts(now) taken once per request.
+  auto matched = [](const alerting::Silence& s, const std::vector<alerting::AlertView>& alerts, Time now) {
     size_t n = 0;
-    for (const auto& v : svc.engine().alerts(now))
+    for (const auto& v : alerts)
       if (!v.alert.resolved(now) && alerting::matches(s.matchers, v.alert.labels)) ++n;
     return n;
   };
@@ -480,10 +481,11 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                const auto q = query_params(r.query);
                const std::string state = param(q, "state");
                const Time now = alerting::Clock::now();
+               const auto alerts = svc.engine().alerts(now);
                json list = json::array();
                for (const auto& s : svc.engine().silences()) {
                  if (!state.empty() && state != alerting::silence_state_name(s.state(now))) continue;
-                 list.push_back(silence_json(s, now, matched(s, now)));
+                 list.push_back(silence_json(s, now, matched(s, alerts, now)));
                }
                return ok(json{{"silences", list}});
              }));
@@ -491,7 +493,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                auto s = svc.engine().silence(r.params.at("id"));
                if (!s) return fail(404, "no silence has id " + r.params.at("id"));
                const Time now = alerting::Clock::now();
-               return ok(silence_json(*s, now, matched(*s, now)));
+               return ok(silence_json(*s, now, matched(*s, svc.engine().alerts(now), now)));
              }));
   auto silence_from = [](const json& b, alerting::Silence& s) -> std::optional<http::Response> {
     const Time now = alerting::Clock::now();

@@ -23,10 +23,11 @@ inline std::string percent_encode(const std::string& s) {
   return out;
 }
 
-inline std::string percent_decode(const std::string& s) {
+// `plus_is_space`: true for query strings (form encoding), false for path segments.
+inline std::string percent_decode(const std::string& s, bool plus_is_space = true) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {

@@ -1,6 +1,8 @@
 // The only translation unit that includes Beast and Asio for the server.
 #include "http/http_server.h"
 
+#include "base/percent_encoding.h"
+
 #include <cctype>
 #include <string_view>
 #include <vector>
@@ -53,7 +55,7 @@ const std::string* Router::match(const std::string& path, std::map<std::string, 
     for (size_t i = 0; ok && i < have.size(); ++i) {
       if (have[i].size() > 2 && have[i].front() == '{' && have[i].back() == '}') {
         if (want[i].empty()) ok = false;
-        found[std::string(have[i].substr(1, have[i].size() - 2))] = std::string(want[i]);
+        found[std::string(have[i].substr(1, have[i].size() - 2))] = percent_decode(std::string(want[i]), false);
       } else {
         ok = have[i] == want[i];
       }

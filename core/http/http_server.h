@@ -52,7 +52,7 @@ class Router {
  public:
   using Handler = std::function<Response(const Request&)>;
   // `path` may hold {name} segments, e.g. "/api/v1/silences/{id}": they match one segment and
-  // reach the handler in Request::params. Exact paths win over patterns.
+  // reach the handler in Request::params, percent-decoded. Exact paths win over patterns.
   void add(const std::string& method, const std::string& path, Handler h);
   // 404 for unknown paths, 405 (with the allowed methods) for known paths with other methods.
   Response dispatch(const Request& r, std::string& route) const;

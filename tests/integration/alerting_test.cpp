@@ -588,6 +588,10 @@ TEST_CASE("console API: groups filtered and paged on the server, acknowledgement
   CHECK(bad.status == 400);
   CHECK(contains(bad.body, "unknown state \\\"sleeping\\\""));
 
+  // Path parameters are percent-decoded: a receiver's name may need encoding in a URL.
+  CHECK(http_get(port, "/api/v1/receivers/ho%6Bk/log").status == 200);
+  CHECK(http_get(port, "/api/v1/receivers/no%20such/log").body.find("notifications") != std::string::npos);
+
   const json acks = json::parse(http_get(port, "/api/v1/acks").body)["data"]["acks"];
   REQUIRE(acks.size() == 1);
   CHECK(acks[0]["author"] == "ada");
@@ -626,9 +630,9 @@ TEST_CASE("api: with read_requires_token every read of the JSON API needs the to
                               (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") +
                               "Connection: close\r\n\r\n");
   };
-  for (const char* path : {"/api/v1/alerts", "/api/v1/alerts/groups", "/api/v1/silences", "/api/v1/acks",
-                           "/api/v1/history", "/api/v1/receivers", "/api/v1/status", "/api/v1/bench/runs",
-                           "/api/v1/bench/compare?baseline=a/b&current=a/c"}) {
+  for (const char* path : {"/api/v1/rules", "/api/v1/alerts", "/api/v1/alerts/groups", "/api/v1/silences",
+                           "/api/v1/acks", "/api/v1/history", "/api/v1/receivers", "/api/v1/status",
+                           "/api/v1/bench/runs", "/api/v1/bench/compare?baseline=a/b&current=a/c"}) {
     INFO(path);
     const auto without = get(path, "");
     CHECK(contains(without, "HTTP/1.1 401"));

@@ -259,6 +259,14 @@ try {
   await page.locator(".timeline .event.kind-notification").first().waitFor();  // its group's, on the same axis
   assert.ok(await page.locator(".heat .cell.hot").count() >= 1);
   await photograph(page, "history");
+  // A group's timeline: its alerts' state changes and its notifications on one axis.
+  await page.goto(base + "/ui/#/alerts");
+  await card("FixtureHigh").waitFor();
+  await page.locator("section.group", { has: page.locator("h2 .label", { hasText: 'alertname="FixtureHigh"' }) })
+    .locator(".group-actions a", { hasText: "History" }).click();
+  await page.waitForURL(/#\/history\?group_key=/);
+  await page.locator(".timeline .event.kind-firing").first().waitFor();
+  await page.locator(".timeline .event.kind-notification").first().waitFor();
 
   // Receivers: send a test notification and see it in the log.
   await page.goto(base + "/ui/#/receivers");
@@ -299,6 +307,14 @@ try {
   await page.goto(base + "/ui/#/silences");
   await page.locator("table.list tbody tr button.danger").first().click();
   await until("the expiry", async () => (await api("/api/v1/silences?state=active")).silences.length === 0);
+
+  // The skip link moves focus to the content and leaves the view alone.
+  const here = page.url();
+  await page.focus(".skip");
+  await page.keyboard.press("Enter");
+  assert.equal(page.url(), here);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "page");
+  assert.equal(await page.locator("text=No page").count(), 0);
 
   // Preferences: theme switch, UTC/local, help.
   await page.selectOption("#theme", "dark");

@@ -163,7 +163,6 @@ const app = {
   timer: 0,
   pendingRender: null,
   seenCritical: new Set(),
-  firstLoad: true,
   generation: 0,  // of page loads: a load finishing after a newer one started is dropped
 };
 
@@ -203,7 +202,7 @@ function setParams(changes, reload = true) {
 function busy() {
   if (document.querySelector("dialog[open]")) return true;
   const a = document.activeElement;
-  if (a && a.closest && a.closest("form.pauses-updates")) return true;
+  if (a && a.closest && (a.closest("form.pauses-updates") || a.closest("#page input, #page select, #page textarea"))) return true;
   return app.page && app.page.isForm;
 }
 
@@ -220,31 +219,42 @@ function schedule() {
   }, (document.hidden ? Math.max(30, refreshSeconds()) : refreshSeconds()) * 1000);
 }
 
-async function refresh(live) {
+// live: a timed update; navigation: the page was just opened (else a change of its view).
+async function refresh(live, navigation) {
   const page = PAGES[app.route.page] || PAGES.notfound;
   if (live && !page.live) return;
   const main = document.getElementById("page");
   const generation = ++app.generation;
+  const fetchedAt = Date.now();
   try {
     const view = await page.load(app.route);
     if (generation !== app.generation) return;
-    app.lastOk = Date.now();
     document.getElementById("stale").hidden = true;
-    // Applied when the pointer is not over the content (nothing moves under it), else on leave.
+    // Applied at once, or, while the pointer rests on the content, when it leaves (nothing moves
+    // under it) or 30 s after the first update held back. "updated N s ago" is the age of what
+    // is drawn.
     const apply = () => {
       app.pendingRender = null;
-      const focus = live ? focusKey(main) : null;
+      app.heldSince = 0;
+      const focus = focusKey(main);
       main.replaceChildren(view);
       if (focus) restoreFocus(focus);
+      app.lastOk = fetchedAt;
+      if (page.title) document.title = page.titleText || "vigil: " + page.title;
+      showUpdated();
     };
-    if (live && main.matches(":hover")) app.pendingRender = apply;
-    else apply();
+    if (live && main.matches(":hover")) {
+      app.heldSince = app.heldSince || Date.now();
+      if (Date.now() - app.heldSince < 30000) app.pendingRender = apply;
+      else apply();
+    } else {
+      apply();
+    }
   } catch (e) {
     if (generation !== app.generation) return;
-    if (e instanceof ApiError || !live) {
-      if (!live || !main.firstChild) main.replaceChildren(errorBox(e));
-    }
-    if (!(e instanceof ApiError)) document.getElementById("stale").hidden = false;
+    // A refresh that fails keeps what is drawn; a page opened anew shows why it is empty.
+    if (!live && (navigation || (e instanceof ApiError && e.status < 500))) main.replaceChildren(errorBox(e));
+    if (!(e instanceof ApiError) || e.status >= 500) document.getElementById("stale").hidden = false;
   }
   showUpdated();
 }
@@ -255,16 +265,21 @@ function focusKey(main) {
   const a = document.activeElement;
   if (!a || !main.contains(a) || a === main) return null;
   const holder = a.parentElement.closest("[id]");
-  return { id: holder ? holder.id : "", tag: a.tagName, text: a.textContent };
+  return { id: holder && holder !== main ? holder.id : "", tag: a.tagName, text: a.textContent };
 }
 
+// Back on the same control of the same item; when that item is gone, on the page itself (never
+// on a look-alike control of another item, where Enter would act on the wrong thing).
 function restoreFocus(k) {
-  const scope = (k.id && document.getElementById(k.id)) || document.getElementById("page");
-  for (const e of scope.querySelectorAll(k.tag))
-    if (e.textContent === k.text) {
-      e.focus();
-      return;
-    }
+  const main = document.getElementById("page");
+  const scope = k.id ? document.getElementById(k.id) : null;
+  if (scope)
+    for (const e of scope.querySelectorAll(k.tag))
+      if (e.textContent === k.text) {
+        e.focus();
+        return;
+      }
+  main.focus();
 }
 
 function errorBox(e) {
@@ -276,7 +291,8 @@ function showUpdated() {
   const u = document.getElementById("updated");
   if (!app.lastOk) return;
   const s = Math.round((Date.now() - app.lastOk) / 1000);
-  u.textContent = (app.paused ? "paused; " : busy() ? "editing, updates wait; " : "") + "updated " + s + " s ago";
+  u.textContent = (app.paused ? "paused; " : busy() ? "editing, updates wait; " : app.pendingRender ? "newer data waits for the pointer to leave; " : "") +
+    "updated " + s + " s ago";
   u.title = absTime(new Date(app.lastOk));
 }
 
@@ -290,8 +306,12 @@ function navigate() {
   const sel = document.getElementById("refresh-every");
   if (app.route.params.get("refresh")) sel.value = app.route.params.get("refresh");
   app.pendingRender = null;
-  document.getElementById("page").replaceChildren(el("p", { class: "muted", text: "Loading…" }));
-  refresh().then(schedule);
+  document.getElementById("page").replaceChildren(el("p", { class: "muted loading", text: "Loading…" }));
+  refresh(false, true).then(() => {
+    if (!document.getElementById("page").contains(document.activeElement) && document.activeElement === document.body)
+      document.getElementById("page").focus({ preventScroll: true });
+    schedule();
+  });
 }
 
 function pageGroup(page) {
@@ -312,7 +332,7 @@ function parseFilter(text) {
     const at = re.lastIndex;
     const m = re.exec(s);
     if (!m || m[0].length === 0) throw new Error("cannot read a matcher at \"" + s.slice(at, at + 20) + "\"");
-    const value = m[3] !== undefined ? m[3].replace(/\\(.)/g, "$1") : m[4];
+    const value = m[3] !== undefined ? m[3].replace(/\\(["\\])/g, "$1") : m[4];
     if (m[1].startsWith("@")) {
       const yes = value === "true";
       if (m[2] !== "=") throw new Error(m[1] + " takes =");
@@ -327,9 +347,7 @@ function parseFilter(text) {
       else throw new Error("unknown " + m[1] + "; use @state, @receiver, @acked or @silenced");
       continue;
     }
-    if (m[2] === "=~" || m[2] === "!~") {
-      try { new RegExp(value); } catch (e) { throw new Error("bad regular expression in " + m[0].trim()); }
-    }
+    // Regular expressions are RE2's, checked by vigil (its 400 names the problem).
     out.matchers.push(m[1] + m[2] + JSON.stringify(value));
   }
   return out;
@@ -363,7 +381,8 @@ function alertCard(a, group) {
     chips.append(el("a", { class: "chip state-suppressed", href: hashFor("silence", [status.silencedBy[0]]),
       text: "⊖ silenced" }));
   if ((status.inhibitedBy || []).length)
-    chips.append(el("span", { class: "chip state-suppressed", text: "⊘ inhibited by " + status.inhibitedBy.join(", ") }));
+    chips.append(el("span", { class: "chip state-suppressed" }, "⊘ inhibited by ",
+      status.inhibitedBy.map((fp, i) => [i ? ", " : "", el("a", { href: hashFor("alerts", [], { fingerprint: fp }), text: "alert " + fp })])));
   if (status.state !== "suppressed") chips.append(el("span", { class: "chip state-" + a.state, text: "● " + a.state }));
   if (a.ack) chips.append(el("span", { class: "chip state-acked", text: "✓ acknowledged by " + a.ack.author }));
   const card = el("article", { class: "alert", id: "alert-" + a.fingerprint, dataset: { fingerprint: a.fingerprint } },
@@ -384,10 +403,22 @@ function alertCard(a, group) {
   }
   actions.append(
     el("a", { class: "button", href: hashFor("silence", ["new"], { matchers: matcherFor(a.labels, Object.keys(a.labels)) }), text: "Silence" }),
-    el("a", { href: hashFor("history", [], { fingerprint: a.fingerprint }), text: "History" }),
-    el("a", { href: hashFor("alerts", [], { fingerprint: a.fingerprint }), text: "Link", title: "Permalink to this alert" }));
+    el("a", { href: hashFor("history", [], { fingerprint: a.fingerprint }), text: "History", "aria-label": "History of " + labelsText(a.labels) }),
+    el("a", { href: hashFor("alerts", [], { fingerprint: a.fingerprint }), text: "Link", title: "Permalink to this alert", "aria-label": "Permalink to " + labelsText(a.labels) }));
+  card.setAttribute("aria-label", (a.labels.severity || "") + " alert " + labelsText(a.labels));
   card.append(actions);
   return card;
+}
+
+// A stable element id for a string key (group keys hold any characters).
+function idFor(prefix, key) {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; ++i) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return prefix + (h >>> 0).toString(16);
+}
+
+function labelsText(labels) {
+  return Object.entries(labels || {}).map(([k, v]) => k + "=\"" + v + "\"").join(", ") || "(no labels)";
 }
 
 function groupSection(g, route) {
@@ -395,6 +426,7 @@ function groupSection(g, route) {
   const c = g.counts;
   const toggle = el("button", { type: "button", class: "toggle", "aria-expanded": String(!isCollapsed),
     text: isCollapsed ? "▸" : "▾", title: isCollapsed ? "Expand" : "Collapse",
+    "aria-label": (isCollapsed ? "Expand" : "Collapse") + " group " + labelsText(g.labels),
     onclick: () => {
       if (collapsed.has(g.groupKey)) collapsed.delete(g.groupKey); else collapsed.add(g.groupKey);
       sessionStorage.setItem("vigil.collapsed", JSON.stringify([...collapsed]));
@@ -404,7 +436,8 @@ function groupSection(g, route) {
     (c.silenced ? ", " + c.silenced + " silenced" : "") + (c.acked ? ", " + c.acked + " acked" : "");
   const h = el("h2", {}, toggle, Object.keys(g.labels).length ? labelChips(g.labels) : el("span", { class: "muted", text: "(no grouping labels)" }),
     el("span", { class: "muted", text: " " + counts + " → " + g.receiver }));
-  const section = el("section", { class: "group", dataset: { groupKey: g.groupKey } }, h);
+  const section = el("section", { class: "group", id: idFor("group-", g.groupKey), "aria-label": "group " + labelsText(g.labels),
+    dataset: { groupKey: g.groupKey } }, h);
   const routed = !route.params.get("group_by");  // a group of the routes, not a regrouping view
   const actions = el("div", { class: "actions group-actions" },
     routed && c.active > c.acked ? el("button", { type: "button", onclick: () => ackDialog({ group: g }), text: "Ack group" }) : null,
@@ -463,7 +496,7 @@ function filterBar(route, placeholder) {
         if (route.page === "alerts") parseFilter(input.value);
         error.textContent = "";
         input.removeAttribute("aria-invalid");
-        setParams({ filter: input.value.trim(), page: "" });
+        setParams({ filter: input.value.trim(), page: "", before: "" });
         input.blur();
       } catch (err) {
         error.textContent = err.message;
@@ -479,11 +512,19 @@ PAGES.alerts = {
   title: "alerts",
   live: true,
   async load(route) {
-    let q;
-    try { q = alertsQuery(route); } catch (e) { throw new ApiError(400, { error: "filter: " + e.message }); }
-    const data = await api("/api/v1/alerts/groups?" + q);
+    const placeholder = "severity=\"critical\", alertname=~\"Disk.*\", @state=active";
+    let data;
+    try {
+      let q;
+      try { q = alertsQuery(route); } catch (e) { throw new ApiError(400, { error: "filter: " + e.message }); }
+      data = await api("/api/v1/alerts/groups?" + q);
+    } catch (e) {
+      // A filter vigil refuses keeps the filter bar, to fix it there.
+      if (e instanceof ApiError && e.status === 400) return el("div", {}, filterBar(route, placeholder), errorBox(e));
+      throw e;
+    }
     const t = data.totals;
-    const root = el("div", {}, filterBar(route, "severity=\"critical\", alertname=~\"Disk.*\", @state=active"),
+    const root = el("div", {}, filterBar(route, placeholder),
       groupByControl(route, data));
     const scope = route.params.get("group") ? "in this group" : route.params.get("fingerprint") ? "(one alert)" : "";
     root.append(el("p", { id: "summary", "aria-live": "polite",
@@ -500,15 +541,24 @@ PAGES.alerts = {
         el("span", { text: " page " + page + " of " + pages + " " }),
         page < pages ? el("button", { type: "button", onclick: () => setParams({ page: page + 1 }), text: "Next →" }) : null));
     }
-    document.title = (t.active ? "(" + t.active + ") " : "") + "vigil: alerts";
-    // New critical alerts are announced once.
+    PAGES.alerts.titleText = (t.active ? "(" + t.active + ") " : "") + "vigil: alerts";
+    // Critical alerts that started firing since the last look, active (not silenced, inhibited),
+    // are announced together, once.
+    const since = app.lastAnnounced || Date.now();
+    const fresh = [];
     for (const g of data.groups)
       for (const a of g.alerts)
-        if (a.labels.severity === "critical" && a.state === "firing" && !app.seenCritical.has(a.fingerprint)) {
+        if (a.labels.severity === "critical" && a.state === "firing" && a.status && a.status.state === "active" &&
+            Date.parse(a.startsAt) > since - 1000 && !app.seenCritical.has(a.fingerprint)) {
           app.seenCritical.add(a.fingerprint);
-          if (!app.firstLoad) document.getElementById("announce").textContent = "New critical alert: " + (a.labels.alertname || a.fingerprint);
+          fresh.push(a.labels.alertname || a.fingerprint);
         }
-    app.firstLoad = false;
+    app.lastAnnounced = Date.now();
+    if (fresh.length) {
+      const region = document.getElementById("announce");
+      region.textContent = "";
+      setTimeout(() => { region.textContent = "New critical alert" + (fresh.length > 1 ? "s: " : ": ") + fresh.join(", "); }, 50);
+    }
     return root;
   },
 };
@@ -521,7 +571,7 @@ function ackDialog(target) {
   document.getElementById("ack-error").textContent = "";
   document.getElementById("ack-what").textContent = target.alert
     ? (target.alert.labels.alertname || "alert") + " " + target.alert.fingerprint
-    : "every firing alert of the group → " + target.group.receiver;
+    : "every firing alert of the group " + labelsText(target.group.labels) + " → " + target.group.receiver;
   author.value = prefs.name;
   comment.value = "";
   expiry.value = "";
@@ -609,7 +659,7 @@ PAGES.silences = {
     const list = data.silences.sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt));
     root.append(el("p", { id: "summary", text: list.length + " " + state + " silence(s)" }));
     const table = el("table", { class: "list" }, el("thead", {}, el("tr", {},
-      ["State", "Matchers", "Matches", "Created by", "Comment", "Ends", ""].map((h) => el("th", { scope: "col", text: h })))));
+      ["State", "Matchers", "Matches", "Created by", "Comment", "Ends", "Actions"].map((h) => el("th", { scope: "col", text: h })))));
     const body = el("tbody");
     for (const s of list) {
       body.append(el("tr", { id: "silence-" + s.id },
@@ -726,7 +776,8 @@ function silenceForm(existing, params) {
     start.value = localInputValue(st);
     duration.value = Math.round((Date.parse(existing.endsAt) - st.getTime()) / 60000) + "m";
     const sc = existing.schedule;
-    const simple = sc && Object.keys(sc).every((k) => ["times", "weekdays", "location"].includes(k)) &&
+    const empty = (v) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
+    const simple = sc && Object.keys(sc).every((k) => ["times", "weekdays", "location"].includes(k) || empty(sc[k])) &&
       (sc.times || []).length <= 1 && (sc.weekdays || []).every((d) => WEEKDAYS.includes(d));
     if (sc && !simple) {
       keptSchedule = sc;
@@ -865,17 +916,18 @@ PAGES.acks = {
     const data = await api("/api/v1/acks");
     const root = el("div", {}, el("p", { id: "summary", text: data.acks.length + " acknowledgement(s); each clears when its alerts resolve" }));
     const table = el("table", { class: "list" }, el("thead", {}, el("tr", {},
-      ["Who", "When", "Comment", "Scope", "Expires", ""].map((h) => el("th", { scope: "col", text: h })))));
+      ["Who", "When", "Comment", "Scope", "Expires", "Actions"].map((h) => el("th", { scope: "col", text: h })))));
     const body = el("tbody");
     for (const a of data.acks)
-      body.append(el("tr", {},
+      body.append(el("tr", { id: "ack-" + a.id },
         el("td", { text: a.author }), el("td", {}, timeEl(a.createdAt)), el("td", { class: "comment", text: a.comment }),
         el("td", {}, a.groupKey
           ? el("a", { href: hashFor("alerts", [], { group: a.groupKey }), text: "group " + a.groupKey })
           : a.fingerprints.map((f) => el("a", { href: hashFor("alerts", [], { fingerprint: f }), text: "alert " + f }))),
         el("td", {}, a.expiresAt ? timeEl(a.expiresAt) : "when resolved"),
         el("td", {}, a.fingerprints.length === 1 && !a.groupKey
-          ? el("button", { type: "button", onclick: () => removeAck({ fingerprint: a.fingerprints[0] }), text: "Remove" }) : null)));
+          ? el("button", { type: "button", onclick: () => removeAck({ fingerprint: a.fingerprints[0] }), text: "Remove",
+            "aria-label": "Remove the acknowledgement by " + a.author + " of alert " + a.fingerprints[0] }) : null)));
     table.append(body);
     root.append(data.acks.length ? table : el("p", { class: "muted", text: "No alert is acknowledged." }));
     return root;
@@ -884,6 +936,19 @@ PAGES.acks = {
 
 // ---------------------------------------------------------------------------------------------
 // History
+
+// The group labels at the end of a group key ("{}:{alertname=\"X\"}") as matchers; null when
+// there is no key or it cannot be read.
+function groupKeyMatchers(key) {
+  const m = key && /:(\{[^{}]*\})$/.exec(key);
+  if (!m) return null;
+  try {
+    const f = parseFilter(m[1]);
+    return f.matchers.length ? f.matchers : null;
+  } catch (e) {
+    return null;
+  }
+}
 
 const KIND_SYMBOL = { pending: "…", firing: "▲", resolved: "✓", silenced: "⊖", unsilenced: "⊕", inhibited: "⊘",
   uninhibited: "○", acknowledged: "✓", unacknowledged: "↺", notification: "✉", silence_created: "⊖", silence_expired: "⊕" };
@@ -896,8 +961,10 @@ function heatStrip(events, fp) {
   let firingHours = 0;
   for (let h = 23; h >= 0; --h) {
     const from = now - (h + 1) * 3600e3, to = now - h * 3600e3;
-    // Firing in [from, to): an event inside it fired, or the last state before it was firing.
-    let state = null;
+    // Firing in [from, to): an event inside it fired, or the last state before it was firing
+    // (when the window's first state change is a resolution, it was firing before that).
+    const first = mine.find((e) => e.kind === "firing" || e.kind === "resolved");
+    let state = first && first.kind === "resolved" ? "firing" : null;
     for (const e of mine) {
       const t = Date.parse(e.time);
       if (t < from && (e.kind === "firing" || e.kind === "resolved")) state = e.kind;
@@ -925,40 +992,58 @@ PAGES.history = {
     }
     q.set("limit", 500);
     const data = await api("/api/v1/history?" + q);
+    const byId = new Map(data.events.map((e) => [e.id, e]));
+    const more = async (n) => { for (const e of (await api("/api/v1/history?" + n)).events) byId.set(e.id, e); };
+    // A group's timeline: the notifications and group acks (which carry its key) and the events
+    // of the alerts with the group's labels (the key ends with them: {route}:{labels}).
+    const groupMatchers = groupKeyMatchers(p.get("group_key"));
+    if (groupMatchers) {
+      const n = new URLSearchParams(q);
+      n.delete("group_key");
+      for (const m of groupMatchers) n.append("filter", m);
+      await more(n);
+    }
     // One alert's timeline also shows the notifications of the group it is in now.
-    if (p.get("fingerprint") && !p.get("kind")) {
+    if (p.get("fingerprint") && (!p.get("kind") || p.get("kind") === "notification")) {
       const groups = await api("/api/v1/alerts/groups?fingerprint=" + encodeURIComponent(p.get("fingerprint")) + "&alerts_per_group=1");
       for (const g of groups.groups) {
         const n = new URLSearchParams(q);
         n.delete("fingerprint");
         n.set("group_key", g.groupKey);
         n.set("kind", "notification");
-        data.events.push(...(await api("/api/v1/history?" + n)).events);
+        await more(n);
       }
-      data.events.sort((a, b) => b.id - a.id);
     }
+    data.events = [...byId.values()].sort((a, b) => b.id - a.id);
+    // The heat strips come from their own query: the last 24 hours of every kind.
+    const sq = new URLSearchParams();
+    if (p.get("fingerprint")) sq.set("fingerprint", p.get("fingerprint"));
+    for (const m of q.getAll("filter").concat(groupMatchers || [])) sq.append("filter", m);
+    sq.set("from", new Date(Date.now() - 24 * 3600e3).toISOString().replace(/\.\d+Z$/, "Z"));
+    sq.set("limit", 1000);
+    const recent = (await api("/api/v1/history?" + sq)).events;
     const root = el("div", {}, filterBar(route, "alertname=\"DiskFull\", severity=\"critical\""));
     const kinds = el("div", { class: "tabs", role: "group", "aria-label": "Event kind" });
     for (const k of ["", "firing", "resolved", "silenced", "acknowledged", "notification", "silence_created", "silence_expired"])
       kinds.append(el("a", { href: "#", "aria-current": (p.get("kind") || "") === k ? "page" : null, text: k || "all",
-        onclick: (e) => { e.preventDefault(); setParams({ kind: k }); } }));
+        onclick: (e) => { e.preventDefault(); setParams({ kind: k, before: "" }); } }));
     const range = el("div", { class: "tabs", role: "group", "aria-label": "Time range" });
     for (const [label, hours] of [["1 h", 1], ["24 h", 24], ["7 d", 168], ["all", 0]]) {
       const from = hours ? new Date(Date.now() - hours * 3600e3).toISOString().replace(/\.\d+Z$/, "Z") : "";
       range.append(el("a", { href: "#", "aria-current": (p.get("range") || "all") === label ? "page" : null, text: label,
-        onclick: (e) => { e.preventDefault(); setParams({ from, range: label === "all" ? "" : label }); } }));
+        onclick: (e) => { e.preventDefault(); setParams({ from, range: label === "all" ? "" : label, before: "" }); } }));
     }
     root.append(el("div", { class: "toolbar" }, kinds, range));
     const subject = p.get("fingerprint") ? "alert " + p.get("fingerprint") : p.get("group_key") ? "group " + p.get("group_key") : "";
     root.append(el("p", { id: "summary", text: data.events.length + " event(s)" + (subject ? " of " + subject : "") }));
     // Per alert: its 24-hour heat strip.
     const byAlert = new Map();
-    for (const e of data.events) if (e.fingerprint && !byAlert.has(e.fingerprint)) byAlert.set(e.fingerprint, e);
+    for (const e of recent.concat(data.events)) if (e.fingerprint && !byAlert.has(e.fingerprint)) byAlert.set(e.fingerprint, e);
     if (byAlert.size) {
       const strips = el("table", { class: "list strips" }, el("caption", { text: "Last 24 hours, one cell an hour (newest right)" }));
       for (const [fp, e] of [...byAlert].slice(0, 50))
         strips.append(el("tr", {}, el("td", {}, el("a", { href: hashFor("history", [], { fingerprint: fp }), text: e.alertname || fp })),
-          el("td", {}, labelChips(e.labels, { alertname: 1 })), el("td", {}, heatStrip(data.events, fp))));
+          el("td", {}, labelChips(e.labels, { alertname: 1 })), el("td", {}, heatStrip(recent, fp))));
       root.append(strips);
     }
     // The timeline: state changes (with the value), silences, acks and notifications on one axis.
@@ -977,8 +1062,10 @@ PAGES.history = {
         el("span", { class: "what", text: " " + what })));
     }
     root.append(data.events.length ? ol : el("p", { class: "muted", text: "No events match." }));
-    if (data.next) root.append(el("p", {}, el("a", { href: "#", text: "Older events →",
-      onclick: (e) => { e.preventDefault(); setParams({ before: data.next.split("=")[1] }); } })));
+    root.append(el("p", { class: "pager" },
+      p.get("before") ? el("a", { href: "#", text: "← Newest events", onclick: (e) => { e.preventDefault(); setParams({ before: "" }); } }) : null,
+      data.next ? el("a", { href: "#", text: "Older events →",
+        onclick: (e) => { e.preventDefault(); setParams({ before: data.next.split("=")[1] }); } }) : null));
     return root;
   },
 };
@@ -1218,6 +1305,10 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.getElementById("help-button").addEventListener("click", () => document.getElementById("help-dialog").showModal());
   for (const b of document.querySelectorAll("dialog button.cancel")) b.addEventListener("click", () => b.closest("dialog").close("cancel"));
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    document.getElementById("page").focus();
+  });
   const main = document.getElementById("page");
   main.addEventListener("mouseleave", () => { if (app.pendingRender) app.pendingRender(); });
   let prefix = "";
