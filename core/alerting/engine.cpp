@@ -116,21 +116,44 @@ Problems AlertingEngine::put(std::vector<Alert> alerts, Time now) {
   return problems;
 }
 
-std::vector<std::string> AlertingEngine::inhibited_by(const Alert& target, Time now) const {
+namespace {
+
+// The values of `names` in `labels` (absent = ""), as one key.
+std::string equal_key(const std::vector<std::string>& names, const Alert& a) {
+  std::string key;
+  for (const auto& l : names) {
+    const std::string* v = a.label(l);
+    if (v) key += *v;
+    key += '\xff';
+  }
+  return key;
+}
+
+}  // namespace
+
+AlertingEngine::InhibitionIndex AlertingEngine::index_inhibition_sources(Time now) const {
+  InhibitionIndex index(config_.inhibit_rules.size());
+  for (size_t i = 0; i < config_.inhibit_rules.size(); ++i) {
+    const auto& rule = config_.inhibit_rules[i];
+    for (const auto& [fp, source] : alerts_)
+      if (!source.resolved(now) && matches(rule.source, source.labels))
+        index[i][equal_key(rule.equal, source)].push_back(&source);
+  }
+  return index;
+}
+
+std::vector<std::string> AlertingEngine::inhibited_by(const Alert& target, const InhibitionIndex& sources) const {
   std::vector<std::string> out;
-  for (const auto& rule : config_.inhibit_rules) {
+  for (size_t i = 0; i < config_.inhibit_rules.size(); ++i) {
+    const auto& rule = config_.inhibit_rules[i];
     if (!matches(rule.target, target.labels)) continue;
+    auto it = sources[i].find(equal_key(rule.equal, target));
+    if (it == sources[i].end()) continue;
     const bool target_is_source = matches(rule.source, target.labels);
-    for (const auto& [fp, source] : alerts_) {
-      if (source.resolved(now) || fp == target.fp()) continue;
-      if (!matches(rule.source, source.labels)) continue;
-      if (target_is_source && matches(rule.target, source.labels)) continue;  // no mutual inhibition
-      const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& l) {
-        const std::string* a = source.label(l);
-        const std::string* b = target.label(l);
-        return (a ? *a : std::string()) == (b ? *b : std::string());
-      });
-      if (equal) out.push_back(fingerprint_hex(fp));
+    for (const Alert* source : it->second) {
+      if (source->fp() == target.fp()) continue;
+      if (target_is_source && matches(rule.target, source->labels)) continue;  // no mutual inhibition
+      out.push_back(fingerprint_hex(source->fp()));
     }
   }
   std::sort(out.begin(), out.end());
@@ -166,11 +189,12 @@ std::optional<Notification> AlertingEngine::notify(const Flush& f, const Receive
   n.created_at = now;
   std::set<uint64_t> firing, resolved;
   std::vector<NotifiedAlert> firing_alerts, resolved_alerts;
+  const auto sources = index_inhibition_sources(now);
   for (const auto& a : f.alerts) {
     const uint64_t fp = a.fp();
     const bool is_resolved = a.resolved(now);
     auto silenced = silences_.muting(a.labels, now);
-    auto inhibited = is_resolved ? std::vector<std::string>{} : inhibited_by(a, now);
+    auto inhibited = is_resolved ? std::vector<std::string>{} : inhibited_by(a, sources);
     if (!silenced.empty() || !inhibited.empty()) {
       // A muted alert is left out, except the resolution of one that was notified firing.
       const bool was_sent = entry && entry->firing.count(fp);
@@ -265,13 +289,14 @@ std::vector<Notification> AlertingEngine::tick(Time now) {
 std::vector<AlertView> AlertingEngine::alerts(Time now) const {
   std::lock_guard lock(mu_);
   std::vector<AlertView> out;
+  const auto sources = index_inhibition_sources(now);
   for (const auto& [fp, a] : alerts_) {
     AlertView v;
     v.alert = a;
     v.fp = fp;
     if (!a.resolved(now)) {
       v.silenced_by = silences_.muting(a.labels, now);
-      v.inhibited_by = inhibited_by(a, now);
+      v.inhibited_by = inhibited_by(a, sources);
       v.ack = ack_of(fp, now);
     }
     v.state = v.silenced_by.empty() && v.inhibited_by.empty() ? "active" : "suppressed";

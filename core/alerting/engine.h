@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "alerting/config.h"
@@ -87,7 +88,11 @@ class AlertingEngine {
   void restore(EngineState state, Time now);
 
  private:
-  std::vector<std::string> inhibited_by(const Alert& a, Time now) const;
+  // Per inhibit rule, its active source alerts by their values of the rule's `equal` labels:
+  // built once per pass, so finding what inhibits each alert is a lookup, not a scan of all.
+  using InhibitionIndex = std::vector<std::unordered_map<std::string, std::vector<const Alert*>>>;
+  InhibitionIndex index_inhibition_sources(Time now) const;
+  std::vector<std::string> inhibited_by(const Alert& a, const InhibitionIndex& sources) const;
   std::optional<Ack> ack_of(uint64_t fp, Time now) const;
   bool route_muted(const Route& r, Time now) const;
   std::optional<Notification> notify(const Flush& f, const ReceiverConfig& receiver, Time now);
