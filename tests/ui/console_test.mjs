@@ -80,20 +80,28 @@ schedule = "2s"
 thresholds = ["p99 < 2s"]
 `);
 
-const agent = spawn(vigil, ["run", "--config", join(dir, "vigil.toml")], { stdio: ["ignore", "ignore", "pipe"] });
+const agents = [];
 let log = "";
-const port = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("vigil did not start:\n" + log)), 10000);
-  agent.on("exit", (code) => reject(new Error("vigil exited with " + code + ":\n" + log)));
-  agent.stderr.on("data", (d) => {
-    log += d;
-    const m = /"port":(\d+)/.exec(log);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
+// Starts vigil on `config`; resolves to its HTTP port.
+function startAgent(config) {
+  const agent = spawn(vigil, ["run", "--config", config], { stdio: ["ignore", "ignore", "pipe"] });
+  agents.push(agent);
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("vigil did not start:\n" + out)), 10000);
+    agent.on("exit", (code) => reject(new Error("vigil exited with " + code + ":\n" + out)));
+    agent.stderr.on("data", (d) => {
+      out += d;
+      log += d;
+      const m = /"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
   });
-});
+}
+const port = await startAgent(join(dir, "vigil.toml"));
 const base = `http://127.0.0.1:${port}`;
 const api = async (path, opts) => (await (await fetch(base + path, opts)).json()).data;
 const post = (path, body) => fetch(base + path, {
@@ -327,6 +335,42 @@ try {
   await page.locator("#help-dialog[open]").waitFor();
   await page.keyboard.press("Escape");
 
+  // An agent whose reads need the token: the console asks for it once, then shows the data; a
+  // benchmark report (which a frame could not fetch) is offered for saving instead.
+  const dir2 = join(dir, "private");
+  mkdirSync(join(dir2, "state", "bench", "chat"), { recursive: true });
+  const [run] = (await api("/api/v1/bench/runs")).runs;
+  writeFileSync(join(dir2, "state", "bench", "chat", run.id.split("/")[1] + ".json"),
+    JSON.stringify((await api("/api/v1/bench/runs/" + run.id))));
+  writeFileSync(join(dir2, "vigil.toml"), `[agent]
+state_dir = "${dir2}/state"
+plugin_dirs = ${JSON.stringify(pluginDirs)}
+[http]
+listen = "127.0.0.1:0"
+api_token = "s3cret"
+read_requires_token = true
+[[notifiers.log]]
+[alerting.route]
+receiver = "default"
+[[alerting.receivers]]
+name = "default"
+notifiers = ["log"]
+`);
+  const base2 = `http://127.0.0.1:${await startAgent(join(dir2, "vigil.toml"))}`;
+  const page2 = await browser.newPage();
+  page2.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  await page2.goto(base2 + "/ui/#/alerts");
+  await page2.locator("#token-dialog[open]").waitFor();
+  await page2.fill("#token-input", "s3cret");
+  await page2.press("#token-input", "Enter");
+  await page2.locator("#summary", { hasText: "No alerts match." }).waitFor();
+  await page2.goto(base2 + "/ui/#/run/" + run.id);
+  await page2.locator("button", { hasText: "Save the HTML report" }).waitFor();
+  const download = page2.waitForEvent("download");
+  await page2.click("button:text('Save the HTML report')");
+  assert.match((await download).suggestedFilename(), /^chat-.*\.html$/);
+  await page2.close();
+
   // Page weight: the HTML, JS and CSS as served.
   let weight = 0;
   for (const f of ["", "console.js", "console.css"]) weight += (await (await fetch(base + "/ui/" + f)).arrayBuffer()).byteLength;
@@ -362,6 +406,6 @@ try {
   throw e;
 } finally {
   await browser.close();
-  agent.kill("SIGTERM");
+  for (const a of agents) a.kill("SIGTERM");
   target.close();
 }

@@ -279,7 +279,7 @@ function restoreFocus(k) {
         e.focus();
         return;
       }
-  main.focus();
+  main.focus({ preventScroll: true });
 }
 
 function errorBox(e) {
@@ -1218,10 +1218,22 @@ PAGES.run = {
     const root = el("div", { class: "detail" }, el("p", {}, el("a", { href: "#/bench", text: "← all runs" })));
     root.append(el("h2", {}, el("span", { class: "chip " + (h.passed ? "ok" : "bad"), text: h.passed ? "✓ passed" : "✗ failed" }),
       " " + h.scenario + " · " + fmt(h.rps, 0) + " requests/s · p99 " + fmt(h.p99Ms, 2) + " ms"));
-    // The report itself, as `vigil bench run` writes it: one renderer for both.
-    root.append(el("iframe", { class: "report", title: "Report of " + id, sandbox: "",
-      src: "/api/v1/bench/runs/" + route.args.map(encodeURIComponent).join("/") + "/report.html" }));
-    root.append(el("p", {}, el("a", { href: "/api/v1/bench/runs/" + route.args.map(encodeURIComponent).join("/"), text: "JSON report" })));
+    // The report itself, as `vigil bench run` writes it: one renderer for both. When reads need
+    // the token a frame cannot send it: the report is fetched with it and saved instead.
+    const path = "/api/v1/bench/runs/" + route.args.map(encodeURIComponent).join("/");
+    const open = await fetch(path + "/report.html", { cache: "no-store", method: "GET", credentials: "omit" });
+    if (open.status === 401) {
+      const save = (suffix, name, type) => el("button", { type: "button", text: "Save the " + name, onclick: async () => {
+        const r = await fetch(path + suffix, { headers: { Authorization: "Bearer " + (sessionStorage.getItem("vigil.token") || "") } });
+        const a = el("a", { href: URL.createObjectURL(new Blob([await r.text()], { type })), download: id.replace("/", "-") + (suffix ? ".html" : ".json") });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+      } });
+      root.append(el("p", { class: "actions" }, save("/report.html", "HTML report", "text/html"), save("", "JSON report", "application/json")));
+    } else {
+      root.append(el("iframe", { class: "report", title: "Report of " + id, sandbox: "", src: path + "/report.html" }));
+      root.append(el("p", {}, el("a", { href: path, text: "JSON report" })));
+    }
     return root;
   },
 };
