@@ -234,7 +234,7 @@ int run_agent(const std::string& config_path) {
 
   auto prepared = collectors.prepare(settings, catalog);
   for (const auto& w : prepared.warnings) log::warn("config", "optional collector skipped", {{"problem", w}});
-  const Problems prepared_warnings = prepared.warnings;
+  Problems skipped = prepared.warnings;  // optional instances, for the status page
   if (!prepared.problems.empty()) {
     log_problems(prepared.problems, "configuration rejected; not starting");
     for (const auto& p : prepared.problems) std::cerr << "error: " << p << "\n";
@@ -271,7 +271,7 @@ int run_agent(const std::string& config_path) {
 
   auto alerting_prep = prepare_alerting(settings, catalog);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
-  const Problems alerting_warnings = alerting_prep.warnings;
+  skipped.insert(skipped.end(), alerting_prep.warnings.begin(), alerting_prep.warnings.end());
   auto token = api_token(settings.http);
   if (!token.ok()) alerting_prep.problems.push_back(token.message());
   if (alerting_prep.options.config.replica_dedup) {
@@ -346,8 +346,6 @@ int run_agent(const std::string& config_path) {
     return 1;
   }
   scheduled->start(store, state.report_dir);
-  Problems skipped = prepared_warnings;
-  for (const auto& w : alerting_warnings) skipped.push_back(w);
   status.record_skipped(skipped);
   status.record_plugins(catalog);
   state.plugins_started = true;

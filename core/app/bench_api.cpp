@@ -75,8 +75,6 @@ json headline(const std::string& id, const load::RunResult& r) {
           {"passed", passed}};
 }
 
-}  // namespace
-
 // Every file of `dir` (none when it cannot be read); never throws.
 std::vector<fs::path> entries(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -86,6 +84,8 @@ std::vector<fs::path> entries(const fs::path& dir) {
 }
 
 constexpr size_t kRunsListed = 200;
+
+}  // namespace
 
 void add_bench_routes(http::Router& router, const std::string& report_dir, const ApiAuth& auth) {
   router.add(

@@ -41,7 +41,7 @@ void add_console_routes(http::Router& router) {
     const ConsoleAsset& a = kConsoleAssets[i];
     const std::string name(a.name);
     router.add("GET", name == "index.html" ? "/ui/" : "/ui/" + name,
-               [&a](const http::Request&) { return asset_response(a); });
+               [response = asset_response(a)](const http::Request&) { return response; });
   }
 }
 
