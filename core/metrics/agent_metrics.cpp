@@ -37,6 +37,7 @@ struct AgentMetrics::Families {
   prometheus::Gauge& config_hash;
   prometheus::Family<prometheus::Counter>& api_auth_failures;
   prometheus::Family<prometheus::Counter>& api_mutations;
+  prometheus::Family<prometheus::Gauge>& plugin_quarantined;
 };
 
 namespace {
@@ -92,6 +93,10 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
             "API calls refused for their credentials, by reason (disabled, missing, wrong).", r),
       build(prometheus::BuildCounter(), "vigil_api_mutations_total",
             "Changes made through the API, by principal (the author named, else api) and action.", r),
+      build(prometheus::BuildGauge(), "vigil_plugin_quarantined",
+            "Plugin instances removed by a reload while a call into them was still running: kept alive, their "
+            "results discarded, until the call returns.",
+            r),
   });
   f_->build_info.Add({{"version", version}, {"abi", "1"}}).Set(1);
 }
@@ -182,6 +187,10 @@ void AgentMetrics::plugin_failure(const std::string& plugin, const std::string& 
   f_->plugin_failures.Add({{"plugin", plugin}, {"stage", stage}, {"reason", reason}}).Increment();
 }
 
+void AgentMetrics::plugin_quarantined(const std::string& kind, const std::string& plugin, int delta) {
+  f_->plugin_quarantined.Add({{"kind", kind}, {"plugin", plugin}}).Increment(delta);
+}
+
 std::string AgentMetrics::render(const SampleStore& samples) const {
   std::vector<prometheus::MetricFamily> fams = registry_->Collect();
   if (auto p = read_process_stats()) {
@@ -218,7 +227,27 @@ std::string AgentMetrics::render(const SampleStore& samples) const {
     f.metric.push_back(std::move(m));
     fams.push_back(std::move(f));
   }
-  samples.append_families(fams);
+  // Registry families are static text; escape their help like every other.
+  for (auto& f : fams) f.help = escape_help(f.help);
+  const auto c = samples.append_families(fams);
+  {
+    prometheus::MetricFamily f;
+    f.name = "vigil_metrics_conflicts";
+    f.help =
+        "Samples left out of this /metrics rendering: another source (or vigil itself) has the same series "
+        "(duplicate_series) or the family with another type (type_mismatch), or a label value is not "
+        "valid UTF-8 (invalid_utf8). Give the instances distinct labels, e.g. labels = { instance = \"...\" }.";
+    f.type = prometheus::MetricType::Gauge;
+    for (const auto& [reason, v] : {std::pair<const char*, uint64_t>{"duplicate_series", c.duplicate_series},
+                                    {"invalid_utf8", c.invalid_utf8},
+                                    {"type_mismatch", c.type_mismatch}}) {
+      prometheus::ClientMetric m;
+      m.label.push_back({"reason", reason});
+      m.gauge.value = static_cast<double>(v);
+      f.metric.push_back(std::move(m));
+    }
+    fams.push_back(std::move(f));
+  }
   std::ostringstream os;
   prometheus::TextSerializer().Serialize(os, fams);
   return os.str();

@@ -60,6 +60,9 @@ class AgentMetrics {
   void api_mutation(const std::string& principal, const std::string& action);
   // stage load, create or start; reason as PluginCatalog::refusal_reason, "settings" or "error".
   void plugin_failure(const std::string& plugin, const std::string& stage, const std::string& reason);
+  // Instances kept alive after removal because a call into them has not returned (+1 when
+  // quarantined, -1 when released).
+  void plugin_quarantined(const std::string& kind, const std::string& plugin, int delta);
 
   // The full Prometheus text exposition: own metrics, process figures and plugin samples.
   std::string render(const SampleStore& samples) const;

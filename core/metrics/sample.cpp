@@ -58,11 +58,85 @@ Sample make_sample(SampleType type, std::string name, double value,
   return s;
 }
 
+namespace {
+// Length of the well-formed UTF-8 sequence at text[i], or 0 when it is not one.
+size_t utf8_sequence(std::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+}  // namespace
+
+bool valid_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string utf8_lossy(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";
+      ++i;
+    } else {
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string escape_help(std::string_view help) {
+  std::string out;
+  out.reserve(help.size());
+  for (char c : help) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 Status normalize(Sample& s) {
   if (auto st = validate_metric_name(s.name); !st.ok()) return st;
   std::sort(s.labels.begin(), s.labels.end());
+  if (!valid_utf8(s.help)) s.help = utf8_lossy(s.help);
   for (size_t i = 0; i < s.labels.size(); ++i) {
     if (auto st = validate_label_name(s.labels[i].first); !st.ok()) return Status::error(s.name + ": " + st.message());
+    if (!valid_utf8(s.labels[i].second))
+      return Status::error("label \"" + s.labels[i].first + "\" of " + s.name +
+                           " is not valid UTF-8 (Prometheus would refuse the whole scrape); fix the value at "
+                           "its source");
     if (i > 0 && s.labels[i].first == s.labels[i - 1].first)
       return Status::error(s.name + ": label \"" + s.labels[i].first + "\" appears twice");
   }

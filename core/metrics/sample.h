@@ -34,8 +34,17 @@ Status validate_label_name(std::string_view name);
 Sample make_sample(SampleType type, std::string name, double value,
                    std::vector<std::pair<std::string, std::string>> labels, std::string help);
 
-// Validates names, label uniqueness and histogram bucket order; sorts labels.
+// Validates names, label uniqueness, that label values are valid UTF-8 (Prometheus rejects a
+// whole scrape for one invalid byte) and histogram bucket order; sorts labels and replaces
+// invalid UTF-8 in the help text with U+FFFD.
 Status normalize(Sample& s);
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view text);
+// `text` with each invalid byte sequence replaced by U+FFFD.
+std::string utf8_lossy(std::string_view text);
+// HELP text as the exposition format writes it: backslash and line feed escaped.
+std::string escape_help(std::string_view help);
 
 // Adds each extra label the sample does not already have (the sample's own label wins) and
 // keeps the labels sorted.

@@ -3,9 +3,13 @@
 #include <prometheus/metric_family.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <set>
 #include <unordered_map>
+
+#include "log/log.h"
+#include "log/rate_limiter.h"
 
 namespace vigil::metrics {
 namespace {
@@ -43,29 +47,64 @@ size_t SampleStore::series_count() const {
   return n;
 }
 
-void SampleStore::append_families(std::vector<prometheus::MetricFamily>& out) const {
-  std::vector<std::shared_ptr<const Source>> snapshot;
+SampleStore::Conflicts SampleStore::conflict_counts() const {
+  return {type_mismatch_.load(), duplicate_series_.load(), invalid_utf8_.load()};
+}
+
+SampleStore::Conflicts SampleStore::append_families(std::vector<prometheus::MetricFamily>& out) const {
+  Conflicts now;
+  std::vector<std::pair<std::string, std::shared_ptr<const Source>>> snapshot;
   {
     std::lock_guard lock(mu_);
     snapshot.reserve(sources_.size());
-    for (const auto& [k, s] : sources_) snapshot.push_back(s);
+    for (const auto& [k, s] : sources_) snapshot.emplace_back(k, s);
   }
-  std::map<std::string, prometheus::MetricFamily> families;
-  std::unordered_map<std::string, std::set<std::vector<std::pair<std::string, std::string>>>> seen;
-  for (const auto& src : snapshot) {
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  // Families already in `out` (vigil's own) first: their series are taken, their type stands.
+  std::unordered_map<std::string, size_t> index;  // family name -> position in `out`
+  std::unordered_map<std::string, std::set<Labels>> seen;
+  const size_t own = out.size();
+  for (size_t i = 0; i < own; ++i) {
+    index.emplace(out[i].name, i);
+    auto& series = seen[out[i].name];
+    for (const auto& m : out[i].metric) {
+      Labels l;
+      for (const auto& lp : m.label) l.emplace_back(lp.name, lp.value);
+      std::sort(l.begin(), l.end());
+      series.insert(std::move(l));
+    }
+  }
+  auto dropped = [](std::atomic<uint64_t>& counter, uint64_t& this_merge, const char* why, const std::string& family,
+                    const std::string& source) {
+    counter.fetch_add(1);
+    ++this_merge;
+    static log::RateLimiter limiter(std::chrono::minutes(1));
+    if (auto suppressed = limiter.admit(std::string(why) + "/" + family + "/" + source))
+      log::warn("metrics", "a sample was left out of /metrics",
+                {{"reason", why}, {"family", family}, {"source", source}, {"suppressed", *suppressed}});
+  };
+  for (const auto& [source, src] : snapshot) {
     for (const auto& s : src->samples) {
-      auto [it, inserted] = families.try_emplace(s.name);
-      auto& fam = it->second;
+      if (std::any_of(s.labels.begin(), s.labels.end(), [](const auto& l) { return !valid_utf8(l.second); })) {
+        dropped(invalid_utf8_, now.invalid_utf8, "invalid_utf8", s.name, source);
+        continue;
+      }
+      auto [it, inserted] = index.try_emplace(s.name, out.size());
       if (inserted) {
+        prometheus::MetricFamily fam;
         fam.name = s.name;
-        fam.help = s.help.empty() ? s.name : s.help;
+        fam.help = escape_help(valid_utf8(s.help) ? s.help : utf8_lossy(s.help));
+        if (fam.help.empty()) fam.help = s.name;
         fam.type = to_prom(s.type);
-      } else if (fam.type != to_prom(s.type)) {
-        conflicts_.fetch_add(1);
+        out.push_back(std::move(fam));
+      }
+      auto& fam = out[it->second];
+      if (fam.type != to_prom(s.type)) {
+        dropped(type_mismatch_, now.type_mismatch, "type_mismatch", s.name, source);
         continue;
       }
       if (!seen[s.name].insert(s.labels).second) {
-        conflicts_.fetch_add(1);
+        dropped(duplicate_series_, now.duplicate_series, "duplicate_series", s.name, source);
         continue;
       }
       prometheus::ClientMetric m;
@@ -86,7 +125,10 @@ void SampleStore::append_families(std::vector<prometheus::MetricFamily>& out) co
       fam.metric.push_back(std::move(m));
     }
   }
-  for (auto& [name, fam] : families) out.push_back(std::move(fam));
+  // Sources' families in name order after vigil's own, as before.
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(own), out.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return now;
 }
 
 }  // namespace vigil::metrics

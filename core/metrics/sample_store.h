@@ -28,12 +28,27 @@ class SampleStore {
                const std::vector<std::pair<std::string, std::string>>& extra_labels = {});
   void remove(const std::string& source);
 
-  // Appends the merged families. Where two sources disagree on a family's type, or emit the
-  // same series, the first source (in name order) wins and the conflict is counted.
-  void append_families(std::vector<prometheus::MetricFamily>& out) const;
+  // Merges every source's samples into `out`, which may already hold families (vigil's own):
+  // a sample of a family already present joins it (one HELP and TYPE per name; the first
+  // family's help wins, escaped). Where two sources, or a source and vigil's own metrics,
+  // disagree on a family's type or emit the same series, the first (vigil's own, then sources
+  // in name order) wins, and the dropped sample is counted and logged (rate-limited). A label
+  // value that is not valid UTF-8 is dropped the same way: one bad sample never spoils the
+  // exposition. Returns what this merge left out.
+  struct Conflicts {
+    uint64_t type_mismatch = 0;
+    uint64_t duplicate_series = 0;
+    uint64_t invalid_utf8 = 0;
+  };
+  Conflicts append_families(std::vector<prometheus::MetricFamily>& out) const;
 
   size_t series_count() const;
-  uint64_t conflicts() const { return conflicts_.load(); }
+  // Totals over every merge so far.
+  Conflicts conflict_counts() const;
+  uint64_t conflicts() const {
+    const auto c = conflict_counts();
+    return c.type_mismatch + c.duplicate_series + c.invalid_utf8;
+  }
 
  private:
   struct Source {
@@ -41,7 +56,9 @@ class SampleStore {
   };
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Source>> sources_;  // guarded by mu_
-  mutable std::atomic<uint64_t> conflicts_{0};
+  mutable std::atomic<uint64_t> type_mismatch_{0};
+  mutable std::atomic<uint64_t> duplicate_series_{0};
+  mutable std::atomic<uint64_t> invalid_utf8_{0};
 };
 
 }  // namespace vigil::metrics

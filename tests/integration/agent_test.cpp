@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,8 +14,11 @@
 #include <thread>
 #include <vector>
 
+#include "../support/http_sink.hpp"
+#include "../support/prometheus_server.hpp"
 #include "../support/redis_server.hpp"
 #include "agent_process.h"
+#include "../support/require_tool.hpp"
 
 using namespace std::chrono_literals;
 using namespace vigil::testing;
@@ -74,7 +78,7 @@ TEST_CASE("the agent serves metrics, health and readiness, and stops on SIGTERM"
 }
 
 TEST_CASE("/metrics passes promtool check metrics", "[integration]") {
-  if (run_command("command -v promtool").exit_code != 0) SKIP("promtool is not installed");
+  VIGIL_REQUIRE_TOOL(run_command("command -v promtool").exit_code == 0, "promtool");
   const auto dir = temp_dir();
   const auto cfg = write_config(dir, base_config("[[collectors.system]]\n[[collectors.no_op]]\n"));
   AgentProcess agent(cfg);
@@ -90,6 +94,78 @@ TEST_CASE("/metrics passes promtool check metrics", "[integration]") {
     if (!line.empty() && !(line.rfind("node_memory_", 0) == 0 && contains(line, "camelCase"))) other += line + "\n";
   INFO(r.output);
   CHECK(other.empty());
+}
+
+namespace {
+// A PromQL query against a Prometheus server's HTTP API: the JSON reply's body.
+std::string prom_query(uint16_t port, const std::string& query) {
+  std::string q;
+  for (unsigned char c : query) {
+    if (std::isalnum(c) || c == '_' || c == '.') {
+      q += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      q += buf;
+    }
+  }
+  return http_get(port, "/api/v1/query?query=" + q).body;
+}
+}  // namespace
+
+TEST_CASE("a poisoned exposition stays valid: a real Prometheus keeps vigil up and stores nothing forged",
+          "[integration]") {
+  VIGIL_REQUIRE_TOOL(run_command("command -v prometheus && command -v promtool").exit_code == 0,
+                     "prometheus or promtool");
+  // The watched app exposes vigil's own process_cpu_seconds_total family and a label value that
+  // is not UTF-8; the poison fixture injects lines through HELP and label values.
+  HttpSink app;
+  SinkReply r;
+  r.body =
+      "# HELP process_cpu_seconds_total The app's CPU.\n# TYPE process_cpu_seconds_total counter\n"
+      "process_cpu_seconds_total 42\n# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\n"
+      "app_requests_total{path=\"/\xff\"} 1\napp_requests_total{path=\"/ok\"} 7\n";
+  r.headers = {{"Content-Type", "text/plain; version=0.0.4"}};
+  app.set_fallback(r);
+  const auto dir = temp_dir();
+  const auto cfg = write_config(
+      dir, base_config("[[collectors.poison]]\n[[collectors.prometheus_scrape]]\nurl = \"" + app.url("/metrics") +
+                       "\"\nlabels = { service = \"app\" }\n[[collectors.prometheus_scrape]]\nalias = \"prefixed\"\n"
+                       "url = \"" +
+                       app.url("/metrics") + "\"\ntarget_label = \"prefixed\"\nmetric_prefix = \"app_\"\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/metrics", "app_requests_total{path=\"/ok\",service=\"app\"} 7", 10s));
+  REQUIRE(agent.wait_for("/metrics", "fixture_poison_ok", 5s));
+  const auto text = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(text, "app_app_requests_total{path=\"/ok\"} 7"));
+  CHECK(contains(text, "process_cpu_seconds_total{service=\"app\"} 42"));
+  CHECK_FALSE(contains(text, "\xff"));
+  CHECK_FALSE(contains(text, "fixture_poison_utf8"));
+  CHECK(contains(text, "vigil_collector_invalid_samples_total{alias=\"poison\",collector=\"poison\"}"));
+  write_file(dir + "/metrics.txt", text);
+  const auto lint = run_command("promtool check metrics < " + dir + "/metrics.txt");
+  INFO(lint.output);
+  CHECK(lint.exit_code == 0);
+
+  write_file(dir + "/prometheus.yml",
+             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: vigil\n"
+             "    static_configs:\n      - targets: [\"127.0.0.1:" +
+                 std::to_string(agent.port()) + "\"]\n");
+  PrometheusServer prometheus(dir, dir + "/prometheus.yml");
+  bool up = false;
+  for (int i = 0; i < 60 && !up; ++i) {
+    std::this_thread::sleep_for(500ms);
+    up = contains(prom_query(prometheus.port(), "up{job=\"vigil\"} == 1"), "\"job\":\"vigil\"");
+  }
+  INFO(prometheus.log().substr(0, 3000));
+  REQUIRE(up);
+  // Nothing forged was stored, and what was escaped reads back exactly.
+  CHECK(contains(prom_query(prometheus.port(), "node_filesystem_readonly"), "\"result\":[]"));
+  CHECK(contains(prom_query(prometheus.port(), "count(up)"), "\"value\":["));
+  CHECK(contains(prom_query(prometheus.port(), "count(up)"), ",\"1\"]"));
+  CHECK(contains(prom_query(prometheus.port(), "fixture_poison_label"), "\"v\":\"a\\\"b\\\\c\\nup 0\""));
+  CHECK(contains(prom_query(prometheus.port(), "count(process_cpu_seconds_total{job=\"vigil\"})"), ",\"2\"]"));
 }
 
 namespace {
@@ -480,7 +556,7 @@ TEST_CASE("cache: plugins keep state in the host's cache through the memory back
 
 TEST_CASE("cache: Redis killed mid-run makes the agent unready; its return heals it without a restart",
           "[integration]") {
-  if (!vigil::testing::have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(vigil::testing::have_redis(), "redis-server");
   vigil::testing::RedisServer redis(vigil::testing::free_port());
   const auto dir = temp_dir();
   const auto cfg =

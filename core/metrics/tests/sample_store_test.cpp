@@ -98,3 +98,80 @@ TEST_CASE("own metrics include build info, collector series and process figures"
   agent.remove_collector("system", "system");
   CHECK_FALSE(contains(agent.render(store), "alias=\"system\""));
 }
+
+// ---- A poisoned sample never spoils the exposition (Prometheus rejects a whole scrape for one
+// bad line, so every hostile byte is refused or escaped here).
+
+TEST_CASE("invalid UTF-8 in a label value is refused at emit time", "[metrics][hostile]") {
+  for (const std::string& bad : {std::string("\xff"), std::string("ok\xc3"), std::string("\xc0\xaf"),
+                                 std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
+    Sample s = gauge("m", 1, {{"path", bad}});
+    auto st = normalize(s);
+    REQUIRE_FALSE(st.ok());
+    CHECK(contains(st.message(), "label \"path\" of m is not valid UTF-8"));
+  }
+  Sample fine = gauge("m", 1, {{"city", "Z\xc3\xbcrich \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x94\xa5"}});
+  CHECK(normalize(fine).ok());
+}
+
+TEST_CASE("HELP text and label values are escaped, so no line can be injected", "[metrics][hostile]") {
+  SampleStore store;
+  AgentMetrics agent("test");
+  Sample s = gauge("app_temp", 1, {{"note", "a\"b\\c\nup 0"}});
+  s.help = "first line\nnode_filesystem_readonly{mountpoint=\"/\"} 1\n# TYPE up gauge\\";
+  REQUIRE(normalize(s).ok());
+  store.replace("collector/x", {s});
+  const auto text = agent.render(store);
+  CHECK(contains(text,
+                 "# HELP app_temp first line\\nnode_filesystem_readonly{mountpoint=\"/\"} 1\\n# TYPE up gauge\\\\\n"));
+  CHECK(contains(text, "app_temp{note=\"a\\\"b\\\\c\\nup 0\"} 1"));
+  // Every line is a comment, a sample of a declared family, or empty: nothing forged.
+  size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    const auto line = text.substr(start, end - start);
+    CHECK_FALSE(line.rfind("node_filesystem_readonly", 0) == 0);
+    CHECK_FALSE(line.rfind("up ", 0) == 0);
+    CHECK_FALSE(line.rfind("# TYPE up", 0) == 0);
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+}
+
+TEST_CASE("invalid UTF-8 in HELP is replaced, and a stored bad label value is dropped at render",
+          "[metrics][hostile]") {
+  SampleStore store;
+  AgentMetrics agent("test");
+  Sample s = gauge("app_a", 1);
+  s.help = "caf\xe9 menu";
+  Sample bad = gauge("app_b", 2, {{"k", "\xff\xfe"}});  // bypassing normalize, as core code could
+  store.replace("collector/x", {s, bad});
+  const auto text = agent.render(store);
+  CHECK(contains(text, "# HELP app_a caf\xef\xbf\xbd menu\n"));
+  CHECK_FALSE(contains(text, "app_b{"));
+  CHECK(contains(text, "vigil_metrics_conflicts{reason=\"invalid_utf8\"} 1"));
+}
+
+TEST_CASE("a source's family named like one of vigil's own joins it instead of repeating HELP and TYPE",
+          "[metrics][hostile]") {
+  SampleStore store;
+  AgentMetrics agent("test");
+  Sample app = gauge("process_cpu_seconds_total", 12.5, {{"job", "app"}});
+  app.type = SampleType::counter;
+  app.help = "the app's own words";
+  Sample clash = gauge("process_cpu_seconds_total", 1);  // the same series as vigil's own
+  clash.type = SampleType::counter;
+  Sample other_type = gauge("vigil_build_info", 3, {{"x", "y"}});  // vigil's gauge, as a counter
+  other_type.type = SampleType::counter;
+  store.replace("collector/prometheus_scrape/app", {app, clash, other_type});
+  const auto text = agent.render(store);
+  size_t helps = 0;
+  for (size_t p = text.find("# HELP process_cpu_seconds_total "); p != std::string::npos;
+       p = text.find("# HELP process_cpu_seconds_total ", p + 1))
+    ++helps;
+  CHECK(helps == 1);
+  CHECK(contains(text, "process_cpu_seconds_total{job=\"app\"} 12.5"));
+  CHECK_FALSE(contains(text, "the app's own words"));
+  CHECK_FALSE(contains(text, "vigil_build_info{x=\"y\"}"));
+  CHECK(contains(text, "vigil_metrics_conflicts{reason=\"duplicate_series\"} 1"));
+  CHECK(contains(text, "vigil_metrics_conflicts{reason=\"type_mismatch\"} 1"));
+}

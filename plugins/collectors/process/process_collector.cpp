@@ -94,7 +94,7 @@ class ProcessCollector {
     }
     const vigil::sdk::Labels l{{"process", label_}};
     ctx.gauge("vigil_target_process_up", found > 0 ? 1 : 0, l, "1 when at least one matching process runs.");
-    ctx.gauge("vigil_target_process_count", static_cast<double>(found), l, "Matching processes.");
+    ctx.gauge("vigil_target_processes", static_cast<double>(found), l, "Matching processes.");
     if (found == 0) return;
     ctx.counter("vigil_target_process_cpu_seconds_total", sum.user, {{"process", label_}, {"mode", "user"}},
                 "CPU time of the matching processes by mode.");

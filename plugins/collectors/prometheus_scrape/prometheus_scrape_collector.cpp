@@ -3,6 +3,7 @@
 // how vigil watches the app it runs next to.
 #include <curl/curl.h>
 
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <vigil/plugin.hpp>
@@ -34,6 +35,9 @@ class PrometheusScrape {
     max_body_ = ctx.get_size_bytes("max_body_size").value_or(16u << 20);
     verify_tls_ = !ctx.get_bool("tls_skip_verify").value_or(false);
     target_ = ctx.get_string("target_label").value_or(url_);
+    prefix_ = ctx.get_string("metric_prefix").value_or("");
+    if (!prefix_.empty() && !(std::isalpha(static_cast<unsigned char>(prefix_[0])) || prefix_[0] == '_'))
+      throw Error(VIGIL_E_CONFIG, "\"metric_prefix\" must start with a letter or _, e.g. metric_prefix = \"app_\"");
   }
 
   void collect(Context& ctx, int64_t deadline) {
@@ -81,7 +85,7 @@ class PrometheusScrape {
     if (reason.empty()) {
       auto parsed = vigil::scrape::parse_text_format(body);
       for (const auto& s : parsed.samples) {
-        if (emit(ctx, s)) ++emitted;
+        if (emit(ctx, s, prefix_)) ++emitted;
       }
       if (!parsed.errors.empty()) {
         reason = "parse";
@@ -101,12 +105,13 @@ class PrometheusScrape {
 
  private:
   // Emits one scraped sample; a sample the host rejects (e.g. a clash) is skipped.
-  static bool emit(Context& ctx, const vigil::scrape::ParsedSample& s) {
+  static bool emit(Context& ctx, const vigil::scrape::ParsedSample& s, const std::string& prefix) {
+    const std::string name = prefix + s.name;
     std::vector<vigil_label> labels;
     for (const auto& [k, v] : s.labels) labels.push_back({vigil::sdk::to_str(k), vigil::sdk::to_str(v)});
     vigil_sample out{};
     out.struct_size = sizeof out;
-    out.name = vigil::sdk::to_str(s.name);
+    out.name = vigil::sdk::to_str(name);
     out.help = vigil::sdk::to_str(s.help);
     out.labels = labels.data();
     out.n_labels = labels.size();
@@ -138,7 +143,7 @@ class PrometheusScrape {
     void operator()(CURL* c) const { curl_easy_cleanup(c); }
   };
   std::unique_ptr<CURL, CurlDeleter> curl_;
-  std::string url_, target_;
+  std::string url_, target_, prefix_;
   vigil::sdk::Labels headers_;
   int64_t timeout_ns_ = 0;
   uint64_t max_body_ = 16u << 20;
@@ -153,11 +158,17 @@ const vigil_config_key kSchema[] = {
     {"max_body_size", VIGIL_CFG_SIZE, "16MiB", 0, "larger responses fail with reason too_large"},
     {"tls_skip_verify", VIGIL_CFG_BOOL, "false", 0, "do not verify the server certificate"},
     {"target_label", VIGIL_CFG_STRING, "the url", 0, "value of the `target` label on vigil_scrape_* series"},
+    {"metric_prefix", VIGIL_CFG_STRING, "\"\"", 0,
+     "prepended to every scraped metric name, keeping the app's families apart from vigil's own (e.g. \"app_\")"},
     {nullptr, 0, nullptr, 0, nullptr},
 };
 
-vigil_status init_curl(const vigil_host_v1*) {
-  return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? VIGIL_OK : VIGIL_E_INTERNAL;
+vigil_status init_curl(const vigil_host_v1* host) {
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) return VIGIL_OK;
+  return host->fail(nullptr, VIGIL_E_INTERNAL, "prometheus_scrape: libcurl's global initialisation failed");
+}
+void deinit_curl() {
+  curl_global_cleanup();
 }
 const char* const kProvides[] = {VIGIL_IFACE_COLLECTOR, nullptr};
 const void* get_interface(const char* id) noexcept {
@@ -172,5 +183,5 @@ const void* get_interface(const char* id) noexcept {
 extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {
     VIGIL_ABI_MAJOR,     VIGIL_ABI_MINOR, sizeof(vigil_plugin_entry_t),
     "prometheus_scrape", "1.0.0",         "Scrapes an application's /metrics and re-exposes its samples",
-    kProvides,           &init_curl,      nullptr,
+    kProvides,           &init_curl,      &deinit_curl,
     &get_interface,      kSchema};

@@ -37,7 +37,7 @@ TEST_CASE("pid_file and name select other processes; absence reports up 0", "[pr
   auto* ib = b.create_collector(vigil_plugin_entry);
   REQUIRE(ib);
   REQUIRE(b.collect(ib) == VIGIL_OK);
-  CHECK(b.find("vigil_target_process_count")->value >= 1);
+  CHECK(b.find("vigil_target_processes")->value >= 1);
   b.destroy(ib);
 
   FakeHost c;
