@@ -31,8 +31,7 @@ Result<std::unique_ptr<CacheInstance>> CacheInstance::create(const std::shared_p
   return inst;
 }
 
-// The cache interface is [ts]: errors are the call's own (the host's error slot is per instance,
-// so under concurrency the message may belong to another call; the status code is exact).
+// The cache interface is [ts]: each call's message is its own (recorded per call and thread).
 Status CacheInstance::failed(vigil_status st, const char* op) {
   std::string err = base_->take_error();
   return Status::error(std::string("cache ") + settings().alias + " " + op + ": " + status_name(st) +
@@ -111,24 +110,7 @@ Status CacheInstance::scan(const std::string& prefix, const ScanVisitor& visit) 
 }
 
 std::vector<metrics::Sample> CacheInstance::take_samples() {
-  std::vector<metrics::Sample> all;
-  {
-    vigil_ctx* ctx = base_->ctx();
-    std::lock_guard l(ctx->mu);
-    all.swap(ctx->pending);
-  }
-  std::map<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>, size_t> latest;
-  std::vector<metrics::Sample> out;
-  for (auto& s : all) {
-    s.labels.emplace_back("backend", settings().alias);
-    std::sort(s.labels.begin(), s.labels.end());
-    auto [it, fresh] = latest.try_emplace({s.name, s.labels}, out.size());
-    if (fresh)
-      out.push_back(std::move(s));
-    else
-      out[it->second] = std::move(s);
-  }
-  return out;
+  return base_->take_emitted("backend", settings().alias);
 }
 
 Status CacheInstance::ping() {

@@ -35,13 +35,12 @@ CollectOutcome CollectorInstance::collect(int64_t deadline_mono_ns) {
     ctx->pending.clear();
     ctx->invalid_samples = 0;
     ctx->first_invalid.clear();
-    ctx->last_error.clear();
   }
-  ctx->deadline_mono_ns = deadline_mono_ns;
   const int64_t t0 = monotonic_now_ns();
-  const vigil_status st =
-      base_->call([&]() -> vigil_status { return table_.collect(base_->instance(), deadline_mono_ns); });
+  const vigil_status st = base_->call(
+      [&]() -> vigil_status { return table_.collect(base_->instance(), deadline_mono_ns); }, deadline_mono_ns);
   const int64_t t1 = monotonic_now_ns();
+  const std::string error = base_->take_error();
   out.seconds = static_cast<double>(t1 - t0) / 1e9;
   std::lock_guard lock(ctx->mu);
   out.samples = std::move(ctx->pending);
@@ -52,8 +51,7 @@ CollectOutcome CollectorInstance::collect(int64_t deadline_mono_ns) {
     out.error = "collection ran past its deadline";
   } else if (st != VIGIL_OK && st != VIGIL_E_PARTIAL) {
     out.result = CollectOutcome::Result::error;
-    out.error =
-        std::string(status_name(st)) + ": " + (ctx->last_error.empty() ? "the plugin gave no reason" : ctx->last_error);
+    out.error = std::string(status_name(st)) + ": " + (error.empty() ? "the plugin gave no reason" : error);
   } else if (out.invalid_samples > 0) {
     out.result = CollectOutcome::Result::error;
     out.error = std::to_string(out.invalid_samples) + " invalid sample(s) rejected; first: " + ctx->first_invalid;

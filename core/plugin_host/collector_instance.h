@@ -36,6 +36,7 @@ class CollectorInstance {
   CollectOutcome collect(int64_t deadline_mono_ns);
   void request_stop() { base_->request_stop(); }  // makes should_stop() true for the plugin
   void stop() { base_->stop(); }
+  vigil_ctx* ctx() const { return base_->ctx(); }
 
   const config::InstanceSettings& settings() const { return base_->settings(); }
   const std::string& plugin_name() const { return settings().plugin; }

@@ -25,8 +25,10 @@ std::string_view view(vigil_str s) {
   return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
 }
 
+// The message belongs to the call in progress on this thread. Outside any call (a plugin's own
+// thread) there is no caller to read it: the status code is what that code path returns.
 vigil_status set_error(vigil_ctx* ctx, vigil_status code, std::string msg) {
-  if (ctx) ctx->set_error(std::move(msg));
+  if (auto* f = current_call(ctx)) f->error = std::move(msg);
   return code;
 }
 
@@ -35,8 +37,23 @@ vigil_status type_error(vigil_ctx* ctx, const char* path, const config::PluginTa
                    l.where + ": \"" + path + "\" must be " + expected + ", not " + config::type_name(l.type));
 }
 
+// Every service that takes a ctx: a NULL ctx is refused (it cannot name an instance).
+constexpr const char* kAfterStop =
+    "called after the instance's stop() returned (join the plugin's threads in stop(); see plugin.h)";
+
+template <class F>
+vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept;
+
+// Services that act on the world (emit, cache, HTTP, SMTP): refused once the instance stopped.
+template <class F>
+vigil_status acting(vigil_ctx* ctx, F&& f) noexcept {
+  if (ctx && ctx->closed.load()) return set_error(ctx, VIGIL_E_INVALID, kAfterStop);
+  return guarded(ctx, std::forward<F>(f));
+}
+
 template <class F>
 vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept {
+  if (!ctx) return VIGIL_E_INVALID;
   try {
     return f();
   } catch (const std::bad_alloc&) {
@@ -157,7 +174,10 @@ vigil_status h_cfg_key_at(vigil_ctx* ctx, const char* path, size_t index, vigil_
 }
 
 vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
+    if (ctx->kind == "scenario")
+      return set_error(ctx, VIGIL_E_UNSUPPORTED,
+                       "emit: scenarios do not emit samples (the load engine measures and reports the run)");
     if (!in || in->struct_size < offsetof(vigil_sample, bucket_bounds))
       return set_error(ctx, VIGIL_E_INVALID, "emit: sample struct_size is too small (set it to sizeof(vigil_sample))");
     metrics::Sample s;
@@ -183,13 +203,17 @@ vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
       s.count = in->count;
     }
     auto st = metrics::normalize(s);
-    std::lock_guard lock(ctx->mu);
+    std::unique_lock lock(ctx->mu);
     if (!st.ok()) {
       ++ctx->invalid_samples;
       if (ctx->first_invalid.empty()) ctx->first_invalid = st.message();
-      ctx->last_error = st.message();
-      return VIGIL_E_INVALID;
+      lock.unlock();
+      return set_error(ctx, VIGIL_E_INVALID, st.message());
     }
+    // Between collections (a collector's own threads) or from a notifier or cache, the buffer
+    // keeps only what the next drain needs; an unbounded flood is refused, not kept.
+    constexpr size_t kMaxPending = 1'000'000;
+    if (ctx->pending.size() >= kMaxPending) return VIGIL_E_NOMEM;
     ctx->pending.push_back(std::move(s));
     return VIGIL_OK;
   });
@@ -211,7 +235,7 @@ cache::Namespace* namespace_of(vigil_ctx* ctx, const std::shared_ptr<cache::Cach
 constexpr const char* kNoCache = "no cache is configured (add [[caches.memory]] to the config)";
 
 vigil_status h_cache_get(vigil_ctx* ctx, vigil_str key, vigil_writer* out) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
     auto c = current_cache();
     auto* ns = namespace_of(ctx, c);
     if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
@@ -224,7 +248,7 @@ vigil_status h_cache_get(vigil_ctx* ctx, vigil_str key, vigil_writer* out) noexc
 }
 
 vigil_status h_cache_set(vigil_ctx* ctx, vigil_str key, const void* value, size_t n, int64_t ttl_ns) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
     auto c = current_cache();
     auto* ns = namespace_of(ctx, c);
     if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
@@ -236,7 +260,7 @@ vigil_status h_cache_set(vigil_ctx* ctx, vigil_str key, const void* value, size_
 }
 
 vigil_status h_cache_del(vigil_ctx* ctx, vigil_str key) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
     auto c = current_cache();
     auto* ns = namespace_of(ctx, c);
     if (!ns) return set_error(ctx, VIGIL_E_UNSUPPORTED, kNoCache);
@@ -254,11 +278,13 @@ int64_t h_real(vigil_ctx*) noexcept {
 }
 int32_t h_should_stop(vigil_ctx* ctx) noexcept {
   if (!ctx) return 0;
-  return (ctx->stopping.load() || monotonic_now_ns() >= ctx->deadline_mono_ns.load()) ? 1 : 0;
+  if (ctx->stopping.load()) return 1;
+  const auto* f = current_call(ctx);
+  return f && monotonic_now_ns() >= f->deadline_mono_ns ? 1 : 0;
 }
 vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_http_response* out,
                             vigil_writer* body) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
     if (!call || !out || call->struct_size < offsetof(vigil_http_call, timeout_ns) + sizeof(int64_t))
       return set_error(ctx, VIGIL_E_INVALID,
                        "vigil.http/1 request: call or out is NULL, or call->struct_size is too small");
@@ -270,9 +296,10 @@ vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_h
       req.headers.emplace_back(std::string(view(call->headers[i].name)), std::string(view(call->headers[i].value)));
     if (call->body && call->body_len) req.body.assign(static_cast<const char*>(call->body), call->body_len);
     if (call->timeout_ns > 0) req.timeout = std::chrono::milliseconds(std::max<int64_t>(1, call->timeout_ns / 1000000));
-    // Never past the current call's deadline.
-    if (ctx) {
-      const int64_t left_ms = (ctx->deadline_mono_ns.load() - monotonic_now_ns()) / 1000000;
+    // Never past the current call's deadline (a plugin's own thread has none).
+    auto* frame = current_call(ctx);
+    if (frame && frame->deadline_mono_ns != INT64_MAX) {
+      const int64_t left_ms = (frame->deadline_mono_ns - monotonic_now_ns()) / 1000000;
       if (left_ms <= 0)
         return set_error(ctx, VIGIL_E_TIMEOUT, "the deadline passed before the request to " + net::redact_url(req.url));
       req.timeout = std::min(req.timeout, std::chrono::milliseconds(left_ms));
@@ -282,7 +309,7 @@ vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_h
       return set_error(ctx, r.error == net::TransportError::timeout ? VIGIL_E_TIMEOUT : VIGIL_E_UNAVAILABLE, r.message);
     out->status_code = r.response.status;
     out->retry_after_ms = r.response.retry_after.count();
-    if (ctx && out->retry_after_ms > 0) ctx->retry_after_ms = out->retry_after_ms;
+    if (frame && out->retry_after_ms > 0) frame->retry_after_ms = out->retry_after_ms;
     if (body && body->append && !r.response.body.empty())
       body->append(body, r.response.body.data(), r.response.body.size());
     return VIGIL_OK;
@@ -290,7 +317,7 @@ vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_h
 }
 
 vigil_status h_smtp_send(vigil_ctx* ctx, const vigil_smtp_message* msg) noexcept {
-  return guarded(ctx, [&]() -> vigil_status {
+  return acting(ctx, [&]() -> vigil_status {
     if (!msg || msg->struct_size < offsetof(vigil_smtp_message, timeout_ns) + sizeof(int64_t))
       return set_error(ctx, VIGIL_E_INVALID, "vigil.smtp/1 send: msg is NULL or msg->struct_size is too small");
     net::SmtpMessage m;
@@ -329,6 +356,40 @@ const vigil_host_v1 kHost = {
 };
 
 }  // namespace
+
+namespace {
+thread_local CallFrame* t_innermost = nullptr;
+}  // namespace
+
+CallFrame* current_call(const vigil_ctx* ctx) {
+  for (CallFrame* f = t_innermost; f; f = f->outer)
+    if (f->ctx == ctx) return f;
+  return nullptr;
+}
+
+ScopedCall::ScopedCall(vigil_ctx* ctx, int64_t deadline_mono_ns) {
+  frame_.ctx = ctx;
+  frame_.deadline_mono_ns = deadline_mono_ns;
+  frame_.outer = t_innermost;
+  t_innermost = &frame_;
+}
+
+ScopedCall::~ScopedCall() {
+  t_innermost = frame_.outer;
+}
+
+void retire_context(std::unique_ptr<vigil_ctx> ctx) {
+  static std::mutex mu;
+  static std::vector<std::unique_ptr<vigil_ctx>>* retired = new std::vector<std::unique_ptr<vigil_ctx>>();
+  ctx->closed = true;
+  ctx->stopping = true;
+  {
+    std::lock_guard l(ctx->mu);
+    std::vector<metrics::Sample>().swap(ctx->pending);
+  }
+  std::lock_guard l(mu);
+  retired->push_back(std::move(ctx));
+}
 
 void set_host_cache(std::shared_ptr<cache::Cache> c) {
   std::lock_guard l(g_cache_mu);

@@ -19,47 +19,57 @@
 #include "metrics/sample.h"
 
 struct vigil_ctx {
+  std::string kind;  // "collector", "notifier", "cache", "scenario"
   std::string plugin;
   std::string alias;
   vigil::config::PluginTable table;
 
-  std::atomic<int64_t> deadline_mono_ns{INT64_MAX};
   std::atomic<bool> stopping{false};
-  std::atomic<int64_t> retry_after_ms{0};  // from the last HTTP reply's Retry-After, for the host's backoff
+  // Set once the plugin's stop() returned (cleared by a new start()): services that act
+  // (emit, cache, HTTP, SMTP) then fail with VIGIL_E_INVALID instead of touching anything.
+  std::atomic<bool> closed{false};
 
   std::mutex mu;
-  std::string last_error;                       // guarded by mu
   std::vector<vigil::metrics::Sample> pending;  // guarded by mu
   uint64_t invalid_samples = 0;                 // guarded by mu
   std::string first_invalid;                    // guarded by mu
-  std::vector<std::string> kept_strings;        // guarded by mu; cfg_key_at results
-
-  // Errors are also kept per calling thread, for instances called concurrently ([ts]
-  // interfaces): the message of a call is the one its own thread recorded.
-  std::map<std::thread::id, std::string> thread_errors;  // guarded by mu
-
-  void set_error(std::string msg) {
-    std::lock_guard lock(mu);
-    thread_errors[std::this_thread::get_id()] = msg;
-    last_error = std::move(msg);
-  }
-  std::string take_error() {
-    std::lock_guard lock(mu);
-    std::string e = std::move(last_error);
-    last_error.clear();
-    thread_errors.erase(std::this_thread::get_id());
-    return e;
-  }
-  // The error this thread's call recorded ("" when none).
-  std::string take_thread_error() {
-    std::lock_guard lock(mu);
-    auto it = thread_errors.find(std::this_thread::get_id());
-    if (it == thread_errors.end()) return "";
-    std::string e = std::move(it->second);
-    thread_errors.erase(it);
-    return e;
-  }
 };
+
+namespace vigil::plugin_host {
+
+// One call from the host into a plugin instance, recorded on the calling thread while it runs.
+// Host services read the call's own deadline from it, and a message set with host->fail during
+// the call lands in it, so concurrent calls ([ts] interfaces) never see each other's messages
+// and a plugin's own threads (outside any call) have no deadline.
+struct CallFrame {
+  vigil_ctx* ctx = nullptr;
+  int64_t deadline_mono_ns = INT64_MAX;
+  std::string error;
+  int64_t retry_after_ms = 0;  // from the last HTTP reply's Retry-After during the call
+  CallFrame* outer = nullptr;
+};
+
+// The innermost call into `ctx` running on this thread, or null.
+CallFrame* current_call(const vigil_ctx* ctx);
+
+// Pushes a frame for the scope of one call; the previous frame is restored on exit.
+class ScopedCall {
+ public:
+  ScopedCall(vigil_ctx* ctx, int64_t deadline_mono_ns);
+  ~ScopedCall();
+  ScopedCall(const ScopedCall&) = delete;
+  ScopedCall& operator=(const ScopedCall&) = delete;
+  CallFrame& frame() { return frame_; }
+
+ private:
+  CallFrame frame_;
+};
+
+// Keeps a context's memory for the life of the process once its instance is destroyed, so a
+// plugin thread that calls a host service too late gets VIGIL_E_INVALID, never freed memory.
+void retire_context(std::unique_ptr<vigil_ctx> ctx);
+
+}  // namespace vigil::plugin_host
 
 namespace vigil::cache {
 class Cache;

@@ -113,14 +113,13 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
     ptrs.push_back(&views.back().c);
   }
   std::vector<vigil_status> results(batch.size(), VIGIL_E_INTERNAL);
-  vigil_ctx* ctx = base_->ctx();
-  ctx->deadline_mono_ns = deadline_mono_ns;
-  ctx->retry_after_ms = 0;
-  ctx->take_error();
-  const vigil_status st = base_->call([&]() -> vigil_status {
-    return table_.deliver(base_->instance(), ptrs.data(), ptrs.size(), results.data(), deadline_mono_ns);
-  });
-  const std::string error = ctx->take_error();
+  const vigil_status st = base_->call(
+      [&]() -> vigil_status {
+        return table_.deliver(base_->instance(), ptrs.data(), ptrs.size(), results.data(), deadline_mono_ns);
+      },
+      deadline_mono_ns);
+  const int64_t retry_after_ms = base_->last_retry_after_ms();
+  const std::string error = base_->take_error();
   for (size_t i = 0; i < batch.size(); ++i) {
     // A failed call (or an exception) fails every notification the plugin did not answer.
     vigil_status r = results[i];
@@ -129,7 +128,7 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
     out[i].kind =
         (r == VIGIL_E_UNAVAILABLE || r == VIGIL_E_TIMEOUT) ? DeliveryResult::Kind::retry : DeliveryResult::Kind::failed;
     out[i].error = std::string(status_name(r)) + ": " + (error.empty() ? "the notifier gave no reason" : error);
-    out[i].retry_after = std::chrono::milliseconds(ctx->retry_after_ms.load());
+    out[i].retry_after = std::chrono::milliseconds(retry_after_ms);
   }
   return out;
 }

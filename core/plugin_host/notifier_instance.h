@@ -39,6 +39,9 @@ class NotifierInstance {
   // One result per notification, in order.
   std::vector<DeliveryResult> deliver(const std::vector<const RenderedNotification*>& batch, int64_t deadline_mono_ns);
 
+  // What the plugin emitted through host->emit since the last take, each series once, with
+  // notifier="<alias>" added (published on /metrics by the alerting service).
+  std::vector<metrics::Sample> take_samples() { return base_->take_emitted("notifier", alias()); }
   const config::InstanceSettings& settings() const { return base_->settings(); }
   const std::string& alias() const { return settings().alias; }
   std::string describe() const { return base_->describe(); }

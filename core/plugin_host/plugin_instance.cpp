@@ -1,6 +1,8 @@
 #include "plugin_host/plugin_instance.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <exception>
 
 #include "plugin_host/config_schema.h"
@@ -26,27 +28,69 @@ const char* status_name(vigil_status st) {
 PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, config::InstanceSettings settings,
                                const char* kind)
     : plugin_(std::move(plugin)), settings_(std::move(settings)), kind_(kind), ctx_(std::make_unique<vigil_ctx>()) {
+  ctx_->kind = kind_;
   ctx_->plugin = settings_.plugin;
   ctx_->alias = settings_.alias;
   ctx_->table = settings_.table;
 }
 
+namespace {
+// What the last call on this thread left behind, read by take_error() right after it.
+struct LastCall {
+  const vigil_ctx* ctx = nullptr;
+  std::string error;
+  int64_t retry_after_ms = 0;
+};
+thread_local LastCall t_last;
+}  // namespace
+
 // A C++ exception that escapes a plugin is a plugin bug; it is caught here so it can not
 // unwind through the host, and reported as such.
-vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg) {
+vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns) {
+  vigil_status st = VIGIL_E_INTERNAL;
+  ScopedCall scope(ctx_.get(), deadline_mono_ns);
   try {
-    return fn(arg);
+    st = fn(arg);
   } catch (const std::exception& e) {
-    ctx_->set_error(std::string("a C++ exception escaped the plugin: ") + e.what() +
-                    " (a plugin bug: catch exceptions inside callbacks, e.g. with vigil/plugin.hpp)");
+    scope.frame().error = std::string("a C++ exception escaped the plugin: ") + e.what() +
+                          " (a plugin bug: catch exceptions inside callbacks, e.g. with vigil/plugin.hpp)";
   } catch (...) {
-    ctx_->set_error("an exception escaped the plugin (a plugin bug: catch exceptions inside callbacks)");
+    scope.frame().error = "an exception escaped the plugin (a plugin bug: catch exceptions inside callbacks)";
   }
-  return VIGIL_E_INTERNAL;
+  t_last.ctx = ctx_.get();
+  t_last.error = std::move(scope.frame().error);
+  t_last.retry_after_ms = scope.frame().retry_after_ms;
+  return st;
 }
 
 std::string PluginInstance::take_error() {
-  return ctx_->take_error();
+  if (t_last.ctx != ctx_.get()) return "";
+  t_last.ctx = nullptr;
+  return std::move(t_last.error);
+}
+
+std::vector<metrics::Sample> PluginInstance::take_emitted(const std::string& label, const std::string& value) {
+  std::vector<metrics::Sample> all;
+  {
+    std::lock_guard l(ctx_->mu);
+    all.swap(ctx_->pending);
+  }
+  std::map<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>, size_t> latest;
+  std::vector<metrics::Sample> out;
+  for (auto& s : all) {
+    s.labels.emplace_back(label, value);
+    std::sort(s.labels.begin(), s.labels.end());
+    auto [it, fresh] = latest.try_emplace({s.name, s.labels}, out.size());
+    if (fresh)
+      out.push_back(std::move(s));
+    else
+      out[it->second] = std::move(s);
+  }
+  return out;
+}
+
+int64_t PluginInstance::last_retry_after_ms() const {
+  return t_last.ctx == ctx_.get() ? t_last.retry_after_ms : 0;
 }
 
 std::string PluginInstance::describe() const {
@@ -86,7 +130,7 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(const std::shared
   vigil_ctx* ctx = inst->ctx_.get();
   const vigil_status st = inst->call([&]() -> vigil_status { return inst->life_.create(host_table(), ctx, &out); });
   if (st != VIGIL_OK) {
-    std::string err = ctx->take_error();
+    std::string err = inst->take_error();
     return Status::error(who + ": create failed (" + status_name(st) +
                          "): " + (err.empty() ? "the plugin gave no reason" : err));
   }
@@ -105,14 +149,17 @@ PluginInstance::~PluginInstance() {
       return VIGIL_OK;
     });
   }
+  retire_context(std::move(ctx_));
 }
 
 Status PluginInstance::start() {
   if (started_) return {};
+  ctx_->stopping = false;
+  ctx_->closed = false;
   if (life_.start) {
     const vigil_status st = call([&]() -> vigil_status { return life_.start(instance_); });
     if (st != VIGIL_OK) {
-      std::string err = ctx_->take_error();
+      std::string err = take_error();
       return Status::error(settings_.where + ": " + describe() + ": start failed (" + status_name(st) +
                            "): " + (err.empty() ? "the plugin gave no reason" : err));
     }
@@ -134,6 +181,7 @@ void PluginInstance::stop() {
       life_.stop(instance_);
       return VIGIL_OK;
     });
+  ctx_->closed = true;
 }
 
 }  // namespace vigil::plugin_host

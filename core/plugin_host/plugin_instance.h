@@ -6,13 +6,16 @@
 // Threading: create/start/stop/destroy on the control thread; call() on one worker at a time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <vigil/plugin.h>
 
 #include "base/status.h"
 #include "config/settings.h"
+#include "metrics/sample.h"
 #include "plugin_host/plugin_loader.h"
 
 struct vigil_ctx;
@@ -37,21 +40,28 @@ class PluginInstance {
   void request_stop();
   void stop();
 
-  // Runs plugin code behind the exception barrier; an escaped exception is E_INTERNAL with a
-  // message saying so.
+  // Runs plugin code behind the exception barrier, as one call with its own deadline and error
+  // slot (a CallFrame on this thread); an escaped exception is E_INTERNAL with a message saying
+  // so. The call's message is then read with take_error() on the same thread.
   template <class F>
-  vigil_status call(F&& f);
+  vigil_status call(F&& f, int64_t deadline_mono_ns = INT64_MAX);
 
   vigil_instance* instance() const { return instance_; }
   vigil_ctx* ctx() const { return ctx_.get(); }
+  // The message the last call() on this thread into this instance recorded ("" when none).
   std::string take_error();
+  // Samples the plugin emitted since the last take (outside a collector's collect()), each
+  // series once (its latest value), with label `label`="value" added to each.
+  std::vector<metrics::Sample> take_emitted(const std::string& label, const std::string& value);
+  // The Retry-After the last call() on this thread saw in an HTTP reply (0 when none).
+  int64_t last_retry_after_ms() const;
   const config::InstanceSettings& settings() const { return settings_; }
   // "collector system (alias system, /usr/lib/vigil/plugins/system.so)"
   std::string describe() const;
 
  private:
   PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, config::InstanceSettings settings, const char* kind);
-  vigil_status guard(vigil_status (*fn)(void*), void* arg);
+  vigil_status guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns);
 
   std::shared_ptr<const LoadedPlugin> plugin_;
   config::InstanceSettings settings_;
@@ -63,8 +73,8 @@ class PluginInstance {
 };
 
 template <class F>
-vigil_status PluginInstance::call(F&& f) {
-  return guard([](void* p) -> vigil_status { return (*static_cast<F*>(p))(); }, &f);
+vigil_status PluginInstance::call(F&& f, int64_t deadline_mono_ns) {
+  return guard([](void* p) -> vigil_status { return (*static_cast<F*>(p))(); }, &f, deadline_mono_ns);
 }
 
 }  // namespace vigil::plugin_host

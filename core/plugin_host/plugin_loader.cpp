@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "plugin_host/instance_context.h"
+#include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
 namespace {
@@ -19,6 +20,15 @@ std::string abi_text(unsigned major, unsigned minor) {
 constexpr size_t kMinEntrySize = offsetof(vigil_plugin_entry_t, get_interface) + sizeof(void*);
 
 }  // namespace
+
+LoadedPlugin::~LoadedPlugin() {
+  if (initialised && descriptor.deinit) {
+    try {
+      descriptor.deinit();
+    } catch (...) {
+    }
+  }
+}
 
 Status check_file_permissions(const std::string& path) {
   namespace fs = std::filesystem;
@@ -54,6 +64,15 @@ Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path)
                          abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
                          " (rebuild the plugin against this vigil's plugin-api headers)");
   }
+  if (entry->abi_minor > VIGIL_ABI_MINOR) {
+    // A plugin built against newer headers may call host functions this host does not have;
+    // a minor is only ever added to, so an older plugin is fine and a newer one is refused.
+    std::string name = entry->name ? entry->name : "?";
+    return Status::error(path + ": plugin \"" + name + "\" was built for ABI " +
+                         abi_text(entry->abi_major, entry->abi_minor) + ", newer than this vigil's ABI " +
+                         abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
+                         " (upgrade vigil, or rebuild the plugin against this vigil's plugin-api headers)");
+  }
   if (entry->struct_size < kMinEntrySize)
     return Status::error(path + ": entry struct_size " + std::to_string(entry->struct_size) + " is smaller than " +
                          std::to_string(kMinEntrySize) + ", the minimum for ABI " + abi_text(VIGIL_ABI_MAJOR, 0) +
@@ -69,15 +88,23 @@ Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path)
   if (!d.provides || !d.provides[0])
     return Status::error(path + ": plugin \"" + d.name + "\" provides no interface (fill `provides`)");
   if (d.init) {
-    // init() runs once per load; the library stays loaded for the life of the process.
+    // init() runs once per load, as a call without an instance: host->fail(NULL, ...) names why
+    // it failed. deinit() runs when the last user of the plugin is gone (a clean exit).
     vigil_status st = VIGIL_E_INTERNAL;
-    try {
-      st = d.init(host_table());
-    } catch (...) {
+    std::string why;
+    {
+      ScopedCall call(nullptr, INT64_MAX);
+      try {
+        st = d.init(host_table());
+      } catch (...) {
+        call.frame().error = "an exception escaped init() (a plugin bug: catch exceptions inside callbacks)";
+      }
+      why = std::move(call.frame().error);
     }
     if (st != VIGIL_OK)
-      return Status::error(path + ": plugin \"" + d.name + "\" failed to initialise (status " + std::to_string(st) +
-                           ")");
+      return Status::error(path + ": plugin \"" + d.name + "\" failed to initialise (" + status_name(st) +
+                           "): " + (why.empty() ? "the plugin gave no reason" : why));
+    out->initialised = true;
   }
   out->path = path;
   out->library = std::move(lib.value());

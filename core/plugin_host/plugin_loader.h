@@ -14,6 +14,11 @@
 namespace vigil::plugin_host {
 
 struct LoadedPlugin {
+  LoadedPlugin() = default;
+  ~LoadedPlugin();  // deinit(), when init() succeeded
+  LoadedPlugin(const LoadedPlugin&) = delete;
+  LoadedPlugin& operator=(const LoadedPlugin&) = delete;
+
   std::string path;
   std::shared_ptr<PluginLibrary> library;  // keeps entry alive
   const vigil_plugin_entry_t* entry = nullptr;
@@ -24,6 +29,7 @@ struct LoadedPlugin {
   // The entry copied into a zeroed host-sized struct, so fields a plugin built against an
   // older minor lacks read as NULL.
   vigil_plugin_entry_t descriptor{};
+  bool initialised = false;  // init() returned OK: deinit() is owed
 };
 
 // Checks that path and its directory are not writable by group or others (a root agent must

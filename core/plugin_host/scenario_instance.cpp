@@ -77,7 +77,7 @@ Status ScenarioInstance::build(uint64_t seq, load::HttpRequestSpec& out) {
   auto r = request_over(out);
   const vigil_status st = base_->call([&] { return table_.build_http(base_->instance(), seq, &r); });
   if (st == VIGIL_OK) return {};
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
 }
 
@@ -92,10 +92,11 @@ vigil_http_reply c_reply(const load::HttpReplyView& reply, std::vector<vigil_lab
 
 load::CallOutcome ScenarioInstance::call(uint64_t seq, int64_t deadline_mono_ns, std::string& error) {
   auto lock = serial();
-  const vigil_status st = base_->call([&] { return table_.call(base_->instance(), seq, deadline_mono_ns); });
+  const vigil_status st =
+      base_->call([&] { return table_.call(base_->instance(), seq, deadline_mono_ns); }, deadline_mono_ns);
   if (st == VIGIL_OK) return load::CallOutcome::ok;
   if (st == VIGIL_E_NOT_FOUND) return load::CallOutcome::miss;
-  error = base_->ctx()->take_thread_error();
+  error = base_->take_error();
   if (error.empty()) error = std::string("the operation failed (") + status_name(st) + ")";
   return load::CallOutcome::failed;
 }
@@ -111,7 +112,7 @@ Result<bool> ScenarioInstance::build_message(uint64_t conn, uint64_t seq, std::s
   binary = bin != 0;
   if (st == VIGIL_OK) return true;
   if (st == VIGIL_E_NOT_FOUND) return false;
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
 }
 
@@ -121,7 +122,7 @@ Result<bool> ScenarioInstance::check_message(uint64_t conn, uint64_t seq, std::s
   const vigil_status st = base_->call([&] { return table_.check_ws_message(base_->instance(), conn, seq, &m); });
   if (st == VIGIL_OK) return true;
   if (st == VIGIL_E_NOT_FOUND) return false;
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return Status::error(err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err);
 }
 
@@ -131,7 +132,7 @@ Result<bool> ScenarioInstance::setup_request(uint32_t step, load::HttpRequestSpe
   const vigil_status st = base_->call([&] { return table_.build_setup(base_->instance(), step, &r); });
   if (st == VIGIL_E_NOT_FOUND) return false;
   if (st == VIGIL_OK) return true;
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return Status::error(std::string(status_name(st)) + ": " + (err.empty() ? "the plugin gave no reason" : err));
 }
 
@@ -141,7 +142,7 @@ Status ScenarioInstance::check_setup(uint32_t step, const load::HttpReplyView& r
   const auto view = c_reply(reply, headers);
   const vigil_status st = base_->call([&] { return table_.check_setup(base_->instance(), step, &view); });
   if (st == VIGIL_OK) return {};
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return Status::error(err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err);
 }
 
@@ -153,7 +154,7 @@ std::string ScenarioInstance::check(uint64_t seq, const load::HttpReplyView& rep
   const auto view = c_reply(reply, headers);
   const vigil_status st = base_->call([&] { return table_.check_http(base_->instance(), seq, &view); });
   if (st == VIGIL_OK) return "";
-  const std::string err = base_->ctx()->take_thread_error();
+  const std::string err = base_->take_error();
   return err.empty() ? std::string("the scenario refused the reply (") + status_name(st) + ")" : err;
 }
 

@@ -75,7 +75,8 @@ TEST_CASE("the catalog indexes plugins by declared name and remembers failures",
   CHECK(c.find("no_op") != nullptr);
   CHECK(c.find("cpp_helper") != nullptr);
   CHECK(c.find("abi_major_mismatch") == nullptr);
-  CHECK(c.failures().size() == 3);  // missing_entry, abi_major_mismatch, small_struct_size
+  CHECK(c.find("abi_minor_newer") == nullptr);
+  CHECK(c.failures().size() == 4);  // missing_entry, abi_major_mismatch, small_struct_size, abi_minor_newer
   const auto msg = c.not_found_message("no_opp", "collector");
   CHECK(contains(msg, "no collector plugin named \"no_opp\""));
   CHECK(contains(msg, "did you mean \"no_op\""));

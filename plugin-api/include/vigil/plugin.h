@@ -7,6 +7,9 @@
  * Versioning: VIGIL_ABI_MAJOR changes only on a breaking change; the host refuses a plugin built
  * for another major. Minor versions only append: fields at the end of structs (guarded by the
  * leading `struct_size`, test with VIGIL_HAS), functions at the end of tables, new interface ids.
+ * A host accepts plugins built for its own or an OLDER minor (it reads what they lack as NULL)
+ * and refuses one built for a NEWER minor, which may call host functions the host does not have:
+ * build a plugin against the oldest vigil's headers it must run on.
  * The first four fields of vigil_plugin_entry_t (abi_major, abi_minor, struct_size, name) keep
  * their layout forever, so a host can name a plugin it refuses.
  *
@@ -16,6 +19,23 @@
  *   [ts]     thread-safe: may be called from any thread, concurrently
  * Host services are [ts] unless marked, and may be called from plugin-owned threads between
  * the plugin's start() and the return of its stop().
+ *
+ * Lifecycle guarantees (what a plugin may assume):
+ *   - stop() and destroy() never overlap another call into the same instance: a call still
+ *     running when its instance is removed (a reload) keeps the instance alive and is waited
+ *     for; its results are then discarded and stop() follows its return ("quarantine").
+ *     At shutdown the host waits until [agent] shutdown_timeout and then exits the process
+ *     without calling stop() or destroy() under a call that has not returned.
+ *   - A call's deadline and error message belong to that call: should_stop() and the HTTP
+ *     service see the deadline of the call running on the calling thread (none on a plugin's
+ *     own thread), and fail() records the message for that call only, so concurrent [ts] calls
+ *     never see each other's messages.
+ *   - After stop() returns, services that act (emit, cache_*, vigil.http/1, vigil.smtp/1)
+ *     return VIGIL_E_INVALID and should_stop() returns 1; a vigil_ctx stays valid memory for
+ *     the life of the process, so a late call from a thread the plugin failed to join is an
+ *     error, never a crash. (Joining those threads in stop() is still the plugin's job.)
+ *   - Every service that takes a ctx returns VIGIL_E_INVALID for a NULL ctx (log and fail
+ *     accept NULL: in init(), fail(NULL, ...) gives init's reason).
  *
  * Ownership: every `vigil_str` and pointer passed IN is BORROWED for the duration of the call;
  * copy what you keep. Strings in the entry and schema are static until the library is unloaded
@@ -81,7 +101,8 @@ typedef struct vigil_label {
   vigil_str value;
 } vigil_label;
 
-/* Opaque, host-owned, one per plugin instance; valid from create() until destroy() returns. */
+/* Opaque, host-owned, one per plugin instance; answers services from create() until stop()
+ * returns (configuration reads until destroy() returns), and stays valid memory afterwards. */
 typedef struct vigil_ctx vigil_ctx;
 /* Opaque, plugin-owned instance state. */
 typedef void vigil_instance;
@@ -179,7 +200,10 @@ typedef struct vigil_host_v1 {
 
   /* [ts] Emits one sample, copied. Rejects invalid names with VIGIL_E_INVALID. From a
    * collector, samples emitted during one collect() replace that instance's previous set as
-   * a whole when the call returns (series that were not emitted again disappear). */
+   * a whole when the call returns (series that were not emitted again disappear). From a
+   * notifier or a cache backend, each series keeps its latest value and is published on
+   * /metrics with a `notifier` or `backend` label naming the instance. Scenarios get
+   * VIGIL_E_UNSUPPORTED (the load engine measures the run). */
   vigil_status (*emit)(vigil_ctx* ctx, const vigil_sample* sample);
 
   /* [ts] The core cache. get writes the value into `out`; VIGIL_E_NOT_FOUND on a miss;
@@ -461,9 +485,11 @@ typedef struct vigil_plugin_entry_t {
   const char* description; /* one line */
   /* NULL-terminated list of interface ids this library provides, e.g. {"vigil.collector/1", 0} */
   const char* const* provides;
-  /* [main] Optional. Once per load, before any create(); no I/O. */
+  /* [main] Optional. Once per load, before any create(); no I/O. On failure, give the reason
+   * with host->fail(NULL, code, "...") (there is no instance yet). */
   vigil_status (*init)(const vigil_host_v1* host);
-  /* [main] Optional. Matched with init(). */
+  /* [main] Optional. Matched with a successful init(), after the last instance is destroyed,
+   * when the host exits cleanly (not after a shutdown that abandoned a call still running). */
   void (*deinit)(void);
   /* [ts] Returns the static vtable for an interface id, or NULL. */
   const void* (*get_interface)(const char* id);
