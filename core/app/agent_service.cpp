@@ -109,7 +109,7 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
   r->add("GET", "/readyz", [&collectors, &state, &alerting](const http::Request&) {
     auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
                                  alerting.db_error(), state.cache ? state.cache->problem() : "",
-                                 state.cache ? state.cache->description() : "");
+                                 state.cache ? state.cache->description() : "", collectors.quarantined());
     return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
   });
   r->add("GET", "/api/v1/status",
@@ -385,22 +385,26 @@ int run_agent(const std::string& config_path) {
     notify("STOPPING=1");
     break;
   }
-  if (notifier) scheduler.remove("systemd/watchdog");
+  // Shutdown: nothing is stopped or destroyed while a call into it may still be running. Every
+  // scheduled run (collections, rule groups, the alerting tick, removed jobs' late runs) and every
+  // delivery gets until the drain deadline; if one is still running then, the process exits
+  // without running destructors under it.
+  const auto drain_deadline = std::chrono::steady_clock::now() + settings.agent.shutdown_timeout;
+  auto exit_abandoning = [](const char* what, size_t count) {
+    log::warn("agent", "still running after the shutdown deadline; exiting without waiting for it",
+              {{"what", what}, {"count", count}});
+    log::flush();
+    std::_Exit(0);
+  };
   state.plugins_started = false;
   scheduled->stop();
-  rules.stop();
-  alerting->stop(scheduler);
   const size_t stuck = scheduler.stop(settings.agent.shutdown_timeout);
+  if (stuck > 0) exit_abandoning("scheduled runs (collections, rule groups or the alerting tick)", stuck);
+  rules.stop();
+  if (!alerting->stop(scheduler, drain_deadline)) exit_abandoning("notifier deliveries", 1);
   collectors.clear();
   if (agent_cache) agent_cache->stop(scheduler);
   server.stop();
-  if (stuck > 0) {
-    // A plugin ignores its deadline: its thread can not be joined, so leave without running
-    // destructors under it.
-    log::warn("agent", "collections still running after the shutdown deadline; exiting anyway", {{"stuck", stuck}});
-    log::flush();
-    std::_Exit(0);
-  }
   log::info("agent", "stopped");
   log::flush();
   return 0;

@@ -7,7 +7,8 @@ namespace vigil::app {
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
                              const std::vector<runtime::CollectorStatus>& collectors,
                              const std::string& alerting_problem, const std::string& cache_problem,
-                             const std::string& cache_backend) {
+                             const std::string& cache_backend,
+                             const std::vector<runtime::QuarantinedCollector>& quarantined) {
   nlohmann::json checks = nlohmann::json::object();
   checks["config"] = {{"ok", config_loaded}, {"source", config_source}};
   checks["plugins"] = {{"ok", plugins_started}};
@@ -34,6 +35,12 @@ Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std
       checks["cache"]["error"] = cache_problem;
       ready = false;
     }
+  }
+  if (!quarantined.empty()) {
+    nlohmann::json q = nlohmann::json::array();
+    for (const auto& c : quarantined)
+      q.push_back({{"collector", c.plugin}, {"alias", c.alias}, {"seconds_since_removed", c.seconds}});
+    checks["quarantined"] = {{"ok", true}, {"instances", std::move(q)}};
   }
   nlohmann::json doc = {{"ready", ready}, {"checks", std::move(checks)}};
   return Readiness{ready, doc.dump(2) + "\n"};

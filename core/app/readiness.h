@@ -17,9 +17,12 @@ struct Readiness {
 
 // `alerting_problem` is the alerting database's last write error, `cache_problem` the cache
 // backend's last health check error ("" when healthy); `cache_backend` "" = no cache configured.
+// Quarantined instances (removed, still inside a call) are listed; they do not make the agent
+// unready, since the running configuration does not use them.
 Readiness evaluate_readiness(bool config_loaded, bool plugins_started, const std::string& config_source,
                              const std::vector<runtime::CollectorStatus>& collectors,
                              const std::string& alerting_problem = "", const std::string& cache_problem = "",
-                             const std::string& cache_backend = "");
+                             const std::string& cache_backend = "",
+                             const std::vector<runtime::QuarantinedCollector>& quarantined = {});
 
 }  // namespace vigil::app

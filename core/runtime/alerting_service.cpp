@@ -1,6 +1,7 @@
 #include "runtime/alerting_service.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,9 @@ struct AlertingService::Worker {
   std::mutex mu;
   std::condition_variable cv;
   bool woken = false;
+  bool done = false;  // guarded by mu: deliver_loop returned
+  // The latest value of each series the notifier plugin emitted (publish() only).
+  std::map<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>, metrics::Sample> emitted;
 
   void wake() {
     {
@@ -163,7 +167,12 @@ Status AlertingService::start(Scheduler& scheduler) {
   }
   for (auto& w : workers_) {
     Worker* wp = w.get();
-    w->thread = std::thread([this, wp] { deliver_loop(*wp); });
+    w->thread = std::thread([this, wp] {
+      deliver_loop(*wp);
+      std::lock_guard l(wp->mu);
+      wp->done = true;
+      wp->cv.notify_all();
+    });
   }
   Job job;
   job.id = "alerting/tick";
@@ -183,7 +192,7 @@ Status AlertingService::start(Scheduler& scheduler) {
   return {};
 }
 
-void AlertingService::stop(Scheduler& scheduler) {
+bool AlertingService::stop(Scheduler& scheduler, std::chrono::steady_clock::time_point deadline) {
   scheduler.remove("alerting/tick");
   stopping_ = true;
   for (auto& w : workers_) {
@@ -191,10 +200,20 @@ void AlertingService::stop(Scheduler& scheduler) {
     w->wake();
   }
   for (auto& w : workers_) {
+    if (!w->thread.joinable()) continue;
+    std::unique_lock l(w->mu);
+    if (!w->cv.wait_until(l, deadline, [&] { return w->done; })) {
+      log::warn("alerting", "a notifier is still delivering after the shutdown deadline",
+                {{"notifier", w->alias}, {"channel", w->channel}});
+      return false;
+    }
+  }
+  for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
     w->notifier->stop();
   }
   save_state(SysClock::now());
+  return true;
 }
 
 alerting::HistoryEvent AlertingService::event(const std::string& kind, const alerting::Alert& a, Time at) const {
@@ -698,6 +717,14 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
                              "Failed delivery attempts, by reason.", metrics::SampleType::counter));
       }
     }
+  }
+  // Each notifier plugin's own samples (host->emit), kept at their latest value.
+  for (const auto& w : workers_) {
+    for (auto& smp : w->notifier->take_samples()) {
+      auto key = std::make_pair(smp.name, smp.labels);
+      w->emitted[std::move(key)] = std::move(smp);
+    }
+    for (const auto& [k, smp] : w->emitted) out.push_back(smp);
   }
   metrics::Sample h;
   h.type = metrics::SampleType::histogram;

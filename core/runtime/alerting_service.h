@@ -68,8 +68,10 @@ class AlertingService {
 
   // Starts the notifiers, the delivery threads and the tick job.
   Status start(Scheduler& scheduler);
-  // Stops ticking, lets each delivery thread finish its current attempt, stops notifiers.
-  void stop(Scheduler& scheduler);
+  // Stops ticking, lets each delivery thread finish its current attempt until `deadline`, stops
+  // the notifiers and saves the state. False when a delivery was still in a notifier at the
+  // deadline: nothing was stopped or saved, and the caller must exit without destroying this.
+  bool stop(Scheduler& scheduler, std::chrono::steady_clock::time_point deadline);
   // A reload: new routes, receivers, inhibition and templates; alerts are regrouped. The
   // notifier instances stay (changing them needs a restart).
   Status reconfigure(alerting::AlertingConfig config);

@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <condition_variable>
 #include <set>
 
 #include "log/log.h"
@@ -26,6 +27,16 @@ struct CollectorSet::Entry {
   bool ever_succeeded = false;       // guarded by mu
   std::string last_error;            // guarded by mu
   double interval_seconds = 0;       // set before the job starts
+
+  // The gate between the job and retire(): a run touches the instance, its metrics and the
+  // stores only while it holds gate_mu and `retired` is false, or inside collect() with
+  // `in_call` set; retire() waits for in_call to clear and quarantines the entry if it won't.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool in_call = false;            // guarded by gate_mu
+  bool retired = false;            // guarded by gate_mu
+  bool quarantined = false;        // guarded by gate_mu: its run stops the instance on return
+  Clock::time_point retired_at{};  // guarded by gate_mu
 };
 
 namespace {
@@ -96,11 +107,34 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
   e->interval_seconds = std::chrono::duration<double>(job.spec.interval).count();
   metrics::SampleStore* store = &store_;
   auto series = series_ptr_;
-  job.run = [e, store, series](Clock::time_point deadline) {
+  metrics::AgentMetrics* agent_metrics = &metrics_;
+  job.run = [e, store, series, agent_metrics](Clock::time_point deadline) {
     const int64_t deadline_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
-    e->series->runs->Increment();
+    {
+      std::lock_guard gate(e->gate_mu);
+      if (e->retired) return false;
+      e->in_call = true;
+      e->series->runs->Increment();
+    }
     auto out = e->instance->collect(deadline_ns);
+    std::unique_lock gate(e->gate_mu);
+    e->in_call = false;
+    e->gate_cv.notify_all();
+    if (e->retired) {
+      // Removed while collecting: the results are discarded; a quarantined instance is stopped
+      // here, now that no call into it is in flight.
+      const bool release = e->quarantined;
+      e->quarantined = false;
+      gate.unlock();
+      if (release) {
+        e->instance->stop();
+        agent_metrics->plugin_quarantined("collector", e->instance->plugin_name(), -1);
+        log::info("collector", "a quarantined collector returned; its results were discarded and it was stopped",
+                  {{"collector", e->instance->plugin_name()}, {"alias", e->instance->alias()}});
+      }
+      return false;
+    }
     e->series->duration->Observe(out.seconds);
     e->series->samples->Increment(static_cast<double>(out.samples.size()));
     if (out.invalid_samples) e->series->invalid_samples->Increment(static_cast<double>(out.invalid_samples));
@@ -143,11 +177,15 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
     return ok;
   };
   job.on_skip = [e] {
+    std::lock_guard gate(e->gate_mu);
+    if (e->retired) return;
     e->series->skipped->Increment();
     log::debug("scheduler", "run skipped: previous still running",
                {{"collector", e->instance->plugin_name()}, {"alias", e->instance->alias()}});
   };
   job.on_overrun = [e, timeout = job.spec.timeout] {
+    std::lock_guard gate(e->gate_mu);
+    if (e->retired) return;
     e->series->timeouts->Increment();
     e->instance->request_stop();
     if (failure_log_limiter().admit(e->identity + "/overrun"))
@@ -195,8 +233,8 @@ Status CollectorSet::apply(Prepared prepared) {
     }
   }
   for (auto& e : removed) {
-    scheduler_.remove(e->identity);
-    e->instance->stop();
+    scheduler_.remove(e->identity, std::chrono::nanoseconds(0));
+    retire(e);
     store_.remove(e->source);
     if (auto* s = series_.load())
       s->end_source(e->source, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -223,13 +261,56 @@ Status CollectorSet::apply(Prepared prepared) {
   return {};
 }
 
+void CollectorSet::retire(const std::shared_ptr<Entry>& e) {
+  // A collection in progress gets a moment to return before its instance is quarantined.
+  constexpr auto kGrace = std::chrono::milliseconds(500);
+  bool stop_now;
+  {
+    std::unique_lock gate(e->gate_mu);
+    e->retired = true;
+    e->retired_at = Clock::now();
+    e->gate_cv.wait_for(gate, kGrace, [&] { return !e->in_call; });
+    e->quarantined = e->in_call;
+    stop_now = !e->in_call;
+  }
+  if (stop_now) {
+    e->instance->stop();
+    return;
+  }
+  e->instance->request_stop();
+  metrics_.plugin_quarantined("collector", e->instance->plugin_name(), +1);
+  log::warn("collector",
+            "a removed collector is still inside collect(); it is quarantined until the call returns and its "
+            "results will be discarded",
+            {{"collector", e->instance->plugin_name()}, {"alias", e->instance->alias()}});
+  std::lock_guard lock(mu_);
+  std::erase_if(quarantined_, [](const std::shared_ptr<Entry>& q) {
+    std::lock_guard gate(q->gate_mu);
+    return !q->quarantined;
+  });
+  quarantined_.push_back(e);
+}
+
 void CollectorSet::clear() {
   std::map<std::string, std::shared_ptr<Entry>> all;
   {
     std::lock_guard lock(mu_);
     all.swap(running_);
   }
-  for (auto& [id, e] : all) e->instance->stop();
+  for (auto& [id, e] : all) retire(e);
+}
+
+std::vector<QuarantinedCollector> CollectorSet::quarantined() const {
+  std::vector<QuarantinedCollector> out;
+  std::lock_guard lock(mu_);
+  const auto now = Clock::now();
+  for (const auto& e : quarantined_) {
+    std::lock_guard gate(e->gate_mu);
+    if (!e->quarantined) continue;
+    out.push_back(
+        {e->instance->plugin_name(), e->instance->alias(), std::chrono::duration<double>(now - e->retired_at).count()});
+  }
+  return out;
 }
 
 std::vector<CollectorStatus> CollectorSet::statuses() const {

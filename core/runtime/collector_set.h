@@ -40,6 +40,14 @@ struct CollectorStatus {
   std::string last_error;
 };
 
+// An instance removed by a reload while its collect() was still running: kept alive (never
+// stopped or destroyed under the call) until the call returns; its late results are discarded.
+struct QuarantinedCollector {
+  std::string plugin;
+  std::string alias;
+  double seconds = 0;  // since it was removed
+};
+
 class CollectorSet {
  public:
   struct Prepared {
@@ -60,10 +68,11 @@ class CollectorSet {
   // Starts new instances, stops removed ones, keeps unchanged ones. Fails (changing nothing
   // that runs) if a non-optional new instance fails to start.
   Status apply(Prepared prepared);
-  // Stops every instance (after the scheduler drained).
+  // Stops every instance. REQUIRES: the scheduler stopped with no run left in progress.
   void clear();
 
   std::vector<CollectorStatus> statuses() const;
+  std::vector<QuarantinedCollector> quarantined() const;
   // From now on every collection is also appended to `series` (for rule evaluation); nullptr
   // stops it. The store must outlive this set.
   void set_series_store(metrics::SeriesStore* series) { series_.store(series); }
@@ -72,6 +81,9 @@ class CollectorSet {
  private:
   struct Entry;
   Job make_job(const std::shared_ptr<Entry>& e, const config::AgentSettings& agent);
+  // Makes sure nothing of `e` runs or publishes any more: stops it now if no collect() is in
+  // progress, else quarantines it (its own run stops it when the call returns).
+  void retire(const std::shared_ptr<Entry>& e);
 
   Scheduler& scheduler_;
   metrics::AgentMetrics& metrics_;
@@ -81,6 +93,7 @@ class CollectorSet {
   std::atomic<metrics::SeriesStore*>& series_ = *series_ptr_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> running_;  // identity -> entry; guarded by mu_
+  std::vector<std::shared_ptr<Entry>> quarantined_;        // guarded by mu_; released ones pruned by retire()
 };
 
 }  // namespace vigil::runtime

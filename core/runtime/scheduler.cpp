@@ -64,75 +64,101 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::add(Job job) {
+  reap_removed();
+  bool replaces;
+  {
+    std::lock_guard lock(shared_->mu);
+    replaces = workers_.count(job.id) > 0;
+  }
+  if (replaces) remove(job.id, std::chrono::seconds(1));
   // The first run is due at once so a fresh agent becomes ready after one collection; jitter
   // spreads the runs after it.
   const auto first = Clock::now();
   auto w = std::make_shared<Worker>(std::move(job), first, shared_);
   w->thread = std::thread([w] { w->main(); });
   std::lock_guard lock(shared_->mu);
-  if (auto it = workers_.find(w->job.id); it != workers_.end()) {
-    auto old = it->second;
-    {
-      std::lock_guard wl(old->mu);
-      old->quit = true;
-      old->cv.notify_all();
-    }
-    old->thread.detach();
-  }
   workers_[w->job.id] = w;
   shared_->cv.notify_all();
 }
 
-void Scheduler::remove(const std::string& id) {
+bool Scheduler::remove(const std::string& id, nanoseconds wait) {
+  reap_removed();
   std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(shared_->mu);
     auto it = workers_.find(id);
-    if (it == workers_.end()) return;
+    if (it == workers_.end()) return true;
     w = it->second;
     workers_.erase(it);
   }
-  {
-    std::lock_guard wl(w->mu);
-    w->quit = true;
-    w->cv.notify_all();
-  }
-  // Join when idle; a run in progress finishes on its own (its thread holds the worker).
   bool idle;
   {
-    std::lock_guard wl(w->mu);
+    std::unique_lock wl(w->mu);
+    w->quit = true;
+    w->pending = false;
+    w->cv.notify_all();
+    const auto until =
+        wait >= nanoseconds(std::chrono::hours(24 * 365)) ? Clock::time_point::max() : Clock::now() + wait;
+    if (until == Clock::time_point::max())
+      w->cv.wait(wl, [&] { return !w->busy; });
+    else
+      w->cv.wait_until(wl, until, [&] { return !w->busy; });
     idle = !w->busy;
   }
-  if (idle)
+  if (idle) {
     w->thread.join();
-  else
-    w->thread.detach();
+    return true;
+  }
+  removed_.push_back(std::move(w));
+  return false;
+}
+
+void Scheduler::reap_removed() {
+  for (auto it = removed_.begin(); it != removed_.end();) {
+    bool idle;
+    {
+      std::lock_guard wl((*it)->mu);
+      idle = !(*it)->busy;
+    }
+    if (idle) {
+      (*it)->thread.join();
+      it = removed_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t Scheduler::in_flight_removed() {
+  reap_removed();
+  return removed_.size();
 }
 
 size_t Scheduler::stop(nanoseconds drain) {
-  std::map<std::string, std::shared_ptr<Worker>> workers;
+  std::vector<std::shared_ptr<Worker>> workers;
   {
     std::lock_guard lock(shared_->mu);
-    if (stopping_ && workers_.empty()) {
-      if (thread_.joinable()) thread_.join();
-      return 0;
-    }
     stopping_ = true;
-    workers.swap(workers_);
+    for (auto& [id, w] : workers_) workers.push_back(std::move(w));
+    workers_.clear();
     shared_->cv.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  for (auto& w : removed_) workers.push_back(std::move(w));
+  removed_.clear();
   const auto deadline = Clock::now() + drain;
   size_t stuck = 0;
-  for (auto& [id, w] : workers) {
+  for (auto& w : workers) {
     std::unique_lock wl(w->mu);
     w->quit = true;
+    w->pending = false;
     w->cv.notify_all();
     const bool idle = w->cv.wait_until(wl, deadline, [&] { return !w->busy; });
     wl.unlock();
     if (idle) {
       w->thread.join();
     } else {
+      // Left running on purpose: the caller exits without destroying what it uses.
       ++stuck;
       w->thread.detach();
     }

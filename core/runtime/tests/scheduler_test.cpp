@@ -83,3 +83,97 @@ TEST_CASE("removed jobs stop running", "[runtime]") {
   std::this_thread::sleep_for(60ms);
   CHECK(runs == after);
 }
+
+TEST_CASE("remove waits for a run in progress, up to its bound", "[runtime]") {
+  Scheduler sched;
+  std::atomic<bool> started{false}, finished{false};
+  Job j;
+  j.id = "slow";
+  j.spec.interval = 1s;
+  j.run = [&](Clock::time_point) {
+    started = true;
+    std::this_thread::sleep_for(150ms);
+    finished = true;
+    return true;
+  };
+  sched.add(j);
+  while (!started) std::this_thread::sleep_for(1ms);
+  // Unbounded: returns only once the run returned, so nothing it uses may be gone yet.
+  CHECK(sched.remove("slow"));
+  CHECK(finished);
+  CHECK(sched.in_flight_removed() == 0);
+}
+
+TEST_CASE("a run that outlives remove() is tracked and counted as stuck by stop()", "[runtime]") {
+  std::atomic<bool> release{false}, started{false};
+  auto released = std::make_shared<std::atomic<bool>>(false);
+  {
+    Scheduler sched;
+    Job j;
+    j.id = "hung";
+    j.spec.interval = 1s;
+    j.run = [&, released](Clock::time_point) {
+      started = true;
+      while (!release) std::this_thread::sleep_for(1ms);
+      *released = true;
+      return true;
+    };
+    sched.add(j);
+    while (!started) std::this_thread::sleep_for(1ms);
+    CHECK_FALSE(sched.remove("hung", 20ms));
+    CHECK(sched.in_flight_removed() == 1);
+    CHECK(sched.stop(50ms) == 1);  // the owner must not destroy what the run uses
+    release = true;
+  }
+  for (int i = 0; i < 500 && !*released; ++i) std::this_thread::sleep_for(1ms);
+  CHECK(*released);
+  std::this_thread::sleep_for(20ms);  // the detached worker returns before `release` goes away
+}
+
+TEST_CASE("a removed run that returns later is reaped, and stop() then has nothing stuck", "[runtime]") {
+  Scheduler sched;
+  std::atomic<bool> release{false}, started{false};
+  Job j;
+  j.id = "late";
+  j.spec.interval = 1s;
+  j.run = [&](Clock::time_point) {
+    started = true;
+    while (!release) std::this_thread::sleep_for(1ms);
+    return true;
+  };
+  sched.add(j);
+  while (!started) std::this_thread::sleep_for(1ms);
+  CHECK_FALSE(sched.remove("late", 0ms));
+  release = true;
+  for (int i = 0; i < 500 && sched.in_flight_removed() > 0; ++i) std::this_thread::sleep_for(1ms);
+  CHECK(sched.in_flight_removed() == 0);
+  CHECK(sched.stop(0ms) == 0);
+}
+
+TEST_CASE("a job added again under its id never overlaps the old one's run", "[runtime]") {
+  Scheduler sched;
+  std::atomic<int> inside{0}, max_inside{0}, runs{0};
+  auto make = [&] {
+    Job j;
+    j.id = "same";
+    j.spec.interval = 5ms;
+    j.run = [&](Clock::time_point) {
+      const int n = ++inside;
+      int m = max_inside;
+      while (n > m && !max_inside.compare_exchange_weak(m, n)) {
+      }
+      std::this_thread::sleep_for(20ms);
+      --inside;
+      ++runs;
+      return true;
+    };
+    return j;
+  };
+  for (int i = 0; i < 5; ++i) {
+    sched.add(make());
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(sched.stop(1s) == 0);
+  CHECK(runs >= 1);
+  CHECK(max_inside == 1);
+}

@@ -1,0 +1,143 @@
+// Lifecycle under hostile timing, against the real binary: reloads and shutdowns while plugin
+// calls are in flight, a plugin thread that outlives stop(), and a flood of alerts right before
+// SIGTERM. These run in the sanitizer stage too (label "lifecycle"), where a use after free or
+// a double free fails them.
+#include <signal.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "agent_process.h"
+
+using namespace std::chrono_literals;
+using namespace vigil::testing;
+
+namespace {
+
+bool contains(const std::string& h, const std::string& n) {
+  return h.find(n) != std::string::npos;
+}
+
+std::string config(const std::string& dir, const std::string& collectors, const std::string& extra = "") {
+  return "[agent]\ninterval = \"500ms\"\ntimeout = \"200ms\"\nshutdown_timeout = \"2s\"\nstate_dir = \"" + dir +
+         "/state\"\nplugin_dirs = [\"" + build_dir() +
+         "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\nmetrics_snapshot = \"0s\"\n"
+         "api_token = \"t0ken\"\n" +
+         extra + "\n[[collectors.no_op]]\ninterval = \"200ms\"\n" + collectors;
+}
+
+HttpReply post(uint16_t port, const std::string& path, const std::string& body) {
+  const std::string raw = http_raw(port,
+                                   "POST " + path +
+                                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                       "Authorization: Bearer t0ken\r\nContent-Type: application/json\r\n"
+                                       "Content-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body,
+                                   30s);
+  HttpReply r;
+  if (raw.rfind("HTTP/1.1 ", 0) != 0) return r;
+  r.status = std::stoi(raw.substr(9, 3));
+  const auto split = raw.find("\r\n\r\n");
+  r.body = split == std::string::npos ? "" : raw.substr(split + 4);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a reload during a collection quarantines the removed instance and discards its late results",
+          "[lifecycle]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  write_file(path, config(dir, "[[collectors.hangs_in_collect]]\nsleep_ms = 2500\n"));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  // The hung collection is in progress once its first run was counted.
+  REQUIRE(agent.wait_for(
+      "/metrics", "vigil_collector_runs_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s));
+  write_file(path, config(dir, ""));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  CHECK(contains(agent.log(), "it is quarantined until the call returns"));
+  CHECK(agent.wait_for("/metrics", "vigil_plugin_quarantined{kind=\"collector\",plugin=\"hangs_in_collect\"} 1", 2s));
+  const auto ready = http_get(agent.port(), "/readyz");
+  CHECK(contains(ready.body, "\"quarantined\""));
+  CHECK(contains(ready.body, "\"alias\": \"hangs_in_collect\""));
+  // When the call returns, the instance is stopped and nothing it produced appears.
+  REQUIRE(agent.wait_for("/metrics", "vigil_plugin_quarantined{kind=\"collector\",plugin=\"hangs_in_collect\"} 0", 5s));
+  CHECK(agent.wait_for_log("a quarantined collector returned", 2s));
+  std::this_thread::sleep_for(300ms);
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK_FALSE(contains(m, "fixture_late_value"));
+  CHECK_FALSE(contains(m, "collector=\"hangs_in_collect\""));
+  CHECK(contains(m, "fixture_value{source=\"no_op\"} 1"));
+  CHECK_FALSE(contains(http_get(agent.port(), "/readyz").body, "\"quarantined\""));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+  CHECK(contains(agent.log(), "\"msg\":\"stopped\""));
+}
+
+TEST_CASE("SIGTERM while a removed collector is still hung exits at the drain deadline", "[lifecycle]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  write_file(path, config(dir, "[[collectors.hangs_in_collect]]\nsleep_ms = 10000\n"));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for(
+      "/metrics", "vigil_collector_runs_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s));
+  write_file(path, config(dir, ""));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(6s) == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(contains(agent.log(), "still running after the shutdown deadline"));
+}
+
+TEST_CASE("a plugin thread that calls the host after stop() gets an error, never freed memory", "[lifecycle]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  write_file(path, config(dir, "[[collectors.abi_contract]]\n"));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  // Between collections the plugin's own thread has no deadline: should_stop() reads 0 there.
+  CHECK(agent.wait_for("/metrics", "fixture_own_thread_should_stop 0", 5s));
+  write_file(path, config(dir, ""));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  CHECK(agent.wait_for_log("abi_contract: emit after stop returned status 8", 5s));
+  CHECK_FALSE(contains(http_get(agent.port(), "/metrics").body, "fixture_after_stop"));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}
+
+TEST_CASE("100,000 alerts posted, then SIGTERM: the agent saves its state and exits cleanly", "[lifecycle]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  write_file(path, config(dir, "",
+                          "[[notifiers.log]]\n[alerting]\n[alerting.route]\nreceiver = \"log\"\n"
+                          "group_by = [\"alertname\"]\ngroup_wait = \"100ms\"\n"
+                          "[[alerting.receivers]]\nname = \"log\"\nnotifiers = [\"log\"]\n"));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  constexpr int kBatches = 100, kPerBatch = 1000;
+  int accepted = 0;
+  for (int b = 0; b < kBatches; ++b) {
+    std::string body = "[";
+    for (int i = 0; i < kPerBatch; ++i) {
+      if (i) body += ",";
+      body += "{\"labels\":{\"alertname\":\"Flood" + std::to_string(b % 7) + "\",\"instance\":\"i" +
+              std::to_string(b * kPerBatch + i) + "\",\"severity\":\"warning\"}}";
+    }
+    body += "]";
+    if (post(agent.port(), "/api/v2/alerts", body).status == 200) ++accepted;
+  }
+  CHECK(accepted == kBatches);
+  agent.signal(SIGTERM);
+  const int status = agent.wait_exit(60s);
+  CHECK(status == 0);
+  CHECK((contains(agent.log(), "\"msg\":\"stopped\"") ||
+         contains(agent.log(), "still running after the shutdown deadline")));
+}
