@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -515,6 +516,22 @@ void read_instances(const std::shared_ptr<const toml::table>& shared_root, const
     if (!seen.insert({i.plugin, i.alias}).second)
       p.push_back(i.where + ": duplicate alias \"" + i.alias + "\" for " + kind + " \"" + i.plugin +
                   "\" (give each instance a distinct alias = \"...\")");
+  }
+  // Two collectors of one plugin with the same settings and labels emit the same series; the
+  // exposition can keep only one of each, so the other instance's work would be lost.
+  if (kind == "collector") {
+    std::map<std::string, const InstanceSettings*> first;
+    for (const auto& i : out) {
+      std::string key = i.plugin + "\n" + i.table.fingerprint();
+      for (const auto& [k, v] : i.labels) key += "\n" + k + "=" + v;
+      auto [it, fresh] = first.try_emplace(key, &i);
+      if (!fresh)
+        p.push_back(i.where + ": [[collectors." + i.plugin + "]] (alias " + i.alias +
+                    ") has the same settings and labels as alias " + it->second->alias + " (" + it->second->where +
+                    "): both emit the same series and only one can be shown; remove one, or tell them apart with "
+                    "labels = { instance = \"...\" } (the alias names an instance in logs and vigil_collector_* "
+                    "series, not in its samples)");
+    }
   }
 }
 

@@ -181,13 +181,24 @@ TEST_CASE("duplicate aliases are rejected and defaults are numbered", "[config]"
   CHECK(has_problem(r, "duplicate alias \"tcp_probe\""));
 }
 
+TEST_CASE("two collectors that would emit the same series are refused, naming both", "[config]") {
+  auto r = load("[[collectors.system]]\n[[collectors.system]]\n");
+  CHECK(has_problem(r,
+                    "t.toml:2:1: [[collectors.system]] (alias system-2) has the same settings and labels as alias "
+                    "system (t.toml:1:1): both emit the same series"));
+  CHECK(has_problem(r, "labels = { instance = \"...\" }"));
+  // Different settings, or different labels, tell them apart.
+  CHECK(load("[[collectors.tcp_probe]]\naddress = \"a:1\"\n[[collectors.tcp_probe]]\naddress = \"b:1\"\n").ok());
+  CHECK(load("[[collectors.system]]\n[[collectors.system]]\nlabels = { instance = \"b\" }\n").ok());
+}
+
 TEST_CASE("a config_dir adds plugin instances from every *.toml in it", "[config]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("vigil-config-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "conf.d");
   std::ofstream(dir / "main.toml") << "[agent]\nconfig_dir = \"conf.d\"\n[[collectors.system]]\n";
-  std::ofstream(dir / "conf.d" / "a.toml") << "[[collectors.system]]\nalias = \"second\"\n";
+  std::ofstream(dir / "conf.d" / "a.toml") << "[[collectors.system]]\nalias = \"second\"\nlabels = { host = \"b\" }\n";
   std::ofstream(dir / "conf.d" / "b.toml") << "[[collectors.tcp_probe]]\naddress = \"127.0.0.1:1\"\n";
   std::ofstream(dir / "conf.d" / "ignored.txt") << "not toml";
   auto r = load_config_file((dir / "main.toml").string(), no_env());

@@ -16,6 +16,7 @@
 #include "plugin_host/collector_instance.h"
 #include "plugin_host/instance_context.h"
 #include "test_paths.h"
+#include <vigil/plugin.hpp>
 
 using namespace vigil::plugin_host;
 
@@ -164,4 +165,21 @@ TEST_CASE("a context stays valid after its instance is destroyed, and refuses ac
   CHECK(host->emit(ctx, &s) == double(VIGIL_E_INVALID));
   CHECK(host->cache_del(ctx, {"k", 1}) == double(VIGIL_E_INVALID));
   CHECK(host->should_stop(ctx) == 1);
+}
+
+namespace {
+struct SerialScenario {
+  static constexpr uint32_t flags = VIGIL_SCENARIO_SERIAL;
+  explicit SerialScenario(vigil::sdk::Context&) {}
+  void build_http(vigil::sdk::Context&, uint64_t, vigil::sdk::HttpRequestBuilder&) {}
+};
+struct PlainScenario {
+  explicit PlainScenario(vigil::sdk::Context&) {}
+  void build_http(vigil::sdk::Context&, uint64_t, vigil::sdk::HttpRequestBuilder&) {}
+};
+}  // namespace
+
+TEST_CASE("plugin.hpp passes a scenario class's flags into its vtable", "[plugin_host][abi]") {
+  CHECK(vigil::sdk::detail::ScenarioAdapter<SerialScenario>::vtable()->flags == VIGIL_SCENARIO_SERIAL);
+  CHECK(vigil::sdk::detail::ScenarioAdapter<PlainScenario>::vtable()->flags == 0);
 }

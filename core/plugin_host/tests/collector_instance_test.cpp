@@ -82,13 +82,23 @@ TEST_CASE("the C++ helper turns exceptions into status codes", "[plugin_host]") 
   REQUIRE(ok.ok());
   ok.value()->collect(in(5));
   auto out = ok.value()->collect(in(5));
-  REQUIRE(out.samples.size() == 1);
+  REQUIRE(out.samples.size() == 2);
+  CHECK(out.samples[0].name == "fixture_cpp_ticks_total");
   CHECK(out.samples[0].value == 4);
+  CHECK(out.samples[1].name == "fixture_cpp_initialised");
+  CHECK(out.samples[1].value == 1);  // the export macro wired plugin_init into the entry
   auto failing = CollectorInstance::create(plugin("cpp_helper"), instance("[[collectors.cpp_helper]]\nfail = true\n"));
   REQUIRE(failing.ok());
   auto f = failing.value()->collect(in(5));
   CHECK(f.result == Result_::error);
   CHECK(contains(f.error, "E_INTERNAL: asked to fail"));
+}
+
+TEST_CASE("the C++ helper keeps the host's file:line:col message for a wrongly typed value", "[plugin_host]") {
+  auto bad = CollectorInstance::create(plugin("cpp_helper"),
+                                       instance("[[collectors.cpp_helper]]\nname = \"x\"\nwrong_accessor = true\n"));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(contains(bad.message(), "create failed (E_INVALID): t.toml:2:8: \"name\" must be an integer, not a string"));
 }
 
 TEST_CASE("invalid metric names are rejected, counted and reported while valid ones are kept", "[plugin_host]") {

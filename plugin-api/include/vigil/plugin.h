@@ -259,7 +259,8 @@ typedef struct vigil_cache_v1 {
   vigil_status (*set)(vigil_instance* inst, vigil_str key, const void* value, size_t n, int64_t ttl_ns);
   /* VIGIL_OK whether or not the key existed. */
   vigil_status (*del)(vigil_instance* inst, vigil_str key);
-  /* Batch forms. results[i] is OK or E_NOT_FOUND per key; values go to outs[i]. */
+  /* Batch forms. results[i] is OK or E_NOT_FOUND per key; values go to outs[i]. May be NULL:
+   * the host's cache layer makes single-key calls and does not call these yet. */
   vigil_status (*mget)(vigil_instance* inst, const vigil_str* keys, size_t n, vigil_writer* outs,
                        vigil_status* results);
   vigil_status (*mset)(vigil_instance* inst, const vigil_str* keys, const vigil_str* values, size_t n, int64_t ttl_ns);

@@ -35,6 +35,12 @@
 //   void mget(...) / void mset(...)                        // batches; see CacheAdapter
 // exported with VIGIL_CPP_CACHE(T, "name", "1.0.0", "description", schema_or_nullptr).
 //
+// Any plugin class may also declare
+//   static vigil_status plugin_init(const vigil_host_v1* host);   // the library's init() [main]
+//   static void plugin_deinit();                                  // its deinit()         [main]
+// and a scenario class `static constexpr uint32_t flags = VIGIL_SCENARIO_SERIAL;` (the host
+// then never calls it concurrently); the export macros pick these up.
+//
 // Thread-safety: Context is safe to use from the threads the host documents for each call.
 #ifndef VIGIL_PLUGIN_HPP
 #define VIGIL_PLUGIN_HPP
@@ -168,9 +174,10 @@ class Context {
   // throws Error with the host's code and an empty message: the host already holds the reason.
   HttpReply http(std::string_view method, std::string_view url, const Labels& headers, std::string_view body,
                  int64_t timeout_ns) const {
-    const auto* svc = static_cast<const vigil_http_client_v1*>(
-        host_->struct_size >= sizeof(vigil_host_v1) && host_->get_service ? host_->get_service(ctx_, VIGIL_SERVICE_HTTP)
-                                                                          : nullptr);
+    const auto* svc =
+        static_cast<const vigil_http_client_v1*>(VIGIL_HAS(vigil_host_v1, host_, get_service) && host_->get_service
+                                                     ? host_->get_service(ctx_, VIGIL_SERVICE_HTTP)
+                                                     : nullptr);
     if (!svc) throw Error(VIGIL_E_UNSUPPORTED, "this vigil host provides no HTTP client (vigil.http/1)");
     std::vector<vigil_label> hs;
     for (const auto& [k, v] : headers) hs.push_back({to_str(k), to_str(v)});
@@ -186,9 +193,13 @@ class Context {
     vigil_http_response resp{};
     resp.struct_size = sizeof resp;
     HttpReply reply;
-    vigil_writer w{&reply.body, [](vigil_writer* self, const void* data, size_t n) -> vigil_status {
-                     static_cast<std::string*>(self->impl)->append(static_cast<const char*>(data), n);
-                     return VIGIL_OK;
+    vigil_writer w{&reply.body, [](vigil_writer* self, const void* data, size_t n) noexcept -> vigil_status {
+                     try {  // called from the host's C frames: nothing may unwind through them
+                       static_cast<std::string*>(self->impl)->append(static_cast<const char*>(data), n);
+                       return VIGIL_OK;
+                     } catch (...) {
+                       return VIGIL_E_NOMEM;
+                     }
                    }};
     const vigil_status st = svc->request(ctx_, &call, &resp, &w);
     if (st != VIGIL_OK) throw Error(st, "");
@@ -202,11 +213,13 @@ class Context {
   bool should_stop() const noexcept { return host_->should_stop(ctx_) != 0; }
 
  private:
-  // true: value present; false: not found; throws on any other status.
+  // true: value present; false: not found; throws on any other status. The host recorded the
+  // reason (with the value's file:line:col) for the current call, so the Error carries none
+  // and the barrier keeps the host's message instead of replacing it.
   bool check(vigil_status st) const {
     if (st == VIGIL_OK) return true;
     if (st == VIGIL_E_NOT_FOUND) return false;
-    throw Error(st, "configuration value has the wrong type");
+    throw Error(st, "");
   }
   void emit_value(int32_t type, std::string_view name, double value, const Labels& labels,
                   std::string_view help) const {
@@ -283,6 +296,35 @@ vigil_status barrier(const vigil_host_v1* host, vigil_ctx* ctx, F&& f) noexcept 
     return host->fail(ctx, VIGIL_E_INTERNAL, "unknown C++ exception");
   }
 }
+
+// A scenario class may declare `static constexpr uint32_t flags = VIGIL_SCENARIO_SERIAL;`.
+template <class T, class = void>
+struct scenario_flags {
+  static constexpr uint32_t value = 0;
+};
+template <class T>
+struct scenario_flags<T, std::void_t<decltype(T::flags)>> {
+  static constexpr uint32_t value = static_cast<uint32_t>(T::flags);
+};
+
+// A plugin class may declare `static vigil_status plugin_init(const vigil_host_v1*)` and
+// `static void plugin_deinit()`: the library's init() and deinit() (once per load).
+template <class T, class = void>
+struct init_of {
+  static constexpr vigil_status (*value)(const vigil_host_v1*) = nullptr;
+};
+template <class T>
+struct init_of<T, std::void_t<decltype(&T::plugin_init)>> {
+  static constexpr vigil_status (*value)(const vigil_host_v1*) = &T::plugin_init;
+};
+template <class T, class = void>
+struct deinit_of {
+  static constexpr void (*value)() = nullptr;
+};
+template <class T>
+struct deinit_of<T, std::void_t<decltype(&T::plugin_deinit)>> {
+  static constexpr void (*value)() = &T::plugin_deinit;
+};
 
 template <class T, class = void>
 struct has_start : std::false_type {};
@@ -594,7 +636,7 @@ struct ScenarioAdapter {
   }
   static const vigil_scenario_v1* vtable() noexcept {
     static const vigil_scenario_v1 table{Lifecycle<T>::table(),
-                                         0,
+                                         scenario_flags<T>::value,
                                          VIGIL_SCENARIO_HTTP,
                                          &build_http,
                                          has_check_http<T>::value ? &check_http : nullptr,
@@ -620,8 +662,16 @@ struct CallScenarioAdapter {
     return st != VIGIL_OK ? st : (hit ? VIGIL_OK : VIGIL_E_NOT_FOUND);
   }
   static const vigil_scenario_v1* vtable() noexcept {
-    static const vigil_scenario_v1 table{
-        Lifecycle<T>::table(), 0, VIGIL_SCENARIO_CALL, nullptr, nullptr, nullptr, nullptr, &call, nullptr, nullptr};
+    static const vigil_scenario_v1 table{Lifecycle<T>::table(),
+                                         scenario_flags<T>::value,
+                                         VIGIL_SCENARIO_CALL,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         &call,
+                                         nullptr,
+                                         nullptr};
     return &table;
   }
 };
@@ -659,7 +709,7 @@ struct WsScenarioAdapter {
   }
   static const vigil_scenario_v1* vtable() noexcept {
     static const vigil_scenario_v1 table{Lifecycle<T>::table(),
-                                         0,
+                                         scenario_flags<T>::value,
                                          VIGIL_SCENARIO_WEBSOCKET,
                                          nullptr,
                                          nullptr,
@@ -676,24 +726,24 @@ struct WsScenarioAdapter {
 }  // namespace vigil::sdk
 
 // The library's entry for one C++ class providing interface Iface through Adapter<Type>.
-#define VIGIL_CPP_PLUGIN_ENTRY_(Iface, Adapter, Type, Name, Version, Description, Schema)    \
-  namespace {                                                                                \
-  const char* const vigil_cpp_provides_[] = {Iface, nullptr};                                \
-  const void* vigil_cpp_get_interface_(const char* id) noexcept {                            \
-    if (std::string_view(id) == Iface) return ::vigil::sdk::detail::Adapter<Type>::vtable(); \
-    return nullptr;                                                                          \
-  }                                                                                          \
-  }                                                                                          \
-  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,               \
-                                                              VIGIL_ABI_MINOR,               \
-                                                              sizeof(vigil_plugin_entry_t),  \
-                                                              Name,                          \
-                                                              Version,                       \
-                                                              Description,                   \
-                                                              vigil_cpp_provides_,           \
-                                                              nullptr,                       \
-                                                              nullptr,                       \
-                                                              &vigil_cpp_get_interface_,     \
+#define VIGIL_CPP_PLUGIN_ENTRY_(Iface, Adapter, Type, Name, Version, Description, Schema)                   \
+  namespace {                                                                                               \
+  const char* const vigil_cpp_provides_[] = {Iface, nullptr};                                               \
+  const void* vigil_cpp_get_interface_(const char* id) noexcept {                                           \
+    if (std::string_view(id) == Iface) return ::vigil::sdk::detail::Adapter<Type>::vtable();                \
+    return nullptr;                                                                                         \
+  }                                                                                                         \
+  }                                                                                                         \
+  extern "C" const vigil_plugin_entry_t vigil_plugin_entry = {VIGIL_ABI_MAJOR,                              \
+                                                              VIGIL_ABI_MINOR,                              \
+                                                              sizeof(vigil_plugin_entry_t),                 \
+                                                              Name,                                         \
+                                                              Version,                                      \
+                                                              Description,                                  \
+                                                              vigil_cpp_provides_,                          \
+                                                              ::vigil::sdk::detail::init_of<Type>::value,   \
+                                                              ::vigil::sdk::detail::deinit_of<Type>::value, \
+                                                              &vigil_cpp_get_interface_,                    \
                                                               Schema}
 
 // Defines the library's entry for a single C++ collector class.
