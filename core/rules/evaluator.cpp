@@ -162,13 +162,88 @@ double quantile_of(double q, std::vector<double> values) {
   return values[lo] * (1 - w) + values[hi] * w;
 }
 
-std::pair<double, double> mean_var(const std::vector<double>& v) {
-  double mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  double var = 0;
-  for (double x : v) var += (x - mean) * (x - mean);
-  return {mean, var / static_cast<double>(v.size())};
+// The numerics below follow Prometheus 2.42's order of operations exactly, so that a rule test
+// gives promtool's verdict digit for digit (promtool compares values exactly).
+
+// Neumaier's compensated addition: returns sum + inc and accumulates the low-order part the
+// addition lost in `c` (the caller adds c once at the end).
+double compensated_add(double inc, double sum, double& c) {
+  const double t = sum + inc;
+  if (std::fabs(sum) >= std::fabs(inc))
+    c += (sum - t) + inc;
+  else
+    c += (inc - t) + sum;
+  return t;
+}
+
+// sum_over_time: a compensated sum.
+double sum_over_time(const std::vector<double>& v) {
+  double sum = 0, c = 0;
+  for (double x : v) sum = compensated_add(x, sum, c);
+  return std::isinf(sum) ? sum : sum + c;
+}
+
+// avg_over_time: a compensated running mean that keeps an infinite mean once reached (unless a
+// NaN or an infinity of the other sign arrives).
+double avg_over_time(const std::vector<double>& v) {
+  double mean = 0, count = 0, c = 0;
+  for (double x : v) {
+    count += 1;
+    if (std::isinf(mean)) {
+      if (std::isinf(x) && (mean > 0) == (x > 0)) continue;
+      if (!std::isinf(x) && !std::isnan(x)) continue;
+    }
+    mean = compensated_add(x / count - mean / count, mean, c);
+  }
+  return std::isinf(mean) ? mean : mean + c;
+}
+
+// stdvar_over_time: Welford's algorithm with compensated mean and sum of squares.
+double stdvar_over_time(const std::vector<double>& v) {
+  double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
+  for (double x : v) {
+    count += 1;
+    const double delta = x - (mean + c_mean);
+    mean = compensated_add(delta / count, mean, c_mean);
+    aux = compensated_add(delta * (x - (mean + c_mean)), aux, c_aux);
+  }
+  return (aux + c_aux) / count;
+}
+
+// min_over_time / max_over_time: the first value, replaced by any smaller (larger) one; a NaN
+// is replaced by whatever follows.
+double extreme_over_time(const std::vector<double>& v, bool want_max) {
+  double r = v.front();
+  for (double x : v)
+    if ((want_max ? r < x : r > x) || std::isnan(r)) r = x;
+  return r;
+}
+
+// The aggregation operators' running forms, fed in the input vector's order.
+double aggregate_avg(const std::vector<double>& v) {
+  double mean = v.front(), count = 1;
+  for (size_t i = 1; i < v.size(); ++i) {
+    const double x = v[i];
+    count += 1;
+    if (std::isinf(mean)) {
+      if (std::isinf(x) && (mean > 0) == (x > 0)) continue;
+      if (!std::isinf(x) && !std::isnan(x)) continue;
+    }
+    mean += x / count - mean / count;
+  }
+  return mean;
+}
+
+double aggregate_stdvar(const std::vector<double>& v) {
+  double mean = v.front(), count = 1, value = 0;
+  for (size_t i = 1; i < v.size(); ++i) {
+    const double x = v[i];
+    count += 1;
+    const double delta = x - mean;
+    mean += delta / count;
+    value += delta * (x - mean);
+  }
+  return value / count;
 }
 
 // Prometheus bucketQuantile for classic histograms.
@@ -465,25 +540,26 @@ class Eval {
       }
       double r = 0;
       if (op == "sum") {
-        for (double v : vals) r += v;
+        r = vals.front();
+        for (size_t i = 1; i < vals.size(); ++i) r += vals[i];
       } else if (op == "avg") {
-        r = mean_var(vals).first;
+        r = aggregate_avg(vals);
       } else if (op == "min") {
-        r = kNaN;
+        r = vals.front();
         for (double v : vals)
-          if (std::isnan(r) || v < r) r = v;
+          if (r > v || std::isnan(r)) r = v;
       } else if (op == "max") {
-        r = kNaN;
+        r = vals.front();
         for (double v : vals)
-          if (std::isnan(r) || v > r) r = v;
+          if (r < v || std::isnan(r)) r = v;
       } else if (op == "count") {
         r = static_cast<double>(vals.size());
       } else if (op == "group") {
         r = 1;
       } else if (op == "stddev") {
-        r = std::sqrt(mean_var(vals).second);
+        r = std::sqrt(aggregate_stdvar(vals));
       } else if (op == "stdvar") {
-        r = mean_var(vals).second;
+        r = aggregate_stdvar(vals);
       } else if (op == "quantile") {
         r = quantile_of(param, vals);
       }
@@ -581,15 +657,13 @@ class Eval {
         }
         r = n;
       } else if (f == "avg_over_time")
-        r = mean_var(vals).first;
-      else if (f == "sum_over_time") {
-        double sum = 0;
-        for (double v : vals) sum += v;
-        r = sum;
-      } else if (f == "min_over_time")
-        r = *std::min_element(vals.begin(), vals.end());
+        r = avg_over_time(vals);
+      else if (f == "sum_over_time")
+        r = sum_over_time(vals);
+      else if (f == "min_over_time")
+        r = extreme_over_time(vals, false);
       else if (f == "max_over_time")
-        r = *std::max_element(vals.begin(), vals.end());
+        r = extreme_over_time(vals, true);
       else if (f == "count_over_time")
         r = static_cast<double>(vals.size());
       else if (f == "last_over_time")
@@ -597,9 +671,9 @@ class Eval {
       else if (f == "quantile_over_time")
         r = quantile_of(extra, vals);
       else if (f == "stddev_over_time")
-        r = std::sqrt(mean_var(vals).second);
+        r = std::sqrt(stdvar_over_time(vals));
       else if (f == "stdvar_over_time")
-        r = mean_var(vals).second;
+        r = stdvar_over_time(vals);
       else if (f == "present_over_time")
         r = 1;
       if (!r) continue;
