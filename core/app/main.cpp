@@ -8,6 +8,7 @@
 #include "app/api_client_commands.h"
 #include "app/bench_command.h"
 #include "app/commands.h"
+#include "app/plugin_validator.h"
 
 int main(int argc, char** argv) {
   CLI::App cli{"vigil: a small, fast monitoring and performance agent"};
@@ -26,6 +27,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> plugin_dirs;
   auto* plugins = cli.add_subcommand("plugins", "List the plugins vigil can load, with their config keys");
   plugins->add_option("-d,--plugin-dir", plugin_dirs, "Extra directory to search (repeatable)");
+  vigil::app::ValidateOptions validate_args;
+  auto* validate = plugins->add_subcommand(
+      "validate", "Check one plugin file against the plugin contract (plugin.h); exit 1 when a rule is broken");
+  validate->add_option("file", validate_args.plugin_file, "The plugin's .so file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  validate
+      ->add_option("-c,--config", validate_args.config_file,
+                   "A TOML file with the instance's settings (the keys of its [[KIND.NAME]] table)")
+      ->check(CLI::ExistingFile);
+  validate->add_option("--timeout", validate_args.group_timeout_seconds,
+                       "Seconds each group of checks may take before the plugin counts as hung");
 
   auto* reference = cli.add_subcommand(
       "config-reference", "Print the configuration reference (Markdown): every core key and every plugin's keys");
@@ -129,6 +142,7 @@ int main(int argc, char** argv) {
   }
   if (*run) return vigil::app::run_agent(run_config);
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
+  if (*validate) return vigil::app::validate_plugin(validate_args, std::cout);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);
   if (*reference) return vigil::app::config_reference(plugin_dirs, std::cout);
   if (*test_rules) return vigil::app::test_rules(rule_tests, std::cout);

@@ -138,7 +138,9 @@ def check_vigil_command(vigil, args, where):
     if help_text is None:
         problems.append(f"{where}: `vigil {' '.join(path)}` is not a command")
         return
-    if subcommands(help_text) and (i == len(args) or not args[i].startswith("-")):
+    # CLI11 writes "SUBCOMMAND" in the usage line when one is required, "[SUBCOMMAND]" when optional.
+    required = re.search(r"Usage:.*(?<!\[)SUBCOMMAND", help_text or "") is not None
+    if subcommands(help_text) and required and (i == len(args) or not args[i].startswith("-")):
         got = f" (not {args[i]})" if i < len(args) else ""
         problems.append(f"{where}: `vigil {' '.join(path)}` needs a subcommand{got}: {sorted(subcommands(help_text))}")
         return

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs vigil into a temporary prefix, builds tests/package against the installed
+# Installs vigil into a temporary prefix, builds plugin-api/examples against the installed
 # VigilPluginApi package, then has the installed vigil load and run both plugins.
 # Usage: run_package_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -7,7 +7,7 @@ build=$1 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-cmake -S "$src/tests/package" -B "$work/plugins" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake -S "$src/plugin-api/examples" -B "$work/plugins" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/plugins" >/dev/null
 chmod -R go-w "$work"
 nm -D --defined-only "$work/plugins/example_c.so" | grep -q ' vigil_plugin_entry$'
@@ -31,6 +31,13 @@ stream = "a"
 path = "$work/vigil.toml"
 TOML
 "$work/prefix/bin/vigil" check --config "$work/vigil.toml"
+# Both examples keep the plugin contract, as the guide tells authors to check.
+"$work/prefix/bin/vigil" plugins validate "$work/plugins/example_c.so" --config <(echo 'stream = "a"')
+"$work/prefix/bin/vigil" plugins validate "$work/plugins/example_cpp.so" --config <(echo "path = \"$work/vigil.toml\"")
+# The examples are installed with the guide, so an author has the files the guide refers to.
+for f in CMakeLists.txt example_c.c example_cpp.cpp; do
+  [[ -f "$work/prefix/share/doc/vigil/examples/plugins/$f" ]] || { echo "examples/plugins/$f is not installed"; exit 1; }
+done
 "$work/prefix/bin/vigil" run --config "$work/vigil.toml" 2>"$work/log" &
 pid=$!
 port=""
