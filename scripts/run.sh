@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target vigil vigil_collector_system vigil_collector_process
+cmake --build build --target vigil_default  # the agent and the plugins configs/vigil.toml enables
 exec build/vigil run --config configs/vigil.toml "$@"

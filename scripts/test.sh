@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian 12), checks formatting, builds, and runs every test:
-# the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then the
-# whole suite, integration tests included, on the normal build (build/). ctest's summary of
-# the whole suite is the last thing printed.
+#   1. under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/, instrumented for
+#      coverage too): every test not labelled "integration" (unit tests, and the lifecycle tests
+#      that drive the sanitized binary through reloads and shutdowns mid-call), then gcovr's
+#      summary of what they covered;
+#   2. under ThreadSanitizer (build-tsan/): the thread-heavy tests (scheduler, collector set,
+#      plugin host, cache, load engines, lifecycle);
+#   3. the whole suite, integration tests included, on the normal build (build/).
+# ctest's summary of the whole suite is the last thing printed. A test whose tool is missing
+# fails; VIGIL_ALLOW_SKIPS=1 makes it a skip on a partial machine (docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh --test
@@ -16,13 +22,27 @@ if ! clang-format --dry-run --Werror "${sources[@]}" 2>/tmp/vigil-format.log; th
 fi
 
 jobs=$(nproc)
-echo "== unit tests under ASan+UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON >/dev/null
+echo "== unit and lifecycle tests under ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_COVERAGE=ON >/dev/null
 cmake --build build-asan -j "$jobs"
+find build-asan -name '*.gcda' -delete
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure --label-exclude integration >/tmp/vigil-asan.log 2>&1 ||
   { tail -60 /tmp/vigil-asan.log; echo "sanitizer run failed"; exit 1; }
 tail -3 /tmp/vigil-asan.log
+echo "== coverage of the sanitizer run (the whole suite's: scripts/coverage.sh)"
+scripts/coverage-report.sh build-asan
+
+echo "== thread-heavy tests under ThreadSanitizer"
+tsan_tests=(runtime_test plugin_host_test cache_test load_test vigil_lifecycle_test)
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE_THREAD=ON >/dev/null
+cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]}" vigil vigil_fixture_plugins vigil_notifier_log
+for t in "${tsan_tests[@]}"; do
+  VIGIL_BUILD_DIR="$PWD/build-tsan" VIGIL_SOURCE_DIR="$PWD" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    "build-tsan/tests/$t" >"/tmp/vigil-tsan-$t.log" 2>&1 ||
+    { tail -80 "/tmp/vigil-tsan-$t.log"; echo "ThreadSanitizer run of $t failed"; exit 1; }
+  echo "$t: $(tail -2 "/tmp/vigil-tsan-$t.log" | tr -s '\n' ' ')"
+done
 
 echo "== full suite"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

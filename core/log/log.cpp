@@ -23,9 +23,11 @@ struct State {
   std::atomic<uint64_t> redacted{0};
 };
 
+// Never destroyed: a plugin thread that was not joined may still log while the process exits,
+// and must find the logger alive (spdlog's own registry is not used).
 State& state() {
-  static State s;
-  return s;
+  static State* s = new State;
+  return *s;
 }
 
 std::shared_ptr<spdlog::logger> make_stderr_logger() {

@@ -20,6 +20,7 @@
 #include "../support/prometheus_server.hpp"
 #include "../support/redis_server.hpp"
 #include "agent_process.h"
+#include "../support/require_tool.hpp"
 
 using namespace std::chrono_literals;
 using namespace vigil::testing;
@@ -374,7 +375,7 @@ TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, no
 }
 
 TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "[integration]") {
-  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  VIGIL_REQUIRE_TOOL(run_command("command -v prometheus").exit_code == 0, "Debian's prometheus");
   HttpSink sink;
   const auto dir = temp_dir();
   AgentProcess agent(config(dir, sink.url()));
@@ -401,7 +402,7 @@ TEST_CASE("alerting: a real Prometheus server uses vigil as its Alertmanager", "
 }
 
 TEST_CASE("alerting: two replicas on one Redis send each notification once", "[integration]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(free_port());
   HttpSink sink;
   const std::string shared = "[[caches.redis]]\nurl = \"redis://127.0.0.1:" + std::to_string(redis.port) +

@@ -14,6 +14,7 @@
 #include "../support/prometheus_server.hpp"
 #include "../support/sample_target.hpp"
 #include "agent_process.h"
+#include "../support/require_tool.hpp"
 
 using namespace std::chrono_literals;
 using namespace vigil::testing;
@@ -429,7 +430,7 @@ TEST_CASE("bench: https and wss, with the certificate checked", "[integration]")
 
 TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service and loads the rule packs",
           "[integration]") {
-  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  VIGIL_REQUIRE_TOOL(run_command("command -v prometheus").exit_code == 0, "Debian's prometheus");
   SampleTarget target(target_binary());
   REQUIRE(target.port > 0);
   const auto dir = temp_dir();
@@ -479,7 +480,7 @@ TEST_CASE("ops: the shipped prometheus.yml scrapes vigil and the sample service 
 
 TEST_CASE("ops: every dashboard query is accepted by a real Prometheus and the core panels show data",
           "[integration]") {
-  if (run_command("command -v prometheus").exit_code != 0) SKIP("Debian's prometheus is not installed");
+  VIGIL_REQUIRE_TOOL(run_command("command -v prometheus").exit_code == 0, "Debian's prometheus");
   SampleTarget target(target_binary(), {"--error-rate", "0.1"});
   REQUIRE(target.port > 0);
   const auto dir = temp_dir();

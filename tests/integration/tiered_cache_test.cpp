@@ -12,6 +12,7 @@
 #include "metrics/sample_store.h"
 #include "plugin_host/plugin_catalog.h"
 #include "runtime/scheduler.h"
+#include "../support/require_tool.hpp"
 
 using namespace std::chrono_literals;
 using namespace vigil;
@@ -65,7 +66,7 @@ bool eventually(cache::Namespace& ns, const std::string& key, const std::optiona
 }  // namespace
 
 TEST_CASE("tiered: L1 copies stay coherent across two replicas on one Redis", "[integration]") {
-  if (!testing::have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(testing::have_redis(), "redis-server");
   testing::RedisServer redis(testing::free_port());
   Replica a(redis.port), b(redis.port);
   REQUIRE(a.wait_linked(true));

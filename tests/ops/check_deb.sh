@@ -2,11 +2,12 @@
 # The .deb that `cpack -G DEB` builds: its control data, its layout, and an agent that works
 # from it. Unpacks it into a temporary root with `dpkg -x` (nothing is installed on the machine),
 # then runs the unpacked vigil's `check` on the unpacked default config and lists the plugins it
-# finds beside itself. Exit 77 (skipped) without dpkg-deb.
+# finds beside itself. Fails (exit 77 with VIGIL_ALLOW_SKIPS=1) without dpkg-deb.
 #   check_deb.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
-command -v dpkg-deb >/dev/null || { echo "dpkg-deb not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/missing_tool.sh"
+command -v dpkg-deb >/dev/null || missing_tool dpkg-deb
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The shipped systemd unit passes `systemd-analyze verify` (with ExecStart pointing at the vigil
-# under test, since /usr/bin/vigil is not installed here), and keeps its hardening. Exit 77
-# (skipped) where systemd-analyze is missing.
+# under test, since /usr/bin/vigil is not installed here), and keeps its hardening. Fails
+# where systemd-analyze is missing (exit 77 with VIGIL_ALLOW_SKIPS=1).
 #   verify_unit.sh UNIT VIGIL
 set -euo pipefail
 unit=$1 vigil=$2
-command -v systemd-analyze >/dev/null || { echo "systemd-analyze not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/missing_tool.sh"
+command -v systemd-analyze >/dev/null || missing_tool systemd-analyze
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sed "s#/usr/bin/vigil#$vigil#g" "$unit" > "$work/vigil.service"

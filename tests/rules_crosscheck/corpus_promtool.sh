@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every expression of the parser corpus is valid PromQL for Prometheus too: each line becomes a
-# recording rule and `promtool check rules` must accept the file. Exits 77 without promtool.
+# recording rule and `promtool check rules` must accept the file. Fails (exit 77 with VIGIL_ALLOW_SKIPS=1) without promtool.
 # usage: corpus_promtool.sh CORPUS_FILE
 set -eu
-command -v promtool >/dev/null || { echo "promtool not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/missing_tool.sh"
+command -v promtool >/dev/null || missing_tool promtool
 rules=$(mktemp --suffix=.yml)
 trap 'rm -f "$rules"' EXIT
 python3 - "$1" "$rules" <<'PY'

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs each rule unit-test file through `vigil test rules` and `promtool test rules` and
 # requires the same verdict from both: the same exit code and the same list of failing checks
-# ("expr: ..., time: ..." / "alertname: ..., time: ..."). Exits 77 (skipped) without promtool.
+# ("expr: ..., time: ..." / "alertname: ..., time: ..."). Fails (exit 77 with VIGIL_ALLOW_SKIPS=1) without promtool.
 # usage: crosscheck.sh VIGIL_BINARY TEST_FILE...
 set -u
 vigil=$1
 shift
-command -v promtool >/dev/null || { echo "promtool not installed: cross-check skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/missing_tool.sh"
+command -v promtool >/dev/null || missing_tool promtool
 failing_checks() { grep -E '^\s*(expr|alertname): .*time: ' | sed -E 's/^\s+//; s/\s+$//'; }
 status=0
 printf '%-40s %8s %8s  %s\n' "file" "vigil" "promtool" "verdict"

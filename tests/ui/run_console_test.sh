@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs console_test.mjs with playwright-core from npm and Debian's chromium (never a downloaded
-# browser). playwright-core is installed once into BUILD_DIR/ui-test. Exit 77 (skipped) without
-# node or chromium.
+# browser). playwright-core is installed once into BUILD_DIR/ui-test. Fails without node or
+# chromium (exit 77 with VIGIL_ALLOW_SKIPS=1).
 #   run_console_test.sh BUILD_DIR SOURCE_DIR VIGIL
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd) vigil=$(realpath "$3")
-command -v node >/dev/null && command -v npm >/dev/null || { echo "node/npm not installed: skipped"; exit 77; }
-[[ -x /usr/bin/chromium ]] || { echo "chromium not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/missing_tool.sh"
+command -v node >/dev/null && command -v npm >/dev/null || missing_tool "node or npm"
+[[ -x /usr/bin/chromium ]] || missing_tool chromium
 mods="$build/ui-test"
 if [[ ! -d "$mods/node_modules/playwright-core" ]]; then
   mkdir -p "$mods"

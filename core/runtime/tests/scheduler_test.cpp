@@ -45,24 +45,29 @@ TEST_CASE("a hung job does not delay the others, its overlaps are skipped and it
 }
 
 TEST_CASE("stop reports runs that outlive the drain deadline", "[runtime]") {
-  std::atomic<bool> release{false};
-  std::atomic<bool> started{false};
+  // Shared with the worker by value: it outlives the Scheduler (and this test's frame).
+  struct Flags {
+    std::atomic<bool> release{false}, started{false}, finished{false};
+  };
+  auto flags = std::make_shared<Flags>();
   {
     Scheduler sched;
     Job hung;
     hung.id = "hung";
     hung.spec.interval = 1s;
-    hung.run = [&](Clock::time_point) {
-      started = true;
-      while (!release) std::this_thread::sleep_for(1ms);
+    hung.run = [flags](Clock::time_point) {
+      flags->started = true;
+      while (!flags->release) std::this_thread::sleep_for(1ms);
+      flags->finished = true;
       return true;
     };
     sched.add(hung);
-    while (!started) std::this_thread::sleep_for(1ms);
+    while (!flags->started) std::this_thread::sleep_for(1ms);
     CHECK(sched.stop(50ms) == 1);
   }
-  release = true;
-  std::this_thread::sleep_for(20ms);  // let the detached worker finish before the flag dies
+  flags->release = true;
+  for (int i = 0; i < 1000 && !flags->finished; ++i) std::this_thread::sleep_for(1ms);
+  CHECK(flags->finished);
 }
 
 TEST_CASE("removed jobs stop running", "[runtime]") {
@@ -105,29 +110,30 @@ TEST_CASE("remove waits for a run in progress, up to its bound", "[runtime]") {
 }
 
 TEST_CASE("a run that outlives remove() is tracked and counted as stuck by stop()", "[runtime]") {
-  std::atomic<bool> release{false}, started{false};
-  auto released = std::make_shared<std::atomic<bool>>(false);
+  struct Flags {
+    std::atomic<bool> release{false}, started{false}, finished{false};
+  };
+  auto flags = std::make_shared<Flags>();
   {
     Scheduler sched;
     Job j;
     j.id = "hung";
     j.spec.interval = 1s;
-    j.run = [&, released](Clock::time_point) {
-      started = true;
-      while (!release) std::this_thread::sleep_for(1ms);
-      *released = true;
+    j.run = [flags](Clock::time_point) {
+      flags->started = true;
+      while (!flags->release) std::this_thread::sleep_for(1ms);
+      flags->finished = true;
       return true;
     };
     sched.add(j);
-    while (!started) std::this_thread::sleep_for(1ms);
+    while (!flags->started) std::this_thread::sleep_for(1ms);
     CHECK_FALSE(sched.remove("hung", 20ms));
     CHECK(sched.in_flight_removed() == 1);
     CHECK(sched.stop(50ms) == 1);  // the owner must not destroy what the run uses
-    release = true;
   }
-  for (int i = 0; i < 500 && !*released; ++i) std::this_thread::sleep_for(1ms);
-  CHECK(*released);
-  std::this_thread::sleep_for(20ms);  // the detached worker returns before `release` goes away
+  flags->release = true;
+  for (int i = 0; i < 1000 && !flags->finished; ++i) std::this_thread::sleep_for(1ms);
+  CHECK(flags->finished);
 }
 
 TEST_CASE("a removed run that returns later is reaped, and stop() then has nothing stuck", "[runtime]") {

@@ -20,6 +20,7 @@
 #include <vigil/testing/fake_host.hpp>
 
 #include "../../../../tests/support/redis_server.hpp"
+#include "../../../../tests/support/require_tool.hpp"
 
 using vigil::testing::FakeHost;
 using vigil::testing::have_redis;
@@ -82,7 +83,7 @@ struct Changes {
 }  // namespace
 
 TEST_CASE("get, set with TTL, del and binary values against a real Redis", "[redis]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   Client c(redis.port);
   std::string v;
@@ -112,7 +113,7 @@ TEST_CASE("get, set with TTL, del and binary values against a real Redis", "[red
 }
 
 TEST_CASE("batches go as one pipeline", "[redis]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   Client c(redis.port);
   std::vector<std::string> keys, values;
@@ -147,7 +148,7 @@ TEST_CASE("batches go as one pipeline", "[redis]") {
 }
 
 TEST_CASE("Redis going away gives retryable errors; its return needs no restart", "[redis]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   Client c(redis.port);
   std::string v;
@@ -179,7 +180,7 @@ TEST_CASE("a bad url is a config error", "[redis]") {
 }
 
 TEST_CASE("add is SET NX across clients, and prefixes are scanned and deleted", "[redis]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   Client a(redis.port), b(redis.port);
   int32_t stored = -1;
@@ -221,7 +222,7 @@ TEST_CASE("add is SET NX across clients, and prefixes are scanned and deleted", 
 }
 
 TEST_CASE("watch reports other clients' writes and the loss and return of the link", "[redis]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   Client watcher(redis.port), writer(redis.port);
   Changes changes;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <catch2/catch_test_macros.hpp>
+#include "../../../../tests/support/require_tool.hpp"
 #include <thread>
 #include <vigil/testing/fake_host.hpp>
 
@@ -225,7 +226,7 @@ class TlsServer {
 }  // namespace
 
 TEST_CASE("https: certificate expiry is reported; an untrusted certificate fails with reason tls", "[http_probe]") {
-  if (std::system("command -v openssl >/dev/null 2>&1") != 0) SKIP("openssl is not installed");
+  VIGIL_REQUIRE_TOOL(std::system("command -v openssl >/dev/null 2>&1") == 0, "openssl");
   vigil_plugin_entry.init(nullptr);
   TlsServer tls(30);
   REQUIRE(tls.ok());

@@ -13,6 +13,7 @@
 #include <vigil/testing/fake_host.hpp>
 
 #include "../../../../tests/support/redis_server.hpp"
+#include "../../../../tests/support/require_tool.hpp"
 
 // Defined in redis_collector.cpp (same signatures; a mismatch fails to link).
 namespace vigil::redis_info {
@@ -315,7 +316,7 @@ TEST_CASE("a server that accepts but never answers is down within command_timeou
 }
 
 TEST_CASE("a real redis-server: values appear, keys and hits rise between runs", "[redis_info]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   REQUIRE(vigil::testing::can_connect(redis.port));
   const std::string target = "127.0.0.1:" + std::to_string(redis.port);
@@ -357,7 +358,7 @@ TEST_CASE("a real redis-server: values appear, keys and hits rise between runs",
 }
 
 TEST_CASE("a killed server is redis_up 0, logged once per outage; after a restart it is up again", "[redis_info]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   REQUIRE(vigil::testing::can_connect(redis.port));
   const std::string where = url_for(redis.port);
@@ -391,7 +392,7 @@ TEST_CASE("a killed server is redis_up 0, logged once per outage; after a restar
 }
 
 TEST_CASE("AUTH and SELECT come from the url; a wrong password is down, not a crash", "[redis_info]") {
-  if (!have_redis()) SKIP("redis-server is not installed");
+  VIGIL_REQUIRE_TOOL(have_redis(), "redis-server");
   RedisServer redis(vigil::testing::free_port());
   REQUIRE(vigil::testing::can_connect(redis.port));
   Client client(redis.port);

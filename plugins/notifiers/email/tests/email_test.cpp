@@ -17,6 +17,7 @@
 
 #include "../../../../tests/support/http_service.hpp"
 #include "../../../../tests/support/loopback.hpp"
+#include "../../../../tests/support/require_tool.hpp"
 
 using vigil::testing::FakeHost;
 namespace fs = std::filesystem;
@@ -87,7 +88,7 @@ struct Note {
 }  // namespace
 
 TEST_CASE("sends a threaded multipart message to a real SMTP server", "[email]") {
-  if (!have_aiosmtpd()) SKIP("python3-aiosmtpd is not installed");
+  VIGIL_REQUIRE_TOOL(have_aiosmtpd(), "python3-aiosmtpd");
   SmtpServer smtp(fs::temp_directory_path() / "vigil-email-test");
   FakeHost host;
   host.provide_service(VIGIL_SERVICE_SMTP, &vigil::testing::kTestSmtpService);
@@ -112,7 +113,7 @@ TEST_CASE("sends a threaded multipart message to a real SMTP server", "[email]")
 }
 
 TEST_CASE("smtp:// without STARTTLS is refused unless plaintext is allowed", "[email]") {
-  if (!have_aiosmtpd()) SKIP("python3-aiosmtpd is not installed");
+  VIGIL_REQUIRE_TOOL(have_aiosmtpd(), "python3-aiosmtpd");
   SmtpServer smtp(fs::temp_directory_path() / "vigil-email-test-tls");
   FakeHost host;
   host.provide_service(VIGIL_SERVICE_SMTP, &vigil::testing::kTestSmtpService);
