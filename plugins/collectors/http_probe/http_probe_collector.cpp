@@ -6,7 +6,9 @@
 #include <cstring>
 #include <ctime>
 #include <map>
-#include <regex>
+#include <re2/re2.h>
+
+#include <memory>
 #include <vigil/plugin.hpp>
 
 namespace {
@@ -62,12 +64,13 @@ class HttpProbe {
                     "\"expect_status\" entries are codes like \"200\" or classes like \"2xx\", not \"" + p + "\"");
     }
     if (auto re = ctx.get_string("body_regex")) {
-      try {
-        body_regex_ = std::regex(*re);
-        has_regex_ = true;
-      } catch (const std::regex_error& e) {
-        throw Error(VIGIL_E_CONFIG, "\"body_regex\" is not a valid regular expression: " + std::string(e.what()));
-      }
+      // RE2: linear-time matching without recursion, so neither a huge pattern nor a huge body
+      // can exhaust the stack (std::regex recursed per character and crashed on both).
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      body_regex_ = std::make_unique<RE2>(*re, opts);
+      if (!body_regex_->ok())
+        throw Error(VIGIL_E_CONFIG, "\"body_regex\" is not a valid RE2 regular expression: " + body_regex_->error());
     }
     timeout_ns_ = ctx.get_duration_ns("timeout").value_or(0);
     verify_tls_ = !ctx.get_bool("tls_skip_verify").value_or(false);
@@ -123,7 +126,7 @@ class HttpProbe {
                                                                                          : "error";
     } else if (!status_matches(code, expect_)) {
       reason = "status";
-    } else if (has_regex_ && !std::regex_search(body, body_regex_)) {
+    } else if (body_regex_ && !RE2::PartialMatch(body, *body_regex_)) {
       reason = "body";
     }
     const vigil::sdk::Labels l{{"target", target_}};
@@ -133,7 +136,7 @@ class HttpProbe {
     ctx.gauge("probe_duration_seconds", total, l, "Seconds the probe took.");
     if (code > 0) ctx.gauge("probe_http_status_code", static_cast<double>(code), l, "Response HTTP status code.");
     ctx.gauge("probe_http_content_length", static_cast<double>(body.size()), l, "Bytes of response body received.");
-    if (has_regex_ && rc == CURLE_OK)
+    if (body_regex_ && rc == CURLE_OK)
       ctx.gauge("probe_http_body_match", reason == "body" ? 0 : 1, l, "Whether body_regex matched the response body.");
     double dns = 0, connect = 0, tls = 0, start = 0;
     curl_easy_getinfo(c, CURLINFO_NAMELOOKUP_TIME, &dns);
@@ -180,8 +183,7 @@ class HttpProbe {
   std::string url_, method_, body_, target_;
   vigil::sdk::Labels headers_;
   std::vector<std::string> expect_;
-  std::regex body_regex_;
-  bool has_regex_ = false;
+  std::unique_ptr<RE2> body_regex_;  // null: no body check
   int64_t timeout_ns_ = 0;
   bool verify_tls_ = true, follow_ = true;
   std::map<std::string, uint64_t> failures_;
@@ -193,7 +195,8 @@ const vigil_config_key kSchema[] = {
     {"headers", VIGIL_CFG_STRING_MAP, "{}", 0, "request headers"},
     {"body", VIGIL_CFG_STRING, "\"\"", 0, "request body for POST/PUT"},
     {"expect_status", VIGIL_CFG_STRING_ARRAY, "[\"2xx\"]", 0, "accepted status codes (\"200\") or classes (\"2xx\")"},
-    {"body_regex", VIGIL_CFG_STRING, nullptr, 0, "the response body must match this regular expression"},
+    {"body_regex", VIGIL_CFG_STRING, nullptr, 0,
+     "the response body must match this regular expression (RE2 syntax; linear time, any body size)"},
     {"timeout", VIGIL_CFG_DURATION, "the collection deadline", 0, "request timeout"},
     {"tls_skip_verify", VIGIL_CFG_BOOL, "false", 0, "do not verify the server certificate"},
     {"follow_redirects", VIGIL_CFG_BOOL, "true", 0, "follow up to 10 redirects"},

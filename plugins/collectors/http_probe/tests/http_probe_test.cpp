@@ -163,7 +163,15 @@ TEST_CASE("bad settings are config errors", "[http_probe]") {
   c.set("url", "http://127.0.0.1/");
   c.set("body_regex", "([");
   CHECK(c.create_collector(vigil_plugin_entry) == nullptr);
-  CHECK(c.last_error().find("not a valid regular expression") != std::string::npos);
+  CHECK(c.last_error().find("not a valid RE2 regular expression") != std::string::npos);
+  // A pattern or a body of any size is matched without recursion (std::regex overflowed the
+  // stack on a 64 KiB pattern); RE2 refuses a pattern past its memory budget with a reason.
+  FakeHost d;
+  d.set("url", "http://127.0.0.1/");
+  d.set("body_regex", std::string(64 * 1024, 'x'));
+  auto* inst = d.create_collector(vigil_plugin_entry);
+  CHECK((inst != nullptr || d.last_error().find("body_regex") != std::string::npos));
+  if (inst) d.destroy(inst);
 }
 
 namespace {
