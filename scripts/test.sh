@@ -24,8 +24,9 @@ fi
 jobs=$(nproc)
 echo "== unit and lifecycle tests under ASan+UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_COVERAGE=ON >/dev/null
+# Counts from an earlier run would mix with this one's (and clash with rebuilt objects).
+[[ -d build-asan ]] && find build-asan -name '*.gcda' -delete
 cmake --build build-asan -j "$jobs"
-find build-asan -name '*.gcda' -delete
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure --label-exclude integration >/tmp/vigil-asan.log 2>&1 ||
   { tail -60 /tmp/vigil-asan.log; echo "sanitizer run failed"; exit 1; }
@@ -41,7 +42,7 @@ for t in "${tsan_tests[@]}"; do
   VIGIL_BUILD_DIR="$PWD/build-tsan" VIGIL_SOURCE_DIR="$PWD" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     "build-tsan/tests/$t" >"/tmp/vigil-tsan-$t.log" 2>&1 ||
     { tail -80 "/tmp/vigil-tsan-$t.log"; echo "ThreadSanitizer run of $t failed"; exit 1; }
-  echo "$t: $(tail -2 "/tmp/vigil-tsan-$t.log" | tr -s '\n' ' ')"
+  echo "$t: $(grep -E 'All tests passed|test cases:' "/tmp/vigil-tsan-$t.log" | tail -1)"
 done
 
 echo "== full suite"
