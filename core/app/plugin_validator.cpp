@@ -601,6 +601,12 @@ void run_group(const std::string& group, const std::function<void(Findings&)>& b
   std::string buffer, last_step;
   bool timed_out = false;
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  // One report line: verdict, the rule in a 20-column field, the detail.
+  auto verdict = [&](bool pass, const std::string& rule, const std::string& detail) {
+    (pass ? tally.passed : tally.failed) += 1;
+    out << "  " << (pass ? "PASS " : "FAIL ") << rule << std::string(rule.size() < 20 ? 20 - rule.size() : 1, ' ')
+        << detail << "\n";
+  };
   auto handle = [&](const std::string& line) {
     std::vector<std::string> parts;
     std::string cur;
@@ -619,10 +625,7 @@ void run_group(const std::string& group, const std::function<void(Findings&)>& b
     } else if (parts[0] == "INFO") {
       out << "       " << parts[2] << "\n";
     } else {
-      const bool pass = parts[0] == "PASS";
-      (pass ? tally.passed : tally.failed) += 1;
-      out << "  " << (pass ? "PASS " : "FAIL ") << parts[1]
-          << std::string(parts[1].size() < 20 ? 20 - parts[1].size() : 1, ' ') << parts[2] << "\n";
+      verdict(parts[0] == "PASS", parts[1], parts[2]);
     }
   };
   char chunk[4096];
@@ -647,20 +650,16 @@ void run_group(const std::string& group, const std::function<void(Findings&)>& b
   int status = 0;
   ::waitpid(pid, &status, 0);
   const std::string where = last_step.empty() ? "" : " during " + last_step;
-  if (timed_out) {
-    ++tally.failed;
-    out << "  FAIL " << group << "-hang" << std::string(group.size() < 15 ? 15 - group.size() : 1, ' ')
-        << "no answer after " << timeout_s << " s" << where << " (poll host->should_stop() and honour deadlines)\n";
-  } else if (WIFSIGNALED(status)) {
-    ++tally.failed;
-    out << "  FAIL " << group << "-crash" << std::string(group.size() < 14 ? 14 - group.size() : 1, ' ')
-        << "the plugin crashed (" << ::strsignal(WTERMSIG(status)) << ")" << where << "\n";
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    ++tally.failed;
-    out << "  FAIL " << group << "-exit" << std::string(group.size() < 15 ? 15 - group.size() : 1, ' ')
-        << "the check process exited with status " << WEXITSTATUS(status) << where
-        << " (under the sanitizer build: a memory error or a leak, reported above)\n";
-  }
+  if (timed_out)
+    verdict(false, group + "-hang",
+            "no answer after " + std::to_string(timeout_s) + " s" + where +
+                " (poll host->should_stop() and honour deadlines)");
+  else if (WIFSIGNALED(status))
+    verdict(false, group + "-crash", std::string("the plugin crashed (") + ::strsignal(WTERMSIG(status)) + ")" + where);
+  else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    verdict(false, group + "-exit",
+            "the check process exited with status " + std::to_string(WEXITSTATUS(status)) + where +
+                " (under the sanitizer build: a memory error or a leak, reported above)");
 }
 
 }  // namespace

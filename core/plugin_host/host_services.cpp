@@ -38,19 +38,6 @@ vigil_status type_error(vigil_ctx* ctx, const char* path, const config::PluginTa
 }
 
 // Every service that takes a ctx: a NULL ctx is refused (it cannot name an instance).
-constexpr const char* kAfterStop =
-    "called after the instance's stop() returned (join the plugin's threads in stop(); see plugin.h)";
-
-template <class F>
-vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept;
-
-// Services that act on the world (emit, cache, HTTP, SMTP): refused once the instance stopped.
-template <class F>
-vigil_status acting(vigil_ctx* ctx, F&& f) noexcept {
-  if (ctx && ctx->closed.load()) return set_error(ctx, VIGIL_E_INVALID, kAfterStop);
-  return guarded(ctx, std::forward<F>(f));
-}
-
 template <class F>
 vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept {
   if (!ctx) return VIGIL_E_INVALID;
@@ -61,6 +48,15 @@ vigil_status guarded(vigil_ctx* ctx, F&& f) noexcept {
   } catch (const std::exception& e) {
     return set_error(ctx, VIGIL_E_INTERNAL, std::string("host error: ") + e.what());
   }
+}
+
+// Services that act on the world (emit, cache, HTTP, SMTP): refused once the instance stopped.
+template <class F>
+vigil_status acting(vigil_ctx* ctx, F&& f) noexcept {
+  if (ctx && ctx->closed.load())
+    return set_error(ctx, VIGIL_E_INVALID,
+                     "called after the instance's stop() returned (join the plugin's threads in stop(); see plugin.h)");
+  return guarded(ctx, std::forward<F>(f));
 }
 
 void h_log(vigil_ctx* ctx, int32_t level, vigil_str msg) noexcept {

@@ -176,6 +176,14 @@ double compensated_add(double inc, double sum, double& c) {
   return t;
 }
 
+// A running mean that reached an infinity keeps it unless x is a NaN or the other infinity
+// (the update would compute Inf - Inf otherwise).
+bool keeps_infinite_mean(double mean, double x) {
+  if (!std::isinf(mean)) return false;
+  if (std::isinf(x)) return (mean > 0) == (x > 0);
+  return !std::isnan(x);
+}
+
 // sum_over_time: a compensated sum.
 double sum_over_time(const std::vector<double>& v) {
   double sum = 0, c = 0;
@@ -183,16 +191,12 @@ double sum_over_time(const std::vector<double>& v) {
   return std::isinf(sum) ? sum : sum + c;
 }
 
-// avg_over_time: a compensated running mean that keeps an infinite mean once reached (unless a
-// NaN or an infinity of the other sign arrives).
+// avg_over_time: a compensated running mean.
 double avg_over_time(const std::vector<double>& v) {
   double mean = 0, count = 0, c = 0;
   for (double x : v) {
     count += 1;
-    if (std::isinf(mean)) {
-      if (std::isinf(x) && (mean > 0) == (x > 0)) continue;
-      if (!std::isinf(x) && !std::isnan(x)) continue;
-    }
+    if (keeps_infinite_mean(mean, x)) continue;
     mean = compensated_add(x / count - mean / count, mean, c);
   }
   return std::isinf(mean) ? mean : mean + c;
@@ -225,10 +229,7 @@ double aggregate_avg(const std::vector<double>& v) {
   for (size_t i = 1; i < v.size(); ++i) {
     const double x = v[i];
     count += 1;
-    if (std::isinf(mean)) {
-      if (std::isinf(x) && (mean > 0) == (x > 0)) continue;
-      if (!std::isinf(x) && !std::isnan(x)) continue;
-    }
+    if (keeps_infinite_mean(mean, x)) continue;
     mean += x / count - mean / count;
   }
   return mean;

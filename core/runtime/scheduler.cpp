@@ -97,12 +97,10 @@ bool Scheduler::remove(const std::string& id, nanoseconds wait) {
     w->quit = true;
     w->pending = false;
     w->cv.notify_all();
-    const auto until =
-        wait >= nanoseconds(std::chrono::hours(24 * 365)) ? Clock::time_point::max() : Clock::now() + wait;
-    if (until == Clock::time_point::max())
+    if (wait == nanoseconds::max())
       w->cv.wait(wl, [&] { return !w->busy; });
     else
-      w->cv.wait_until(wl, until, [&] { return !w->busy; });
+      w->cv.wait_for(wl, wait, [&] { return !w->busy; });
     idle = !w->busy;
   }
   if (idle) {

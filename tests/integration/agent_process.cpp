@@ -91,9 +91,8 @@ std::string http_raw(uint16_t port, const std::string& request, std::chrono::mil
   return out;
 }
 
-HttpReply http_get(uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-  const std::string raw =
-      http_raw(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeout);
+namespace {
+HttpReply parse_reply(const std::string& raw) {
   HttpReply r;
   const auto end = raw.find("\r\n\r\n");
   if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return r;
@@ -101,6 +100,20 @@ HttpReply http_get(uint16_t port, const std::string& path, std::chrono::millisec
   r.headers = raw.substr(0, end);
   r.body = raw.substr(end + 4);
   return r;
+}
+}  // namespace
+
+HttpReply http_get(uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  return parse_reply(
+      http_raw(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeout));
+}
+
+HttpReply http_send(uint16_t port, const std::string& method, const std::string& path, const std::string& body,
+                    const std::string& bearer_token, std::chrono::milliseconds timeout) {
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!bearer_token.empty()) req += "Authorization: Bearer " + bearer_token + "\r\n";
+  req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return parse_reply(http_raw(port, req, timeout));
 }
 
 CommandResult run_command(const std::string& shell_command) {

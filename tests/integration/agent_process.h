@@ -21,6 +21,9 @@ struct HttpReply {
   std::string body;
 };
 HttpReply http_get(uint16_t port, const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// A request with a JSON body (and a bearer token unless ""), on a connection of its own.
+HttpReply http_send(uint16_t port, const std::string& method, const std::string& path, const std::string& body,
+                    const std::string& bearer_token, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // Sends raw bytes and reads until the server closes or the timeout passes.
 std::string http_raw(uint16_t port, const std::string& request,
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));

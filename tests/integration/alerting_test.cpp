@@ -34,17 +34,7 @@ bool contains(const std::string& h, const std::string& n) {
 
 HttpReply call(uint16_t port, const std::string& method, const std::string& path, const std::string& body,
                const std::string& token = "t0ken") {
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
-  req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  const std::string raw = http_raw(port, req);
-  HttpReply r;
-  if (raw.rfind("HTTP/1.1 ", 0) != 0) return r;
-  r.status = std::stoi(raw.substr(9, 3));
-  const auto split = raw.find("\r\n\r\n");
-  r.headers = raw.substr(0, split);
-  r.body = split == std::string::npos ? "" : raw.substr(split + 4);
-  return r;
+  return http_send(port, method, path, body, token);
 }
 
 // A config with one rule that fires on the no_op fixture and a webhook receiver.

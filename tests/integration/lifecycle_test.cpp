@@ -28,20 +28,17 @@ std::string config(const std::string& dir, const std::string& collectors, const 
          extra + "\n[[collectors.no_op]]\ninterval = \"200ms\"\n" + collectors;
 }
 
-HttpReply post(uint16_t port, const std::string& path, const std::string& body) {
-  const std::string raw = http_raw(port,
-                                   "POST " + path +
-                                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                       "Authorization: Bearer t0ken\r\nContent-Type: application/json\r\n"
-                                       "Content-Length: " +
-                                       std::to_string(body.size()) + "\r\n\r\n" + body,
-                                   30s);
-  HttpReply r;
-  if (raw.rfind("HTTP/1.1 ", 0) != 0) return r;
-  r.status = std::stoi(raw.substr(9, 3));
-  const auto split = raw.find("\r\n\r\n");
-  r.body = split == std::string::npos ? "" : raw.substr(split + 4);
-  return r;
+// The hung collection is in progress once its first run was counted.
+bool hung_collection_started(AgentProcess& agent) {
+  return agent.wait_for("/metrics",
+                        "vigil_collector_runs_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s);
+}
+
+// Rewrites the config with no collector but no_op, and waits until the agent applied it.
+void reload_without_collectors(AgentProcess& agent, const std::string& dir, const std::string& path) {
+  write_file(path, config(dir, ""));
+  agent.signal(SIGHUP);
+  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
 }
 
 }  // namespace
@@ -53,12 +50,8 @@ TEST_CASE("a reload during a collection quarantines the removed instance and dis
   write_file(path, config(dir, "[[collectors.hangs_in_collect]]\nsleep_ms = 2500\n"));
   AgentProcess agent(path);
   REQUIRE(agent.started());
-  // The hung collection is in progress once its first run was counted.
-  REQUIRE(agent.wait_for(
-      "/metrics", "vigil_collector_runs_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s));
-  write_file(path, config(dir, ""));
-  agent.signal(SIGHUP);
-  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  REQUIRE(hung_collection_started(agent));
+  reload_without_collectors(agent, dir, path);
   CHECK(contains(agent.log(), "it is quarantined until the call returns"));
   CHECK(agent.wait_for("/metrics", "vigil_plugin_quarantined{kind=\"collector\",plugin=\"hangs_in_collect\"} 1", 2s));
   const auto ready = http_get(agent.port(), "/readyz");
@@ -84,11 +77,8 @@ TEST_CASE("SIGTERM while a removed collector is still hung exits at the drain de
   write_file(path, config(dir, "[[collectors.hangs_in_collect]]\nsleep_ms = 10000\n"));
   AgentProcess agent(path);
   REQUIRE(agent.started());
-  REQUIRE(agent.wait_for(
-      "/metrics", "vigil_collector_runs_total{alias=\"hangs_in_collect\",collector=\"hangs_in_collect\"} 1", 5s));
-  write_file(path, config(dir, ""));
-  agent.signal(SIGHUP);
-  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  REQUIRE(hung_collection_started(agent));
+  reload_without_collectors(agent, dir, path);
   const auto t0 = std::chrono::steady_clock::now();
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(6s) == 0);
@@ -104,9 +94,7 @@ TEST_CASE("a plugin thread that calls the host after stop() gets an error, never
   REQUIRE(agent.started());
   // Between collections the plugin's own thread has no deadline: should_stop() reads 0 there.
   CHECK(agent.wait_for("/metrics", "fixture_own_thread_should_stop 0", 5s));
-  write_file(path, config(dir, ""));
-  agent.signal(SIGHUP);
-  REQUIRE(agent.wait_for_log("configuration reloaded", 5s));
+  reload_without_collectors(agent, dir, path);
   CHECK(agent.wait_for_log("abi_contract: emit after stop returned status 8", 5s));
   CHECK_FALSE(contains(http_get(agent.port(), "/metrics").body, "fixture_after_stop"));
   agent.signal(SIGTERM);
@@ -132,7 +120,7 @@ TEST_CASE("100,000 alerts posted, then SIGTERM: the agent saves its state and ex
               std::to_string(b * kPerBatch + i) + "\",\"severity\":\"warning\"}}";
     }
     body += "]";
-    if (post(agent.port(), "/api/v2/alerts", body).status == 200) ++accepted;
+    if (http_send(agent.port(), "POST", "/api/v2/alerts", body, "t0ken", 30s).status == 200) ++accepted;
   }
   CHECK(accepted == kBatches);
   agent.signal(SIGTERM);
