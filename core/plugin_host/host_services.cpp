@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "config/byte_size.h"
 #include "config/duration.h"
@@ -73,6 +75,19 @@ void h_log(vigil_ctx* ctx, int32_t level, vigil_str msg) noexcept {
 vigil_status h_fail(vigil_ctx* ctx, vigil_status code, const char* msg) noexcept {
   try {
     return set_error(ctx, code, msg ? msg : "");
+  } catch (...) {
+    return code;
+  }
+}
+
+vigil_status h_fail_item(vigil_ctx* ctx, size_t index, vigil_status code, const char* msg) noexcept {
+  try {
+    auto* f = current_call(ctx);
+    if (!f || index >= f->batch_items) return msg ? set_error(ctx, code, msg) : code;
+    auto& item = f->item_errors[index];
+    item.error = msg ? std::string(msg) : std::exchange(f->error, std::string());
+    item.retry_after_ms = std::exchange(f->item_retry_after_ms, 0);
+    return code;
   } catch (...) {
     return code;
   }
@@ -305,7 +320,7 @@ vigil_status h_http_request(vigil_ctx* ctx, const vigil_http_call* call, vigil_h
       return set_error(ctx, r.error == net::TransportError::timeout ? VIGIL_E_TIMEOUT : VIGIL_E_UNAVAILABLE, r.message);
     out->status_code = r.response.status;
     out->retry_after_ms = r.response.retry_after.count();
-    if (frame && out->retry_after_ms > 0) frame->retry_after_ms = out->retry_after_ms;
+    if (frame && out->retry_after_ms > 0) frame->retry_after_ms = frame->item_retry_after_ms = out->retry_after_ms;
     if (body && body->append && !r.response.body.empty())
       body->append(body, r.response.body.data(), r.response.body.size());
     return VIGIL_OK;
@@ -349,6 +364,7 @@ const vigil_host_v1 kHost = {
     sizeof(vigil_host_v1), VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR, h_log,      h_fail,      h_cfg_string,  h_cfg_int,
     h_cfg_double,          h_cfg_bool,      h_cfg_duration,  h_cfg_size, h_cfg_count, h_cfg_key_at,  h_emit,
     h_cache_get,           h_cache_set,     h_cache_del,     h_mono,     h_real,      h_should_stop, h_get_service,
+    h_fail_item,
 };
 
 }  // namespace

@@ -42,10 +42,20 @@ namespace vigil::plugin_host {
 // the call lands in it, so concurrent calls ([ts] interfaces) never see each other's messages
 // and a plugin's own threads (outside any call) have no deadline.
 struct CallFrame {
+  // What host->fail_item recorded for one item of a batch call.
+  struct ItemError {
+    std::string error;
+    int64_t retry_after_ms = 0;
+  };
+
   vigil_ctx* ctx = nullptr;
   int64_t deadline_mono_ns = INT64_MAX;
   std::string error;
   int64_t retry_after_ms = 0;  // from the last HTTP reply's Retry-After during the call
+  // Batch calls only: the number of items, and per item what fail_item recorded (by index).
+  size_t batch_items = 0;
+  std::map<size_t, ItemError> item_errors;
+  int64_t item_retry_after_ms = 0;  // Retry-After seen since the previous fail_item
   CallFrame* outer = nullptr;
 };
 

@@ -117,8 +117,9 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
       [&]() -> vigil_status {
         return table_.deliver(base_->instance(), ptrs.data(), ptrs.size(), results.data(), deadline_mono_ns);
       },
-      deadline_mono_ns);
+      deadline_mono_ns, batch.size());
   const int64_t retry_after_ms = base_->last_retry_after_ms();
+  const auto item_errors = base_->take_item_errors();  // before take_error(), which ends the read
   const std::string error = base_->take_error();
   for (size_t i = 0; i < batch.size(); ++i) {
     // A failed call (or an exception) fails every notification the plugin did not answer.
@@ -127,8 +128,12 @@ std::vector<DeliveryResult> NotifierInstance::deliver(const std::vector<const Re
     if (r == VIGIL_OK) continue;
     out[i].kind =
         (r == VIGIL_E_UNAVAILABLE || r == VIGIL_E_TIMEOUT) ? DeliveryResult::Kind::retry : DeliveryResult::Kind::failed;
-    out[i].error = std::string(status_name(r)) + ": " + (error.empty() ? "the notifier gave no reason" : error);
-    out[i].retry_after = std::chrono::milliseconds(retry_after_ms);
+    // The item's own reason (host->fail_item) when it gave one, else the call's.
+    const auto own = item_errors.find(i);
+    const std::string& reason = own != item_errors.end() && !own->second.error.empty() ? own->second.error : error;
+    out[i].error = std::string(status_name(r)) + ": " + (reason.empty() ? "the notifier gave no reason" : reason);
+    out[i].retry_after =
+        std::chrono::milliseconds(own != item_errors.end() ? own->second.retry_after_ms : retry_after_ms);
   }
   return out;
 }

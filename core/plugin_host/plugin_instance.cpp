@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <exception>
+#include <utility>
 
 #include "plugin_host/config_schema.h"
 #include "plugin_host/instance_context.h"
@@ -40,15 +41,17 @@ struct LastCall {
   const vigil_ctx* ctx = nullptr;
   std::string error;
   int64_t retry_after_ms = 0;
+  std::map<size_t, CallFrame::ItemError> item_errors;
 };
 thread_local LastCall t_last;
 }  // namespace
 
 // A C++ exception that escapes a plugin is a plugin bug; it is caught here so it can not
 // unwind through the host, and reported as such.
-vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns) {
+vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns, size_t batch_items) {
   vigil_status st = VIGIL_E_INTERNAL;
   ScopedCall scope(ctx_.get(), deadline_mono_ns);
+  scope.frame().batch_items = batch_items;
   try {
     st = fn(arg);
   } catch (const std::exception& e) {
@@ -60,6 +63,7 @@ vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg, int64_t
   t_last.ctx = ctx_.get();
   t_last.error = std::move(scope.frame().error);
   t_last.retry_after_ms = scope.frame().retry_after_ms;
+  t_last.item_errors = std::move(scope.frame().item_errors);
   return st;
 }
 
@@ -87,6 +91,11 @@ std::vector<metrics::Sample> PluginInstance::take_emitted(const std::string& lab
       out[it->second] = std::move(s);
   }
   return out;
+}
+
+std::map<size_t, CallFrame::ItemError> PluginInstance::take_item_errors() {
+  if (t_last.ctx != ctx_.get()) return {};
+  return std::exchange(t_last.item_errors, {});
 }
 
 int64_t PluginInstance::last_retry_after_ms() const {

@@ -6,7 +6,9 @@
 // Threading: create/start/stop/destroy on the control thread; call() on one worker at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "base/status.h"
 #include "config/settings.h"
 #include "metrics/sample.h"
+#include "plugin_host/instance_context.h"
 #include "plugin_host/plugin_loader.h"
 
 struct vigil_ctx;
@@ -42,14 +45,18 @@ class PluginInstance {
 
   // Runs plugin code behind the exception barrier, as one call with its own deadline and error
   // slot (a CallFrame on this thread); an escaped exception is E_INTERNAL with a message saying
-  // so. The call's message is then read with take_error() on the same thread.
+  // so. The call's message is then read with take_error() on the same thread. A batch call
+  // names its item count, so the plugin can give each item its own reason (host->fail_item),
+  // read with take_item_errors().
   template <class F>
-  vigil_status call(F&& f, int64_t deadline_mono_ns = INT64_MAX);
+  vigil_status call(F&& f, int64_t deadline_mono_ns = INT64_MAX, size_t batch_items = 0);
 
   vigil_instance* instance() const { return instance_; }
   vigil_ctx* ctx() const { return ctx_.get(); }
   // The message the last call() on this thread into this instance recorded ("" when none).
   std::string take_error();
+  // What the last batch call() on this thread recorded per item, by index.
+  std::map<size_t, CallFrame::ItemError> take_item_errors();
   // Samples the plugin emitted since the last take (outside a collector's collect()), each
   // series once (its latest value), with label `label`="value" added to each.
   std::vector<metrics::Sample> take_emitted(const std::string& label, const std::string& value);
@@ -61,7 +68,7 @@ class PluginInstance {
 
  private:
   PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, config::InstanceSettings settings, const char* kind);
-  vigil_status guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns);
+  vigil_status guard(vigil_status (*fn)(void*), void* arg, int64_t deadline_mono_ns, size_t batch_items);
 
   std::shared_ptr<const LoadedPlugin> plugin_;
   config::InstanceSettings settings_;
@@ -73,8 +80,8 @@ class PluginInstance {
 };
 
 template <class F>
-vigil_status PluginInstance::call(F&& f, int64_t deadline_mono_ns) {
-  return guard([](void* p) -> vigil_status { return (*static_cast<F*>(p))(); }, &f, deadline_mono_ns);
+vigil_status PluginInstance::call(F&& f, int64_t deadline_mono_ns, size_t batch_items) {
+  return guard([](void* p) -> vigil_status { return (*static_cast<F*>(p))(); }, &f, deadline_mono_ns, batch_items);
 }
 
 }  // namespace vigil::plugin_host

@@ -15,7 +15,8 @@ exported=$(nm -D --defined-only "$work/plugins/example_cpp.so" | awk '$2 ~ /[TDR
 [[ "$exported" == "vigil_plugin_entry" ]] || { echo "unexpected exports: $exported"; exit 1; }
 
 "$work/prefix/bin/vigil" plugins -d "$work/plugins" | tee "$work/plugins.txt"
-grep -q '^example_c 1.0.0  ABI 1.2  vigil.collector/1' "$work/plugins.txt"
+minor=$(awk '/^#define VIGIL_ABI_MINOR/ {print $3+0}' "$src/plugin-api/include/vigil/plugin.h")
+grep -q "^example_c 1.0.0  ABI 1.$minor  vigil.collector/1" "$work/plugins.txt"
 grep -q '^example_cpp 1.0.0' "$work/plugins.txt"
 grep -q '^system ' "$work/plugins.txt"  # the installed bundled plugins are found too
 

@@ -15,6 +15,7 @@
 #include "plugin_host/cache_instance.h"
 #include "plugin_host/collector_instance.h"
 #include "plugin_host/instance_context.h"
+#include "plugin_host/notifier_instance.h"
 #include "test_paths.h"
 #include <vigil/plugin.hpp>
 
@@ -26,10 +27,14 @@ bool contains(const std::string& h, const std::string& n) {
   return h.find(n) != std::string::npos;
 }
 
-vigil::config::InstanceSettings settings(const std::string& toml, bool cache = false) {
+enum class Kind { collector, cache, notifier };
+
+vigil::config::InstanceSettings settings(const std::string& toml, Kind kind = Kind::collector) {
   auto r = vigil::config::load_config_text(toml, "t.toml");
   REQUIRE(r.ok());
-  const auto& list = cache ? r.settings.caches : r.settings.collectors;
+  const auto& list = kind == Kind::cache      ? r.settings.caches
+                     : kind == Kind::notifier ? r.settings.notifiers
+                                              : r.settings.collectors;
   REQUIRE(list.size() == 1);
   return list[0];
 }
@@ -91,7 +96,7 @@ TEST_CASE("a collector's failure carries the message of its own call", "[plugin_
 }
 
 TEST_CASE("concurrent calls into one [ts] instance each get their own error message", "[plugin_host][abi]") {
-  auto inst = CacheInstance::create(plugin("abi_contract"), settings("[[caches.abi_contract]]\n", true));
+  auto inst = CacheInstance::create(plugin("abi_contract"), settings("[[caches.abi_contract]]\n", Kind::cache));
   REQUIRE(inst.ok());
   auto& cache = *inst.value();
   REQUIRE(cache.start().ok());
@@ -113,6 +118,29 @@ TEST_CASE("concurrent calls into one [ts] instance each get their own error mess
   for (auto& th : threads) th.join();
   CHECK(calls == 8 * 300);
   CHECK(wrong == 0);
+}
+
+TEST_CASE("each item of a notifier batch reports its own reason, the others the call's", "[plugin_host][abi]") {
+  auto inst =
+      NotifierInstance::create(plugin("abi_contract"), settings("[[notifiers.abi_contract]]\n", Kind::notifier));
+  REQUIRE(inst.ok());
+  REQUIRE(inst.value()->start().ok());
+  std::vector<RenderedNotification> items(4);
+  items[0].notification.group_key = "ok-a";
+  items[1].notification.group_key = "own-b";
+  items[2].notification.group_key = "plain-c";
+  items[3].notification.group_key = "own-d";
+  std::vector<const RenderedNotification*> batch;
+  for (const auto& n : items) batch.push_back(&n);
+
+  const auto out = inst.value()->deliver(batch, in(5));
+  REQUIRE(out.size() == 4);
+  CHECK(out[0].kind == DeliveryResult::Kind::delivered);
+  CHECK(out[1].kind == DeliveryResult::Kind::failed);
+  CHECK(out[1].error == "E_INVALID: refused own-b");
+  CHECK(out[2].kind == DeliveryResult::Kind::retry);
+  CHECK(out[2].error == "E_UNAVAILABLE: the batch's reason");
+  CHECK(out[3].error == "E_INVALID: refused own-d");
 }
 
 TEST_CASE("init() can say why it failed, and deinit() runs when the plugin is released", "[plugin_host][abi]") {

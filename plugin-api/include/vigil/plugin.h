@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define VIGIL_ABI_MAJOR 1u /* bumped only for breaking changes; the host refuses other majors */
-#define VIGIL_ABI_MINOR 2u /* bumped for appended fields, functions and interfaces only */
+#define VIGIL_ABI_MINOR 3u /* bumped for appended fields, functions and interfaces only */
 
 #if defined(_WIN32)
 #define VIGIL_EXPORT __declspec(dllexport)
@@ -222,6 +222,16 @@ typedef struct vigil_host_v1 {
   /* [ts] Optional services by id, e.g. "vigil.http/1"; NULL when absent. The returned table
    * is static for the life of the host and starts with struct_size. */
   const void* (*get_service)(vigil_ctx* ctx, const char* id);
+
+  /* Since 1.3 (test with VIGIL_HAS(vigil_host_v1, host, fail_item)).
+   * [ts] Within a batch call (a notifier's deliver()), records the error message of batch item
+   * `index` alone and returns `code`, so each item of a batch reports its own reason. msg NULL
+   * takes the message a host service just set for this call (e.g. the HTTP service's reason for
+   * a failed request). A Retry-After that the HTTP service saw since the previous fail_item of
+   * the same call belongs to this item. Items without a message of their own get the call's
+   * message (set with fail()). Outside a batch call, or with index out of range, it acts as
+   * fail(). */
+  vigil_status (*fail_item)(vigil_ctx* ctx, size_t index, vigil_status code, const char* msg);
 } vigil_host_v1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -345,7 +355,8 @@ typedef struct vigil_notification {
 typedef struct vigil_notifier_v1 {
   vigil_lifecycle life;
   /* [worker] Delivers n notifications. Sets results[i] for each: VIGIL_OK (delivered),
-   * VIGIL_E_UNAVAILABLE (the host retries with backoff) or another code (dropped, logged). */
+   * VIGIL_E_UNAVAILABLE (the host retries with backoff) or another code (dropped, logged).
+   * Give each failed item its own reason with host->fail_item(ctx, i, ...) (since 1.3). */
   vigil_status (*deliver)(vigil_instance* inst, const vigil_notification* const* batch, size_t n, vigil_status* results,
                           int64_t deadline_mono_ns);
 } vigil_notifier_v1;

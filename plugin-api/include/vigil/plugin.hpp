@@ -297,6 +297,25 @@ vigil_status barrier(const vigil_host_v1* host, vigil_ctx* ctx, F&& f) noexcept 
   }
 }
 
+// The barrier for item i of a batch call: the reason goes to that item alone (host->fail_item,
+// since ABI 1.3), so the items of one batch never report each other's messages.
+template <class F>
+vigil_status barrier_item(const vigil_host_v1* host, vigil_ctx* ctx, size_t i, F&& f) noexcept {
+  if (!VIGIL_HAS(vigil_host_v1, host, fail_item) || !host->fail_item) return barrier(host, ctx, std::forward<F>(f));
+  try {
+    f();
+    return VIGIL_OK;
+  } catch (const Error& e) {
+    return host->fail_item(ctx, i, e.code(), *e.what() ? e.what() : nullptr);
+  } catch (const std::bad_alloc&) {
+    return host->fail_item(ctx, i, VIGIL_E_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    return host->fail_item(ctx, i, VIGIL_E_INTERNAL, e.what());
+  } catch (...) {
+    return host->fail_item(ctx, i, VIGIL_E_INTERNAL, "unknown C++ exception");
+  }
+}
+
 // A scenario class may declare `static constexpr uint32_t flags = VIGIL_SCENARIO_SERIAL;`.
 template <class T, class = void>
 struct scenario_flags {
@@ -395,7 +414,7 @@ struct NotifierAdapter {
                               vigil_status* results, int64_t deadline) noexcept {
     auto* h = static_cast<Holder<T>*>(inst);
     for (size_t i = 0; i < n; ++i)
-      results[i] = barrier(h->ctx.host(), h->ctx.raw(), [&] { h->impl->deliver(h->ctx, *batch[i], deadline); });
+      results[i] = barrier_item(h->ctx.host(), h->ctx.raw(), i, [&] { h->impl->deliver(h->ctx, *batch[i], deadline); });
     return VIGIL_OK;
   }
   static const vigil_notifier_v1* vtable() noexcept {

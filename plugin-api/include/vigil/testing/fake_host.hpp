@@ -17,12 +17,14 @@
 #include <vigil/plugin.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,6 +73,7 @@ class FakeHost {
     table_.realtime_ns = &real_;
     table_.should_stop = &should_stop_;
     table_.get_service = &get_service_;
+    table_.fail_item = &fail_item_;
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -127,11 +130,32 @@ class FakeHost {
   // Delivers one notification; the plugin's reason for a failure is in last_error().
   vigil_status deliver(vigil_instance* inst, const vigil_notification& n,
                        std::chrono::nanoseconds budget = std::chrono::seconds(5)) {
+    auto r = deliver_batch(inst, {&n}, budget);
+    last_error_ = r[0].error;
+    return r[0].status;
+  }
+  // Delivers several notifications in one call, as the agent batches them. Each result carries
+  // the item's own reason (host->fail_item) or, when it gave none, the call's (host->fail).
+  struct ItemResult {
+    vigil_status status = VIGIL_E_INTERNAL;
+    std::string error;
+  };
+  std::vector<ItemResult> deliver_batch(vigil_instance* inst, const std::vector<const vigil_notification*>& batch,
+                                        std::chrono::nanoseconds budget = std::chrono::seconds(5)) {
     last_error_.clear();
-    const vigil_notification* batch[] = {&n};
-    vigil_status result = VIGIL_E_INTERNAL;
-    const vigil_status st = notifier_->deliver(inst, batch, 1, &result, mono_(nullptr) + budget.count());
-    return st == VIGIL_OK ? result : st;
+    item_errors_.clear();
+    std::vector<vigil_status> results(batch.size(), VIGIL_E_INTERNAL);
+    batch_items_ = batch.size();
+    const vigil_status st =
+        notifier_->deliver(inst, batch.data(), batch.size(), results.data(), mono_(nullptr) + budget.count());
+    batch_items_ = 0;
+    std::vector<ItemResult> out(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      out[i].status = st != VIGIL_OK && results[i] == VIGIL_E_INTERNAL ? st : results[i];
+      auto own = item_errors_.find(i);
+      if (out[i].status != VIGIL_OK) out[i].error = own != item_errors_.end() ? own->second : last_error_;
+    }
+    return out;
   }
   // Makes get_service(id) return `table` (e.g. a real vigil.http/1 for integration tests).
   void provide_service(const std::string& id, const void* service) { services_[id] = service; }
@@ -176,6 +200,13 @@ class FakeHost {
   }
   static vigil_status fail_(vigil_ctx* c, vigil_status code, const char* msg) {
     if (c) self(c)->last_error_ = msg ? msg : "";
+    return code;
+  }
+  static vigil_status fail_item_(vigil_ctx* c, size_t index, vigil_status code, const char* msg) {
+    if (!c) return code;
+    auto* h = self(c);
+    if (index >= h->batch_items_) return msg ? fail_(c, code, msg) : code;
+    h->item_errors_[index] = msg ? std::string(msg) : std::exchange(h->last_error_, std::string());
     return code;
   }
   static vigil_status cfg_string_(vigil_ctx* c, const char* path, vigil_str* out) {
@@ -298,6 +329,8 @@ class FakeHost {
   std::vector<RecordedSample> samples_;
   std::vector<std::string> logs_;
   std::string last_error_;
+  size_t batch_items_ = 0;                     // during deliver_batch
+  std::map<size_t, std::string> item_errors_;  // host->fail_item, by index
   bool stop_ = false;
 };
 

@@ -84,6 +84,26 @@ TEST_CASE("5xx and 429 are retryable, other 4xx are permanent", "[webhook]") {
   host.destroy(inst);
 }
 
+TEST_CASE("each notification of a batch reports its own failure", "[webhook]") {
+  HttpSink sink;
+  sink.script(
+      {SinkReply{503, "busy", {}, {}}, SinkReply{200, "ok", {}, {}}, SinkReply{400, "invalid_payload", {}, {}}});
+  FakeHost host;
+  host.provide_service(VIGIL_SERVICE_HTTP, &vigil::testing::kTestHttpService);
+  host.set("url", sink.url());
+  auto* inst = host.create_notifier(vigil_plugin_entry);
+  REQUIRE(inst);
+  Note a, b, c;
+  auto out = host.deliver_batch(inst, {&a.n, &b.n, &c.n});
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].status == VIGIL_E_UNAVAILABLE);
+  CHECK(out[0].error == "HTTP 503 from the webhook: busy");
+  CHECK(out[1].status == VIGIL_OK);
+  CHECK(out[2].status == VIGIL_E_INVALID);
+  CHECK(out[2].error.find("HTTP 400 from the webhook: invalid_payload") == 0);
+  host.destroy(inst);
+}
+
 TEST_CASE("a bad url is a config error", "[webhook]") {
   FakeHost host;
   host.set("url", "ftp://x");
