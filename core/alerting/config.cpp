@@ -231,6 +231,18 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
     else
       c.history_max_events = l.integer;
   }
+  for (auto [key, out] :
+       {std::pair{"alert_limit", &c.alert_limit}, std::pair{"alerts_per_request_limit", &c.alerts_per_request_limit},
+        std::pair{"label_limit", &c.label_limit}, std::pair{"label_name_length_limit", &c.label_name_length_limit},
+        std::pair{"label_value_length_limit", &c.label_value_length_limit},
+        std::pair{"annotations_size_limit", &c.annotations_size_limit}}) {
+    if (auto l = r.find(key); l.type != Type::missing) {
+      if (l.type != Type::integer || l.integer < 1)
+        r.problem(l.where, "\"" + std::string(key) + "\" must be a whole number of at least 1");
+      else
+        *out = static_cast<size_t>(l.integer);
+    }
+  }
   r.duration("resolve_timeout", c.resolve_timeout);
   r.string("external_url", c.external_url);
   r.boolean("notify_resolved_when_silenced", c.notify_resolved_when_silenced);
@@ -248,7 +260,12 @@ AlertingConfigResult parse_alerting_config(const config::PluginTable& table,
       continue;
     }
     if (c.receiver(rc.name)) r.problem(r.find(path + ".name").where, "duplicate receiver \"" + rc.name + "\"");
-    r.strings(path + ".notifiers", rc.notifiers);
+    // Without the key, every notifier instance (as documented); `notifiers = []` is an explicit
+    // receiver that sends nothing (a "blackhole", as in Alertmanager).
+    if (r.find(path + ".notifiers").type == Type::missing)
+      rc.notifiers = notifier_aliases;
+    else
+      r.strings(path + ".notifiers", rc.notifiers);
     r.boolean(path + ".send_resolved", rc.send_resolved);
     if (auto l = r.find(path + ".max_alerts"); l.type != Type::missing) {
       if (l.type != Type::integer || l.integer < 0)

@@ -44,7 +44,16 @@ struct AlertingConfig {
   // Replicas pointed at one shared cache (Redis) claim each notification there, so that at most
   // one of them sends it (runtime/replica_log.h).
   bool replica_dedup = false;
-  std::shared_ptr<const Route> route;  // never null after parsing
+  // What the API takes ([alerting] keys of the same names), after Prometheus' scrape limits:
+  // a request over one is refused whole (400; 429 for alert_limit) and counted in
+  // vigil_alerts_rejected_total. Alerts from rules are never refused by these.
+  size_t alert_limit = 200'000;  // alerts held at once
+  size_t alerts_per_request_limit = 10'000;
+  size_t label_limit = 128;                 // labels of one alert
+  size_t label_name_length_limit = 1024;    // bytes
+  size_t label_value_length_limit = 16384;  // bytes
+  size_t annotations_size_limit = 65536;    // bytes of one alert's annotation names and values
+  std::shared_ptr<const Route> route;       // never null after parsing
   std::vector<ReceiverConfig> receivers;
   std::vector<InhibitRule> inhibit_rules;
   std::vector<TimeInterval> time_intervals;

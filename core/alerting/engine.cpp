@@ -3,6 +3,7 @@
 #include "base/percent_encoding.h"
 
 #include <algorithm>
+#include <set>
 
 #include "metrics/sample.h"
 
@@ -114,6 +115,21 @@ Problems AlertingEngine::put(std::vector<Alert> alerts, Time now) {
     dispatcher_.put(a, now);
   }
   return problems;
+}
+
+size_t AlertingEngine::held_with(const std::vector<Alert>& alerts) const {
+  std::lock_guard lock(mu_);
+  std::set<uint64_t> fresh;
+  for (const auto& a : alerts) {
+    // The fingerprint put() would give it: labels sorted, empty ones dropped.
+    LabelSet labels = a.labels;
+    labels.erase(std::remove_if(labels.begin(), labels.end(), [](const auto& l) { return l.second.empty(); }),
+                 labels.end());
+    std::sort(labels.begin(), labels.end());
+    const uint64_t fp = fingerprint(labels);
+    if (!alerts_.count(fp)) fresh.insert(fp);
+  }
+  return alerts_.size() + fresh.size();
 }
 
 namespace {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "log/log.h"
 #include "plugin_host/instance_context.h"
@@ -190,34 +192,55 @@ std::string AgentCache::snapshot_path(const std::string& ns) const {
   return (std::filesystem::path(snapshot_dir_) / (file + ".snapshot")).string();
 }
 
+namespace {
+
+// The namespace a snapshot file is named after (the inverse of snapshot_path), or nullopt when
+// the name is not one snapshot_path writes.
+std::optional<std::string> decode_snapshot_name(const std::string& stem) {
+  std::string ns;
+  for (size_t i = 0; i < stem.size(); ++i) {
+    if (stem[i] != '%') {
+      ns += stem[i];
+      continue;
+    }
+    if (i + 2 >= stem.size() || !std::isxdigit(static_cast<unsigned char>(stem[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(stem[i + 2])))
+      return std::nullopt;
+    ns += static_cast<char>(std::stoi(stem.substr(i + 1, 2), nullptr, 16));
+    i += 2;
+  }
+  if (ns.empty()) return std::nullopt;
+  return ns;
+}
+
+}  // namespace
+
 void AgentCache::restore_snapshots() {
   if (snapshot_dir_.empty()) return;
   std::error_code ec;
   if (!std::filesystem::is_directory(snapshot_dir_, ec)) return;
   for (const auto& entry : std::filesystem::directory_iterator(snapshot_dir_, ec)) {
     if (entry.path().extension() != ".snapshot") continue;
-    // The file name is the namespace, with unusual characters %-encoded.
-    std::string stem = entry.path().stem().string(), ns;
-    for (size_t i = 0; i < stem.size(); ++i) {
-      if (stem[i] == '%' && i + 2 < stem.size()) {
-        ns += static_cast<char>(std::stoi(stem.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        ns += stem[i];
-      }
+    // The file name is the namespace, with unusual characters %-encoded. Anything else in the
+    // directory is not ours: it is skipped with a warning, never a reason to stop.
+    const auto ns = decode_snapshot_name(entry.path().stem().string());
+    if (!ns) {
+      log::warn("cache", "a file in the snapshot directory is not a cache snapshot; ignored",
+                {{"file", entry.path().string()}});
+      continue;
     }
-    if (!facade_->options_for(ns).snapshot) continue;
+    if (!facade_->options_for(*ns).snapshot) continue;
     const auto t0 = std::chrono::steady_clock::now();
-    auto loaded = facade_->ns(ns).load_snapshot(entry.path().string(), [&](size_t done, size_t total) {
+    auto loaded = facade_->ns(*ns).load_snapshot(entry.path().string(), [&](size_t done, size_t total) {
       log::info("cache", "restoring a cache snapshot",
-                {{"namespace", ns}, {"bytes_read", done}, {"bytes_total", total}});
+                {{"namespace", *ns}, {"bytes_read", done}, {"bytes_total", total}});
     });
     if (!loaded.ok()) {
-      log::error("cache", "a cache snapshot was not restored", {{"namespace", ns}, {"error", loaded.message()}});
+      log::error("cache", "a cache snapshot was not restored", {{"namespace", *ns}, {"error", loaded.message()}});
       continue;
     }
     log::info("cache", "cache snapshot restored",
-              {{"namespace", ns},
+              {{"namespace", *ns},
                {"entries", loaded.value()},
                {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
   }

@@ -164,24 +164,32 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
           }
           alerting::Alert x;
           bool bad = false;
+          std::string bad_field;
           for (const auto& [k, v] : a["labels"].items()) {
             if (!v.is_string())
               bad = true;
             else
               x.labels.emplace_back(k, v.get<std::string>());
           }
-          const json annotations = a.value("annotations", json::object());
+          const json annotations = a.contains("annotations") ? a["annotations"] : json::object();
+          if (!annotations.is_object()) bad_field = "\"annotations\" must be an object of strings";
           for (const auto& [k, v] : annotations.items())
             if (v.is_string()) x.annotations.emplace_back(k, v.get<std::string>());
+          if (a.contains("generatorURL") && !a["generatorURL"].is_string())
+            bad_field = "\"generatorURL\" must be a string";
           auto s = time_field(a, "startsAt", Time{});
           auto e = time_field(a, "endsAt", Time{});
+          if (!bad_field.empty()) {
+            problems.push_back(where + bad_field);
+            continue;
+          }
           if (bad || !s.ok() || !e.ok()) {
             problems.push_back(where + (bad ? "label values must be strings" : (!s.ok() ? s.message() : e.message())));
             continue;
           }
           x.starts_at = s.value();
           x.ends_at = e.value();
-          x.generator_url = a.value("generatorURL", "");
+          x.generator_url = a.contains("generatorURL") ? a["generatorURL"].get<std::string>() : "";
           alerts.push_back(std::move(x));
         }
         // All or nothing: every alert is checked before any is taken.
@@ -195,13 +203,22 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
           if (a.ends_at != Time{} && a.starts_at != Time{} && a.ends_at < a.starts_at)
             problems.push_back("alert " + std::to_string(i) + ": endsAt is before startsAt");
         }
-        if (problems.empty())
-          for (auto& p : svc.post_alerts(std::move(alerts))) problems.push_back(std::move(p));
+        bool over_alert_limit = false;
+        if (problems.empty()) {
+          auto outcome = svc.post_alerts(std::move(alerts));
+          over_alert_limit = outcome.over_alert_limit;
+          for (auto& p : outcome.problems) problems.push_back(std::move(p));
+        }
         if (!problems.empty()) {
           json list = json::array();
           for (const auto& p : problems) list.push_back(p);
+          if (over_alert_limit)
+            return reply(429, json{{"status", "error"},
+                                   {"error", "no alert was taken: vigil holds as many alerts as it may"},
+                                   {"hint", "retry later, or raise [alerting] alert_limit"},
+                                   {"problems", list}});
           return reply(400, json{{"status", "error"},
-                                 {"error", "no alert was taken: some are invalid"},
+                                 {"error", "no alert was taken: some are invalid or over a limit"},
                                  {"hint", "fix the alerts listed in problems and post them again"},
                                  {"problems", list}});
         }

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "alerting/config.h"
+#include "config/bounded_read.h"
 
 namespace vigil::app {
 
@@ -47,11 +48,9 @@ PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host:
 Result<std::string> api_token(const config::HttpSettings& http) {
   if (!http.api_token.empty()) return http.api_token;
   if (http.api_token_file.empty()) return std::string();
-  std::ifstream in(http.api_token_file);
-  std::string token;
-  if (!in || !std::getline(in, token))
-    return Status::error("[http] api_token_file " + http.api_token_file +
-                         " can not be read (create it with the token on its first line)");
+  auto text = config::read_bounded_file(http.api_token_file, 4096, "[http] api_token_file");
+  if (!text.ok()) return Status::error(text.message() + " (create it with the token on its first line)");
+  std::string token = text.value().substr(0, text.value().find('\n'));
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (token.empty())
     return Status::error("[http] api_token_file " + http.api_token_file + " holds no token on its first line");

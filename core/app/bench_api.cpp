@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/bounded_read.h"
 #include "http/query_string.h"
 #include "load/report.h"
 
@@ -30,11 +31,10 @@ bool safe_name(const std::string& s) {
          s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
 }
 
+// A report is written by vigil, but the directory may hold anything: bounded, regular files only.
 std::string read_file(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  auto r = config::read_bounded_file(p.string(), 64ull << 20, "report");
+  return r.ok() ? std::move(r.value()) : std::string();
 }
 
 // "scenario/run" -> the report, or an error response.

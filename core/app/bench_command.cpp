@@ -14,6 +14,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "config/bounded_read.h"
 #include "app/agent_cache.h"
 #include "app/cache_setup.h"
 #include "app/commands.h"
@@ -246,11 +247,9 @@ int bench_run(const BenchRunArgs& a, std::ostream& out, std::ostream& err) {
 int bench_compare(const std::string& baseline, const std::string& current, const std::vector<std::string>& goals,
                   std::ostream& out, std::ostream& err) {
   auto read = [&](const std::string& path) -> Result<load::RunResult> {
-    std::ifstream f(path);
-    if (!f) return Status::error("cannot read " + path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto r = load::parse_report_json(ss.str());
+    auto text = config::read_bounded_file(path, 64ull << 20, "report", config::FileSource::regular_or_stream);
+    if (!text.ok()) return text.status();
+    auto r = load::parse_report_json(text.value());
     if (!r.ok()) return Status::error(path + ": " + r.message());
     return r;
   };

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "app/alerting_setup.h"
+#include "config/bounded_read.h"
 #include "app/cache_setup.h"
 #include "app/commands.h"
 #include "app/config_source.h"
@@ -32,9 +33,9 @@ uint64_t config_text_hash(const std::string& path) {
   if (path.empty()) {
     text = embedded_default_config();
   } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return 0;
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    auto read = config::read_bounded_file(path, config::kMaxConfigFileBytes, "config file");
+    if (!read.ok()) return 0;
+    text = std::move(read.value());
   }
   uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "config/bounded_read.h"
 #include "config/toml_loader.h"
 #include "plugin_host/cache_instance.h"
 #include "plugin_host/collector_instance.h"
@@ -668,14 +669,13 @@ int validate_plugin(const ValidateOptions& o, std::ostream& out) {
   Subject s;
   s.file = o.plugin_file;
   if (!o.config_file.empty()) {
-    std::ifstream in(o.config_file);
-    if (!in) {
-      out << "error: " << o.config_file << ": cannot read the settings file\n";
+    auto text = config::read_bounded_file(o.config_file, config::kMaxConfigFileBytes, "settings file",
+                                          config::FileSource::regular_or_stream);
+    if (!text.ok()) {
+      out << "error: " << text.message() << "\n";
       return 2;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    s.body = ss.str();
+    s.body = std::move(text.value());
   }
   // Loaded here only to learn what the plugin provides; each group loads it again in its child.
   std::vector<std::string> provides;

@@ -28,9 +28,9 @@ Result<uint64_t> parse_byte_size(std::string_view text) {
       {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6},     {"GB", 1e9},        {"TB", 1e12}};
   for (const auto& u : kUnits) {
     if (u.name == unit) {
-      const double v = std::strtod(num.c_str(), nullptr) * u.mult;
-      if (v > 1.8e19) return bad("it is too large");
-      return static_cast<uint64_t>(std::llround(v));
+      const double v = std::round(std::strtod(num.c_str(), nullptr) * u.mult);
+      if (!(v < 18446744073709551616.0)) return bad("it is too large");  // 2^64
+      return static_cast<uint64_t>(v);
     }
   }
   return bad("unknown unit \"" + std::string(unit) + "\"");

@@ -44,7 +44,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     if (!found) return bad(text, "unknown unit \"" + std::string(unit) + "\"");
     total += value * found->ns;
   }
-  if (total > static_cast<double>(std::numeric_limits<int64_t>::max())) return bad(text, "it is too large");
+  // 2^63 as a double is the first value that does not fit; NaN/inf cannot arise from digits.
+  if (!(total < 9223372036854775808.0)) return bad(text, "it is too large");
   return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total)));
 }
 

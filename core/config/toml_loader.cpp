@@ -6,10 +6,13 @@
 #include <set>
 #include <sstream>
 
+#include "config/bounded_read.h"
 #include "config/byte_size.h"
 #include "config/core_schema.h"
 #include "config/duration.h"
 #include "config/key_suggestion.h"
+#include "config/listen_address.h"
+#include "config/nesting_limit.h"
 #include "config/toml_node_location.h"
 
 namespace vigil::config {
@@ -164,6 +167,10 @@ struct ParsedFile {
 
 ParsedFile parse_text(const std::string& text, const std::string& name, Problems& problems) {
   ParsedFile out;
+  if (auto deep = toml_too_deep(text, name)) {
+    problems.push_back(*deep);
+    return out;
+  }
   try {
     out.table = toml::parse(text, name);
     out.ok = true;
@@ -175,21 +182,16 @@ ParsedFile parse_text(const std::string& text, const std::string& name, Problems
 
 ParsedFile parse_file(const std::string& path, Problems& problems) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    problems.push_back(path +
-                       ": config file not found or not a regular file (pass an existing "
-                       "file with --config)");
+  if (!fs::exists(path, ec)) {
+    problems.push_back(path + ": config file not found (pass an existing file with --config)");
     return {};
   }
-  try {
-    ParsedFile out;
-    out.table = toml::parse_file(path);
-    out.ok = true;
-    return out;
-  } catch (const toml::parse_error& e) {
-    problems.push_back(location_of(e.source()) + ": invalid TOML: " + std::string(e.description()));
+  auto text = read_bounded_file(path, kMaxConfigFileBytes, "config file");
+  if (!text.ok()) {
+    problems.push_back(text.message());
+    return {};
   }
-  return {};
+  return parse_text(text.value(), path, problems);
 }
 
 // Appends the instance tables of an included file into root; other content is an error.
@@ -274,12 +276,8 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   TableReader r(*t, "http", p);
   r.check_unknown(section_keys("http"));
   r.string("listen", s.http.listen);
-  const auto colon = s.http.listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == s.http.listen.size() ||
-      s.http.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
-    r.problem(t->get("listen") ? *t->get("listen") : *t,
-              "\"listen\" must be HOST:PORT, e.g. \"127.0.0.1:9479\" (port 0 picks a free port)");
-  }
+  if (auto a = parse_listen_address(s.http.listen); !a.ok())
+    r.problem(t->get("listen") ? *t->get("listen") : *t, a.message());
   r.integer("max_connections", s.http.max_connections, 1, 100000);
   r.duration("read_timeout", s.http.read_timeout);
   r.size("max_header_size", s.http.max_header_bytes);
@@ -455,7 +453,8 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   TableReader r(t, section, p);
   inst.alias = ordinal == 0 ? plugin : plugin + "-" + std::to_string(ordinal + 1);
   r.string("alias", inst.alias);
-  if (inst.alias.empty()) r.problem(*t.get("alias"), "\"alias\" must not be empty");
+  if (inst.alias.empty())
+    r.problem(t.get("alias") ? *t.get("alias") : static_cast<const toml::node&>(t), "\"alias\" must not be empty");
   r.duration("interval", inst.interval);
   r.duration("timeout", inst.timeout);
   r.boolean("optional", inst.optional);
@@ -496,6 +495,14 @@ void read_instances(const std::shared_ptr<const toml::table>& shared_root, const
     return p.push_back(location_of(*n) + ": \"" + section + "\" must hold tables such as [[" + section + ".NAME]]");
   for (const auto& [name, v] : *t) {
     const std::string plugin(name.str());
+    // The name becomes a file name (NAME.so in a plugin directory): nothing but [a-z0-9_].
+    if (plugin.empty() || plugin.size() > 64 ||
+        plugin.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+      p.push_back(location_of(name.source()) + ": [[" + section + ".\"" + plugin.substr(0, 64) +
+                  "\"]]: a plugin name is 1 to 64 of a-z, 0-9 and _ (it names the file NAME.so in a plugin "
+                  "directory); see `vigil plugins` for the installed ones");
+      continue;
+    }
     if (const auto* single = v.as_table()) {
       out.push_back(read_instance(shared_root, kind, plugin, 0, *single, p));
     } else if (const auto* arr = v.as_array()) {

@@ -2,6 +2,7 @@
 #include "http/http_server.h"
 
 #include "base/percent_encoding.h"
+#include "config/listen_address.h"
 
 #include <cctype>
 #include <string_view>
@@ -248,16 +249,12 @@ HttpServer::~HttpServer() {
 
 Result<uint16_t> HttpServer::start() {
   const auto& listen = impl_->settings.listen;
-  const auto colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const int port = std::stoi(listen.substr(colon + 1));
+  auto where = config::parse_listen_address(listen);
+  if (!where.ok()) return Status::error("[http] " + where.message());
   beast::error_code ec;
-  const auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec)
-    return Status::error("[http] listen = \"" + listen + "\": \"" + host +
-                         "\" is not an IP address (use e.g. 127.0.0.1, 0.0.0.0 or [::1])");
-  const tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  const auto addr = asio::ip::make_address(where->ip, ec);
+  if (ec) return Status::error("[http] listen = \"" + listen + "\": " + ec.message());
+  const tcp::endpoint ep(addr, where->port);
   auto& a = impl_->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);

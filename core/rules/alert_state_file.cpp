@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/bounded_read.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -43,10 +45,12 @@ std::optional<int64_t> restore_active_at(int64_t for_ms, const SavedAlert& saved
 }
 
 AlertStateFile::AlertStateFile(std::string path) : path_(std::move(path)) {
-  std::ifstream in(path_);
-  if (!in) return;  // first start
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) return;  // first start
   try {
-    const auto doc = nlohmann::json::parse(in);
+    auto text = config::read_bounded_file(path_, 256ull << 20, "alert state file");
+    if (!text.ok()) throw std::runtime_error(text.message());
+    const auto doc = nlohmann::json::parse(text.value());
     if (doc.value("version", 0) != kFormatVersion)
       throw std::runtime_error("unknown format version " + doc.value("version", nlohmann::json()).dump());
     for (const auto& [name, list] : doc.at("groups").items()) {

@@ -3,6 +3,8 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -299,7 +301,8 @@ std::string expand(const std::string& tmpl, const std::vector<std::string>& grou
       ref = tmpl.substr(i + 1, j - i - 1);
     }
     int idx = -1;
-    if (!ref.empty() &&
+    // Like Go's regexp.Expand: a number of 9 digits or more names no group (it expands to "").
+    if (!ref.empty() && ref.size() < 9 &&
         std::all_of(ref.begin(), ref.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       idx = std::stoi(ref);
     } else if (auto it = names.find(ref); it != names.end()) {
@@ -798,6 +801,11 @@ Result<Value> Evaluator::eval(const Expr& e, int64_t t_ms) const {
     return Eval(store_, lookback_ms_, t_ms).eval(e);
   } catch (const EvalError& err) {
     return Status::error(err.message);
+  } catch (const std::bad_alloc&) {
+    return Status::error("out of memory while evaluating the expression (reduce the series it selects)");
+  } catch (const std::exception& err) {
+    // A defect, not a user error; reported through the rule's health rather than lost.
+    return Status::error(std::string("evaluation failed: ") + err.what());
   }
 }
 

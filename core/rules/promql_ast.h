@@ -70,7 +70,12 @@ struct Expr {
   std::vector<ExprPtr> args;
 
   ValueType type = ValueType::scalar;  // set by the parser
+  // Height of this subtree (1 for a leaf). The parser bounds it (kMaxExprHeight), so code that
+  // walks a tree recursively (evaluation, printing, destruction) never runs out of stack.
+  uint32_t height = 1;
 };
+
+inline constexpr uint32_t kMaxExprHeight = 1000;
 
 // Canonical PromQL text of an expression (parses back to the same tree).
 std::string to_string(const Expr& e);

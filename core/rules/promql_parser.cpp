@@ -315,7 +315,32 @@ class Parser {
   }
   bool at_ident(const char* word) const { return peek().kind == Tok::ident && peek().text == word; }
 
+  // Every subexpression is parsed through here, so this bounds the parser's own recursion (deep
+  // parentheses, nested calls, right-associative ^ chains) before the tree's height is known.
+  static constexpr int kMaxNesting = 200;
+  struct NestingGuard {
+    int& depth;
+    ~NestingGuard() { --depth; }
+  };
+
+  // Sets the height of a node from its children and refuses a tree too tall to walk safely
+  // (a long chain of left-associative operators grows the height without nesting).
+  void seal(Expr& n) {
+    uint32_t h = 0;
+    for (const ExprPtr* c : {&n.operand, &n.lhs, &n.rhs, &n.param})
+      if (*c) h = std::max(h, (*c)->height);
+    for (const auto& a : n.args) h = std::max(h, a->height);
+    n.height = h + 1;
+    if (n.height > kMaxExprHeight)
+      fail(n.pos, "expression is nested too deeply (more than " + std::to_string(kMaxExprHeight) +
+                      " levels of operators and calls); split it into recording rules");
+  }
+
   ExprPtr expr(int min_prec) {
+    if (++depth_ > kMaxNesting)
+      fail(peek().pos, "expression is nested too deeply (more than " + std::to_string(kMaxNesting) +
+                           " levels of parentheses, calls or operators); split it into recording rules");
+    NestingGuard guard{depth_};
     auto lhs = unary();
     while (true) {
       const Token& op = peek();
@@ -336,6 +361,7 @@ class Parser {
       auto rhs = expr(node->op == BinaryOp::pow ? prec : prec + 1);
       node->lhs = std::move(lhs);
       node->rhs = std::move(rhs);
+      seal(*node);
       check_binary(*node);
       lhs = std::move(node);
     }
@@ -398,6 +424,7 @@ class Parser {
       node->pos = op.pos;
       node->operand = std::move(operand);
       node->type = node->operand->type;
+      seal(*node);
       return node;
     }
     return postfix(primary());
@@ -446,8 +473,9 @@ class Parser {
 
   std::chrono::milliseconds duration_of(const Token& d) {
     if (d.kind == Tok::number) {
-      const double secs = std::strtod(d.text.c_str(), nullptr);
-      return std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+      const double ms = std::strtod(d.text.c_str(), nullptr) * 1000;
+      if (!(ms >= 0 && ms < 9.2e18)) fail(d.pos, "duration " + d.text + " is out of range");
+      return std::chrono::milliseconds(static_cast<int64_t>(ms));
     }
     auto r = parse_promql_duration(d.text);
     if (!r.ok()) fail(d.pos, r.message());
@@ -487,6 +515,7 @@ class Parser {
         p->pos = t.pos;
         p->type = inner->type;
         p->operand = std::move(inner);
+        seal(*p);
         return p;
       }
       case Tok::lbrace: return selector("", t.pos);
@@ -600,6 +629,7 @@ class Parser {
     if (a->operand->type != ValueType::vector)
       fail(a->operand->pos, "expected type instant vector in aggregation expression, got " +
                                 std::string(value_type_name(a->operand->type)));
+    seal(*a);
     return a;
   }
 
@@ -640,6 +670,7 @@ class Parser {
         fail(c->args[i]->pos, "expected type " + std::string(value_type_name(want)) + " in call to function \"" +
                                   name.text + "\", got " + value_type_name(c->args[i]->type));
     }
+    seal(*c);
     return c;
   }
 
@@ -660,6 +691,7 @@ class Parser {
 
   std::vector<Token> t_;
   size_t i_ = 0;
+  int depth_ = 0;  // calls of expr() in progress
 };
 
 std::string with_caret(std::string_view input, size_t pos, const std::string& message) {
@@ -689,7 +721,10 @@ Result<std::chrono::milliseconds> parse_promql_duration(std::string_view text) {
     size_t j = i;
     while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
     if (j == i) return Status::error("invalid duration \"" + std::string(text) + "\" (write e.g. 5m, 1h30m, 250ms)");
-    const int64_t n = std::stoll(std::string(text.substr(i, j - i)));
+    int64_t n = 0;
+    bool overflow = false;
+    for (size_t d = i; d < j && !overflow; ++d)
+      overflow = __builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[d] - '0', &n);
     size_t k = j;
     while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k]))) ++k;
     const std::string_view unit = text.substr(j, k - j);
@@ -697,7 +732,10 @@ Result<std::chrono::milliseconds> parse_promql_duration(std::string_view text) {
     if (u == std::end(kUnits))
       return Status::error("invalid duration \"" + std::string(text) + "\": unknown unit \"" + std::string(unit) +
                            "\" (use ms, s, m, h, d, w, y)");
-    total += n * u->second;
+    int64_t part = 0;
+    if (overflow || __builtin_mul_overflow(n, u->second, &part) || __builtin_add_overflow(total, part, &total))
+      return Status::error("invalid duration \"" + std::string(text) +
+                           "\": too large (at most about 292 million years)");
     i = k;
   }
   return std::chrono::milliseconds(total);

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/bounded_read.h"
 #include "metrics/sample.h"
 #include "rules/promql_parser.h"
 #include "rules/rule_file_raw.h"
@@ -169,15 +170,13 @@ RuleFileResult load_rule_files(const std::vector<std::string>& globs, const std:
 }
 
 RuleFileResult load_rule_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  auto text = config::read_bounded_file(path, config::kMaxConfigFileBytes, "rule file");
+  if (!text.ok()) {
     RuleFileResult r;
-    r.problems.push_back(path + ": cannot read the rule file (check the path in rule_files)");
+    r.problems.push_back(text.message() + " (listed in [rules] files)");
     return r;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return is_toml_name(path) ? parse_rule_toml(ss.str(), path) : parse_rule_yaml(ss.str(), path);
+  return is_toml_name(path) ? parse_rule_toml(text.value(), path) : parse_rule_yaml(text.value(), path);
 }
 
 }  // namespace vigil::rules

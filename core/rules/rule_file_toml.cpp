@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "config/nesting_limit.h"
 #include "rules/rule_file_raw.h"
 
 namespace vigil::rules::raw {
@@ -114,6 +115,10 @@ class TomlReader {
 void read_toml(const std::string& text, const std::string& name, File& file, Problems& problems) {
   TomlReader reader(name, problems);
   toml::table root;
+  if (auto deep = config::toml_too_deep(text, name)) {
+    problems.push_back(*deep);
+    return;
+  }
   try {
     root = toml::parse(text, name);
   } catch (const toml::parse_error& e) {

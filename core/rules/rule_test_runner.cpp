@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -49,9 +51,27 @@ LabelSet series_labels(const std::string& text) {
   return l;
 }
 
+// A test file may be hostile or mistyped: every number is checked, and the work it asks for is
+// bounded (values per series, evaluation steps), so `vigil test rules` always ends.
+constexpr int64_t kMaxValuesPerSeries = 10'000'000;
+constexpr int64_t kMaxEvaluationSteps = 10'000'000;
+
+double number(const std::string& tok, const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(tok.c_str(), &end);
+  if (tok.empty() || end != tok.c_str() + tok.size())
+    throw TestError{"values \"" + text + "\": \"" + tok + "\" is not a number (write e.g. \"1 2 3\" or \"0+10x5\")"};
+  return v;
+}
+
 // promtool's expanding notation: "1 2 3", "1+2x3" (1 3 5 7), "5-1x2", "_", "_x3", "stale", "1x3" (1 1 1 1).
 std::vector<std::optional<double>> expand_values(const std::string& text) {
   std::vector<std::optional<double>> out;
+  const auto room = [&](long n) {
+    if (n < 0 || static_cast<int64_t>(out.size()) + n >= kMaxValuesPerSeries)
+      throw TestError{"values \"" + text.substr(0, 80) + "\": more than " + std::to_string(kMaxValuesPerSeries) +
+                      " values in one series"};
+  };
   std::istringstream in(text);
   std::string tok;
   while (in >> tok) {
@@ -65,10 +85,15 @@ std::vector<std::optional<double>> expand_values(const std::string& text) {
     }
     const auto x = tok.find('x');
     if (x == std::string::npos) {
-      out.push_back(std::stod(tok));
+      out.push_back(number(tok, text));
       continue;
     }
-    const long n = std::stol(tok.substr(x + 1));
+    const std::string count = tok.substr(x + 1);
+    if (count.empty() || count.size() > 9 || count.find_first_not_of("0123456789") != std::string::npos)
+      throw TestError{"values \"" + text.substr(0, 80) + "\": \"" + tok +
+                      "\" needs a repeat count after x, e.g. 0+1x10"};
+    const long n = std::stol(count);
+    room(n);
     const std::string head = tok.substr(0, x);
     if (head == "_") {
       for (long i = 0; i < n; ++i) out.push_back(std::nullopt);
@@ -78,8 +103,8 @@ std::vector<std::optional<double>> expand_values(const std::string& text) {
     size_t op = head.find_first_of("+-", 1);
     while (op != std::string::npos && (head[op - 1] == 'e' || head[op - 1] == 'E'))
       op = head.find_first_of("+-", op + 1);
-    const double start = std::stod(head.substr(0, op));
-    const double step = op == std::string::npos ? 0 : std::stod(head.substr(op));
+    const double start = number(head.substr(0, op), text);
+    const double step = op == std::string::npos ? 0 : number(head.substr(op), text);
     for (long i = 0; i <= n; ++i) out.push_back(start + step * static_cast<double>(i));
   }
   return out;
@@ -136,10 +161,13 @@ std::vector<std::string> run_case(const YAML::Node& t, const std::vector<RuleGro
                                   const std::map<std::string, std::string>& external) {
   std::vector<std::string> failures;
   const int64_t interval = duration_ms(t["interval"], 60000);
+  if (interval <= 0) throw TestError{"a test's interval must be greater than 0, e.g. 1m"};
   metrics::SeriesStore store(metrics::SeriesStoreLimits{INT64_MAX / 4, 10000000, size_t(1) << 34});
   for (const auto& s : t["input_series"]) {
     const LabelSet l = series_labels(s["series"].as<std::string>());
     const auto values = expand_values(s["values"].as<std::string>());
+    if (!values.empty() && static_cast<int64_t>(values.size() - 1) > INT64_MAX / interval)
+      throw TestError{"series " + s["series"].as<std::string>() + ": its values reach past the largest time"};
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i]) store.append(l, static_cast<int64_t>(i) * interval, *values[i]);
   }
@@ -172,8 +200,13 @@ std::vector<std::string> run_case(const YAML::Node& t, const std::vector<RuleGro
   }
   for (const auto& p : t["promql_expr_test"]) max_t = std::max(max_t, duration_ms(p["eval_time"], 0));
 
+  if (max_t / eval_interval > kMaxEvaluationSteps)
+    throw TestError{"eval_time " + format_duration_ms(max_t) + " at evaluation_interval " +
+                    format_duration_ms(eval_interval) + " needs more than " + std::to_string(kMaxEvaluationSteps) +
+                    " evaluations; use a longer evaluation_interval or an earlier eval_time"};
   metrics::SampleStore sink;
-  for (int64_t ts = 0; ts <= max_t; ts += eval_interval) {
+  for (int64_t step = 0; step <= max_t / eval_interval; ++step) {
+    const int64_t ts = step * eval_interval;
     for (auto& g : groups) g->evaluate(ts, store, sink);
     auto it = alert_checks.find(ts);
     if (it == alert_checks.end()) continue;
@@ -252,6 +285,7 @@ bool run_rule_test_file(const std::string& path, std::ostream& out) {
       return false;
     }
     const int64_t eval_interval = duration_ms(root["evaluation_interval"], 60000);
+    if (eval_interval <= 0) throw TestError{path + ": evaluation_interval must be greater than 0, e.g. 1m"};
     std::vector<std::string> order;
     for (const auto& g : root["group_eval_order"]) order.push_back(g.as<std::string>());
     std::map<std::string, std::string> external;

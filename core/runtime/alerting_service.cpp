@@ -315,8 +315,67 @@ void AlertingService::on_rule_alerts(const std::string&, std::chrono::millisecon
   for (const auto& p : engine_.put(std::move(out), now)) log::warn("alerting", "rule alert refused", {{"problem", p}});
 }
 
-Problems AlertingService::post_alerts(std::vector<alerting::Alert> alerts) {
-  return engine_.put(std::move(alerts), SysClock::now());
+AlertingService::PostOutcome AlertingService::post_alerts(std::vector<alerting::Alert> alerts) {
+  const auto cfg = config();
+  PostOutcome out;
+  std::map<std::string, uint64_t> refused;  // by reason
+  const auto refuse = [&](const std::string& reason, uint64_t n, std::string problem) {
+    refused[reason] += n;
+    out.problems.push_back(std::move(problem));
+  };
+  const auto limit = [](const char* key, size_t value) {
+    return " (the limit is " + std::to_string(value) + ", [alerting] " + key + ")";
+  };
+  if (alerts.size() > cfg->alerts_per_request_limit) {
+    refuse("alerts_per_request", alerts.size(),
+           std::to_string(alerts.size()) + " alerts in one request" +
+               limit("alerts_per_request_limit", cfg->alerts_per_request_limit) + "; send them in smaller batches");
+  } else {
+    for (size_t i = 0; i < alerts.size(); ++i) {
+      const auto& a = alerts[i];
+      const std::string which = "alert " + std::to_string(i) + ": ";
+      size_t annotation_bytes = 0;
+      for (const auto& [k, v] : a.annotations) annotation_bytes += k.size() + v.size();
+      if (a.labels.size() > cfg->label_limit) {
+        refuse("label_limit", 1,
+               which + std::to_string(a.labels.size()) + " labels" + limit("label_limit", cfg->label_limit));
+      } else if (annotation_bytes > cfg->annotations_size_limit) {
+        refuse("annotations_size", 1,
+               which + std::to_string(annotation_bytes) + " bytes of annotations" +
+                   limit("annotations_size_limit", cfg->annotations_size_limit));
+      } else {
+        for (const auto& [k, v] : a.labels) {
+          if (k.size() > cfg->label_name_length_limit) {
+            refuse("label_name_length", 1,
+                   which + "a label name of " + std::to_string(k.size()) + " bytes" +
+                       limit("label_name_length_limit", cfg->label_name_length_limit));
+            break;
+          }
+          if (v.size() > cfg->label_value_length_limit) {
+            refuse("label_value_length", 1,
+                   which + "label \"" + k.substr(0, 64) + "\" has a value of " + std::to_string(v.size()) + " bytes" +
+                       limit("label_value_length_limit", cfg->label_value_length_limit));
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (out.problems.empty()) {
+    if (const size_t held = engine_.held_with(alerts); held > cfg->alert_limit) {
+      out.over_alert_limit = true;
+      refuse("alert_limit", alerts.size(),
+             "vigil would hold " + std::to_string(held) + " alerts" + limit("alert_limit", cfg->alert_limit) +
+                 "; the request is refused until alerts resolve (or raise the limit)");
+    }
+  }
+  if (!refused.empty()) {
+    std::lock_guard l(mu_);
+    for (const auto& [reason, n] : refused) rejected_[reason] += n;
+    return out;
+  }
+  out.problems = engine_.put(std::move(alerts), SysClock::now());
+  return out;
 }
 
 void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, Time now) {
@@ -694,6 +753,10 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
   std::lock_guard l(mu_);
   out.push_back(sample("vigil_alerting_state_writable", db_error_.empty() && not_durable_.empty() ? 1 : 0, {},
                        "1 while the alerting database can be written."));
+  for (const char* reason : {"alerts_per_request", "label_limit", "label_name_length", "label_value_length",
+                             "annotations_size", "alert_limit"})
+    out.push_back(sample("vigil_alerts_rejected_total", static_cast<double>(rejected_[reason]), {{"reason", reason}},
+                         "Posted alerts refused by a limit of [alerting], by limit.", metrics::SampleType::counter));
   for (const auto& w : workers_) {
     for (const auto& r : cfg->receivers) {
       if (std::find(r.notifiers.begin(), r.notifiers.end(), w->alias) == r.notifiers.end()) continue;

@@ -80,8 +80,14 @@ class AlertingService {
   // From the rule scheduler after each group evaluation.
   void on_rule_alerts(const std::string& group, std::chrono::milliseconds interval,
                       const std::vector<rules::Alert>& alerts, int64_t now_ms);
-  // Alerts posted in Alertmanager's format; the problems name the refused ones.
-  Problems post_alerts(std::vector<alerting::Alert> alerts);
+  // Alerts posted in Alertmanager's format, all or nothing: checked first against [alerting]'s
+  // limits (each refused alert counted by reason), then taken. The problems name what was
+  // refused; over_alert_limit asks the caller to answer 429 (try later) rather than 400.
+  struct PostOutcome {
+    Problems problems;
+    bool over_alert_limit = false;
+  };
+  PostOutcome post_alerts(std::vector<alerting::Alert> alerts);
   // One tick: due groups become notifications in the outbox; history, state and metrics.
   void tick();
 
@@ -143,7 +149,8 @@ class AlertingService {
   };
   std::map<uint64_t, SavedMark> saved_;  // alerts saved: when, and whether resolved then
   std::map<std::string, uint64_t> sent_, failed_, dead_, retried_, sent_by_peer_;  // by "receiver\nnotifier"
-  std::string replica_error_;  // the shared store's last error, logged once per outage
+  std::map<std::string, uint64_t> rejected_;  // posted alerts refused, by the limit they broke
+  std::string replica_error_;                 // the shared store's last error, logged once per outage
   std::map<std::string, ReceiverStatus> receiver_status_;
   std::vector<double> latencies_;          // recent fired->delivered seconds
   std::vector<uint64_t> latency_buckets_;  // cumulative histogram counts

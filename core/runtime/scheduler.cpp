@@ -1,7 +1,10 @@
 #include "runtime/scheduler.h"
 
+#include <exception>
 #include <random>
 #include <vector>
+
+#include "log/log.h"
 
 namespace vigil::runtime {
 
@@ -32,10 +35,13 @@ struct Scheduler::Worker {
       const auto dl = deadline;
       lock.unlock();
       bool ok = false;
+      // A job that throws fails this run only; it is logged, never swallowed, and runs again.
       try {
         ok = job.run(dl);
+      } catch (const std::exception& e) {
+        log::error("scheduler", "a scheduled job failed with an exception", {{"job", job.id}, {"error", e.what()}});
       } catch (...) {
-        ok = false;
+        log::error("scheduler", "a scheduled job failed with an unknown exception", {{"job", job.id}});
       }
       {
         // Never hold `mu` while taking shared->mu: the scheduler loop takes them the other way.

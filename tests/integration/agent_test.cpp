@@ -664,3 +664,40 @@ TEST_CASE("under systemd the agent speaks the notify protocol: ready, watchdog, 
   CHECK(agent.wait_exit(10s) == 0);
   ::close(fd);
 }
+
+TEST_CASE("hostile input: check and run agree on listen, and odd files never stop the agent", "[integration]") {
+  const auto dir = temp_dir();
+  // A port that does not fit: refused by check, the same way by run (never an abort).
+  const auto bad_port = write_config(dir, "[http]\nlisten = \"127.0.0.1:99999999999\"\n");
+  const auto check = run_command(build_dir() + "/vigil check --config " + bad_port);
+  CHECK(check.exit_code == 2);
+  CHECK(contains(check.output, "the port must be a number from 0 to 65535"));
+  const auto run = run_command(build_dir() + "/vigil run --config " + bad_port);
+  CHECK(run.exit_code == 2);
+  CHECK(contains(run.output, "the port must be a number from 0 to 65535"));
+  // A plugin name that walks out of the plugin directory.
+  const auto escape = write_config(dir, base_config("[[collectors.\"../../../tmp/x\"]]\n"));
+  const auto esc = run_command(build_dir() + "/vigil check --config " + escape);
+  CHECK(esc.exit_code == 2);
+  CHECK(contains(esc.output, "a plugin name is 1 to 64 of a-z, 0-9 and _"));
+  // A token file that is a device: refused with its name, not read forever.
+  const auto zero = write_config(dir, base_config("[[collectors.no_op]]\n", "api_token_file = \"/dev/zero\"\n"));
+  const auto z = run_command("timeout 20 " + build_dir() + "/vigil run --config " + zero);
+  CHECK(z.exit_code != 124);
+  CHECK(contains(z.output, "/dev/zero is not a regular file"));
+  // A stray file in the cache snapshot directory is skipped with a warning.
+  const auto state = dir + "/state";
+  std::filesystem::create_directories(state + "/cache");
+  write_file(state + "/cache/%zzjunk.snapshot", "junk");
+  write_file(state + "/cache/%4.snapshot", "junk");
+  const auto stray =
+      write_config(dir, "[agent]\nstate_dir = \"" + state + "\"\nplugin_dirs = [\"" + build_dir() +
+                            "/tests/fixtures/plugins\"]\n[http]\nlisten = \"127.0.0.1:0\"\n[[caches.memory]]\n"
+                            "[cache.namespaces.junk]\nsnapshot = true\n[[collectors.no_op]]\n");
+  AgentProcess agent(stray);
+  REQUIRE(agent.started());
+  CHECK(agent.wait_for_log("a file in the snapshot directory is not a cache snapshot; ignored", 5s));
+  CHECK(http_get(agent.port(), "/readyz").status == 200);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -635,4 +637,74 @@ TEST_CASE("api: with read_requires_token every read of the JSON API needs the to
   CHECK(http_get(port, "/ui/").status == 200);
   CHECK(http_get(port, "/metrics").status == 200);
   CHECK(http_get(port, "/healthz").status == 200);
+}
+
+TEST_CASE("alerting: posted alerts over a limit are refused whole, said why and counted", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  const auto cfg = config(dir, sink.url(), "",
+                          "alert_limit = 3\nalerts_per_request_limit = 50\nlabel_limit = 20\n"
+                          "label_value_length_limit = 100\nannotations_size_limit = 200\n");
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  auto alert = [](const std::string& name, const std::string& extra = "") {
+    return "{\"labels\":{\"alertname\":\"" + name + "\"" + extra + "}}";
+  };
+  std::string many_labels;
+  for (int i = 0; i < 70; ++i) many_labels += ",\"l" + std::to_string(i) + "\":\"v\"";
+  const auto labels = call(agent.port(), "POST", "/api/v2/alerts", "[" + alert("Wide", many_labels) + "]");
+  CHECK(labels.status == 400);
+  CHECK(contains(labels.body, "alert 0: 71 labels (the limit is 20, [alerting] label_limit)"));
+  const auto value = call(agent.port(), "POST", "/api/v2/alerts",
+                          "[" + alert("Long", ",\"x\":\"" + std::string(101, 'v') + "\"") + "]");
+  CHECK(value.status == 400);
+  CHECK(contains(value.body, "has a value of 101 bytes"));
+  const auto notes = call(agent.port(), "POST", "/api/v2/alerts",
+                          R"([{"labels":{"alertname":"N"},"annotations":{"d":")" + std::string(300, 'x') + "\"}}]");
+  CHECK(notes.status == 400);
+  CHECK(contains(notes.body, "annotations_size_limit"));
+  std::string batch = "[";
+  for (int i = 0; i < 51; ++i) batch += (i ? "," : "") + alert("B" + std::to_string(i));
+  const auto big = call(agent.port(), "POST", "/api/v2/alerts", batch + "]");
+  CHECK(big.status == 400);
+  CHECK(contains(big.body, "51 alerts in one request"));
+  CHECK(call(agent.port(), "POST", "/api/v2/alerts", R"([{"labels":{"a":"b"},"generatorURL":7}])").status == 400);
+  // The rule's own alert is held too; two posted ones fill alert_limit = 3, a third is refused.
+  REQUIRE(agent.wait_for("/api/v1/alerts", "FixtureHigh", 10s));
+  CHECK(call(agent.port(), "POST", "/api/v2/alerts", "[" + alert("P1") + "," + alert("P2") + "]").status == 200);
+  const auto full = call(agent.port(), "POST", "/api/v2/alerts", "[" + alert("P3") + "]");
+  CHECK(full.status == 429);
+  CHECK(contains(full.body, "vigil would hold 4 alerts (the limit is 3, [alerting] alert_limit)"));
+  CHECK(call(agent.port(), "POST", "/api/v2/alerts", "[" + alert("P1") + "]").status == 200);  // held: an update
+  // Published with the next tick of the alerting engine.
+  CHECK(agent.wait_for("/metrics", "vigil_alerts_rejected_total{reason=\"alert_limit\"} 1", 5s));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK(contains(m, "vigil_alerts_rejected_total{reason=\"label_limit\"} 1"));
+  CHECK(contains(m, "vigil_alerts_rejected_total{reason=\"label_value_length\"} 1"));
+  CHECK(contains(m, "vigil_alerts_rejected_total{reason=\"annotations_size\"} 1"));
+  CHECK(contains(m, "vigil_alerts_rejected_total{reason=\"alerts_per_request\"} 51"));
+  CHECK(contains(m, "vigil_alerts_rejected_total{reason=\"alert_limit\"} 1"));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+}
+
+TEST_CASE("alerting: a receiver without notifiers gets every notifier, as documented", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  auto cfg = config(dir, sink.url());
+  // The same config with the receiver's notifiers key left out.
+  std::string text;
+  {
+    std::ifstream in(cfg);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string key = "notifiers = [\"webhook\"]\n";
+  REQUIRE(text.find(key) != std::string::npos);
+  text.erase(text.find(key), key.size());
+  write_file(cfg, text);
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  CHECK(sink.wait_for(1));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
 }

@@ -140,7 +140,7 @@ labels = "env=prod"
       has_problem(r, "t.toml:3:12: \"interval\" in [agent] must be a duration string such as \"10s\", not an integer"));
   CHECK(has_problem(r, "\"plugin_dirs\" in [agent] must be an array of strings, not a string"));
   CHECK(has_problem(r, "\"max_connections\" in [http] must be an integer, not a string"));
-  CHECK(has_problem(r, "\"listen\" must be HOST:PORT"));
+  CHECK(has_problem(r, "\"listen\" = \"localhost\": there is no :PORT (write HOST:PORT"));
   CHECK(has_problem(r, "invalid size \"ten megs\""));
   CHECK(has_problem(r, "\"optional\" in [collectors.system] must be a boolean"));
   CHECK(has_problem(r, "\"labels\" must be a table of strings"));

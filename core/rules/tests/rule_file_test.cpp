@@ -74,7 +74,7 @@ TEST_CASE("rule file errors carry file:line:col", "[rules]") {
   CHECK(has(r, "duplicate group name \"g\""));
   auto y = parse_rule_yaml("groups: [\n", "y.yml");
   CHECK(has(y, "y.yml:2:1: invalid YAML"));
-  CHECK(has(load_rule_file("/nonexistent.yml"), "cannot read the rule file"));
+  CHECK(has(load_rule_file("/nonexistent.yml"), "rule file /nonexistent.yml cannot be opened"));
 }
 
 TEST_CASE("the TOML form of a rule file reads like the YAML one", "[rules]") {
