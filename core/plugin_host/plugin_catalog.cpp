@@ -56,9 +56,30 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name)
     load_file(hint.string());
     if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
   }
-  scan_all();
-  auto it = plugins_.find(name);
-  return it == plugins_.end() ? nullptr : it->second;
+  // A plugin whose file is named otherwise: found by the name its file declares, read without
+  // loading, so looking up one plugin never runs another library's code.
+  for (const auto& dir : dirs_) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".so") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      if (loaded_paths_.count(f)) continue;
+      auto header = peek_plugin(f);
+      if (!header.ok()) {
+        loaded_paths_.insert(f);
+        failures_.emplace_back(f, header.message());
+        continue;
+      }
+      declared_.insert(header->name);
+      if (header->name != name) continue;
+      load_file(f);
+      if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
+    }
+  }
+  return nullptr;
 }
 
 std::string PluginCatalog::refusal_reason(const std::string& name) const {
@@ -75,7 +96,7 @@ std::string PluginCatalog::refusal_reason(const std::string& name) const {
 }
 
 std::string PluginCatalog::not_found_message(const std::string& name, const std::string& kind) const {
-  std::vector<std::string> names;
+  std::vector<std::string> names(declared_.begin(), declared_.end());
   for (const auto& [n, p] : plugins_) names.push_back(n);
   std::string dirs;
   for (const auto& d : dirs_) dirs += (dirs.empty() ? "" : ", ") + d;

@@ -2,9 +2,10 @@
 // are kept with their error, so a reference to a missing name can say why.
 //
 // Loading is lazy: find("x") first tries the file x.so in each directory (a hint only: the
-// entry's declared name must match), and scans every file only when that fails. So an agent
-// loads just the plugins its config uses. Each file is loaded at most once; nothing is ever
-// unloaded. Control thread only.
+// entry's declared name must match), and otherwise reads the name every file declares without
+// loading it (plugin_elf.h), loading only the one that matches. So an agent loads just the
+// plugins its config uses and never runs an unrelated library. Each file is loaded at most
+// once; nothing is ever unloaded. Control thread only.
 #pragma once
 
 #include <map>
@@ -45,6 +46,7 @@ class PluginCatalog {
   bool scanned_ = false;
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> plugins_;
   std::vector<std::pair<std::string, std::string>> failures_;
+  std::set<std::string> declared_;  // names read from files that were not loaded, for did-you-mean
 };
 
 }  // namespace vigil::plugin_host

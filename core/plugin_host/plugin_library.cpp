@@ -16,21 +16,22 @@ PluginLibrary::PluginLibrary(std::string path, std::unique_ptr<Impl> impl)
 
 PluginLibrary::~PluginLibrary() = default;
 
-Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::string& path) {
+Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::string& load_path, const std::string& path) {
   auto impl = std::make_unique<Impl>();
   boost::dll::fs::error_code ec;
   // RTLD_NODELETE: the code stays mapped even if a handle is closed, because a hung plugin
   // thread may still be running in it at shutdown.
   const auto mode = static_cast<boost::dll::load_mode::type>(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  impl->lib.load(path, ec, mode);
+  impl->lib.load(load_path, ec, mode);
   if (ec) {
     // Boost's error_code loses the loader's text; ask dlopen once more for it.
     std::string detail = ec.message();
-    if (void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
+    if (void* h = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
       dlclose(h);
     } else if (const char* e = dlerror()) {
       detail = e;
     }
+    if (const auto at = detail.find(load_path); at != std::string::npos) detail.replace(at, load_path.size(), path);
     return Status::error(path + ": cannot load the library: " + detail +
                          " (is it a shared library built for this machine, with all its dependencies installed?)");
   }

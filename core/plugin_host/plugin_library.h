@@ -15,7 +15,8 @@ namespace vigil::plugin_host {
 
 class PluginLibrary {
  public:
-  static Result<std::shared_ptr<PluginLibrary>> open(const std::string& path);
+  // Loads `load_path` (e.g. /proc/self/fd/N of a vetted file); `path` names it in messages.
+  static Result<std::shared_ptr<PluginLibrary>> open(const std::string& load_path, const std::string& path);
   ~PluginLibrary();
 
   // The address of a data or function symbol, or nullptr when absent.

@@ -7,6 +7,8 @@
 #include <filesystem>
 
 #include "plugin_host/instance_context.h"
+#include "plugin_host/plugin_elf.h"
+#include "plugin_host/plugin_file.h"
 #include "plugin_host/plugin_instance.h"
 
 namespace vigil::plugin_host {
@@ -30,53 +32,42 @@ LoadedPlugin::~LoadedPlugin() {
   }
 }
 
-Status check_file_permissions(const std::string& path) {
-  namespace fs = std::filesystem;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return Status::error(path + ": plugin file not found (check the path and [agent] plugin_dirs)");
-  if (!S_ISREG(st.st_mode)) return Status::error(path + ": not a regular file");
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    return Status::error(path + ": refusing to load a plugin writable by group or others (fix with: chmod go-w '" +
-                         path + "')");
-  const std::string dir = fs::path(path).parent_path().string();
-  struct stat dst {};
-  if (::stat(dir.empty() ? "." : dir.c_str(), &dst) == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) &&
-      !(dst.st_mode & S_ISVTX))
-    return Status::error(path + ": refusing to load a plugin from directory " + dir +
-                         ", which is writable by group or others (fix with: chmod go-w '" + dir + "')");
-  return {};
+Result<EntryHeader> peek_plugin(const std::string& path) {
+  auto file = vet_plugin_file(path);
+  if (!file.ok()) return file.status();
+  return read_entry_header(file->fd(), path);
 }
 
 Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path) {
-  if (auto st = check_file_permissions(path); !st.ok()) return st;
-  auto lib = PluginLibrary::open(path);
-  if (!lib.ok()) return lib.status();
-  const auto* entry = static_cast<const vigil_plugin_entry_t*>(lib.value()->symbol(VIGIL_PLUGIN_ENTRY_SYMBOL));
-  if (!entry)
-    return Status::error(path +
-                         ": no \"vigil_plugin_entry\" symbol; not a vigil plugin, or built without "
-                         "VIGIL_EXPORT (build it with vigil_add_plugin() from the VigilPluginApi package)");
-  if (entry->abi_major != VIGIL_ABI_MAJOR) {
-    std::string name = entry->name ? entry->name : "?";
-    return Status::error(path + ": plugin \"" + name + "\" was built for ABI " +
-                         abi_text(entry->abi_major, entry->abi_minor) + ", but this vigil provides ABI " +
-                         abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
+  auto file = vet_plugin_file(path);
+  if (!file.ok()) return file.status();
+  // Everything that decides whether to load is read from the file first: an incompatible
+  // plugin, or a library that is no plugin, is refused before its constructors could run.
+  auto header = read_entry_header(file->fd(), path);
+  if (!header.ok()) return header.status();
+  const EntryHeader& h = header.value();
+  if (h.abi_major != VIGIL_ABI_MAJOR)
+    return Status::error(path + ": plugin \"" + h.name + "\" was built for ABI " + abi_text(h.abi_major, h.abi_minor) +
+                         ", but this vigil provides ABI " + abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
                          " (rebuild the plugin against this vigil's plugin-api headers)");
-  }
-  if (entry->abi_minor > VIGIL_ABI_MINOR) {
+  if (h.abi_minor > VIGIL_ABI_MINOR)
     // A plugin built against newer headers may call host functions this host does not have;
     // a minor is only ever added to, so an older plugin is fine and a newer one is refused.
-    std::string name = entry->name ? entry->name : "?";
-    return Status::error(path + ": plugin \"" + name + "\" was built for ABI " +
-                         abi_text(entry->abi_major, entry->abi_minor) + ", newer than this vigil's ABI " +
-                         abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
+    return Status::error(path + ": plugin \"" + h.name + "\" was built for ABI " + abi_text(h.abi_major, h.abi_minor) +
+                         ", newer than this vigil's ABI " + abi_text(VIGIL_ABI_MAJOR, VIGIL_ABI_MINOR) +
                          " (upgrade vigil, or rebuild the plugin against this vigil's plugin-api headers)");
-  }
-  if (entry->struct_size < kMinEntrySize)
-    return Status::error(path + ": entry struct_size " + std::to_string(entry->struct_size) + " is smaller than " +
+  if (h.struct_size < kMinEntrySize)
+    return Status::error(path + ": entry struct_size " + std::to_string(h.struct_size) + " is smaller than " +
                          std::to_string(kMinEntrySize) + ", the minimum for ABI " + abi_text(VIGIL_ABI_MAJOR, 0) +
                          " (set struct_size = sizeof(vigil_plugin_entry_t))");
+  auto lib = PluginLibrary::open(file->load_path(), path);
+  if (!lib.ok()) return lib.status();
+  file->pin();
+  const auto* entry = static_cast<const vigil_plugin_entry_t*>(lib.value()->symbol(VIGIL_PLUGIN_ENTRY_SYMBOL));
+  if (!entry || entry->abi_major != h.abi_major || entry->abi_minor != h.abi_minor ||
+      entry->struct_size != h.struct_size)
+    return Status::error(path + ": the loaded entry differs from the file's (a library that rewrites itself " +
+                         "when loaded is not a vigil plugin)");
   auto out = std::make_shared<LoadedPlugin>();
   std::memcpy(&out->descriptor, entry, std::min<size_t>(entry->struct_size, sizeof(vigil_plugin_entry_t)));
   const auto& d = out->descriptor;

@@ -1,5 +1,5 @@
-// Loading one plugin file: file checks (exists, not writable by group/others), the entry
-// symbol, ABI negotiation and descriptor validation, all before any plugin code runs.
+// Loading one plugin file: the file vetted (plugin_file.h) and loaded as the very file that was
+// vetted, then the entry symbol, ABI negotiation and descriptor validation.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include <vigil/plugin.h>
 
 #include "base/status.h"
+#include "plugin_host/plugin_elf.h"
 #include "plugin_host/plugin_library.h"
 
 namespace vigil::plugin_host {
@@ -32,10 +33,9 @@ struct LoadedPlugin {
   bool initialised = false;  // init() returned OK: deinit() is owed
 };
 
-// Checks that path and its directory are not writable by group or others (a root agent must
-// not load code that anyone else could replace).
-Status check_file_permissions(const std::string& path);
-
 Result<std::shared_ptr<const LoadedPlugin>> load_plugin(const std::string& path);
+
+// What a plugin file declares (vetted, read from the file; nothing of it runs).
+Result<EntryHeader> peek_plugin(const std::string& path);
 
 }  // namespace vigil::plugin_host
