@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "log/secret_values.h"
 #include "plugin_host/plugin_catalog.h"
 #include "vigil/plugin.h"
 
@@ -39,7 +40,8 @@ void StatusBoard::record_reload(bool applied, const Problems& problems) {
   std::lock_guard lock(mu_);
   last_reload_at_ = unix_seconds();
   last_reload_applied_ = applied;
-  last_reload_problems_ = problems;
+  last_reload_problems_.clear();
+  for (const auto& p : problems) last_reload_problems_.push_back(log::redact_secrets(p));
 }
 
 std::string StatusBoard::json(const LiveStatus& live) const {

@@ -4,6 +4,7 @@
 
 #include "alerting/config.h"
 #include "config/bounded_read.h"
+#include "log/secret_values.h"
 
 namespace vigil::app {
 
@@ -46,7 +47,10 @@ PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host:
 }
 
 Result<std::string> api_token(const config::HttpSettings& http) {
-  if (!http.api_token.empty()) return http.api_token;
+  if (!http.api_token.empty()) {
+    log::add_secret(http.api_token);
+    return http.api_token;
+  }
   if (http.api_token_file.empty()) return std::string();
   auto text = config::read_bounded_file(http.api_token_file, 4096, "[http] api_token_file");
   if (!text.ok()) return Status::error(text.message() + " (create it with the token on its first line)");
@@ -54,6 +58,7 @@ Result<std::string> api_token(const config::HttpSettings& http) {
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (token.empty())
     return Status::error("[http] api_token_file " + http.api_token_file + " holds no token on its first line");
+  log::add_secret(token);
   return token;
 }
 

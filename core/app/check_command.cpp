@@ -4,6 +4,7 @@
 
 #include "app/alerting_setup.h"
 #include "config/bounded_read.h"
+#include "log/secret_values.h"
 #include "app/cache_setup.h"
 #include "app/commands.h"
 #include "app/config_source.h"
@@ -51,7 +52,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   auto loaded = load_config(config_path);
   const std::string name = config_path.empty() ? kEmbeddedConfigName : config_path;
   if (!loaded.ok()) {
-    for (const auto& p : loaded.problems) err << "error: " << p << "\n";
+    for (const auto& p : loaded.problems) err << "error: " << log::redact_secrets(p) << "\n";
     err << name << ": " << loaded.problems.size() << " problem(s) found\n";
     return 2;
   }
@@ -64,7 +65,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   auto prepared = set.prepare(loaded.settings, catalog);
   for (const auto& w : prepared.warnings) err << "warning: " << w << "\n";
   if (!prepared.problems.empty()) {
-    for (const auto& p : prepared.problems) err << "error: " << p << "\n";
+    for (const auto& p : prepared.problems) err << "error: " << log::redact_secrets(p) << "\n";
     err << name << ": " << prepared.problems.size() << " problem(s) found\n";
     return 2;
   }
@@ -72,13 +73,13 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   auto rule_files = runtime::RuleScheduler::load(loaded.settings.rules,
                                                  slash == std::string::npos ? "." : config_path.substr(0, slash));
   if (!rule_files.problems.empty()) {
-    for (const auto& p : rule_files.problems) err << "error: " << p << "\n";
+    for (const auto& p : rule_files.problems) err << "error: " << log::redact_secrets(p) << "\n";
     err << name << ": " << rule_files.problems.size() << " problem(s) found\n";
     return 2;
   }
   auto caches = prepare_cache(loaded.settings, catalog);
   if (!caches.problems.empty()) {
-    for (const auto& p : caches.problems) err << "error: " << p << "\n";
+    for (const auto& p : caches.problems) err << "error: " << log::redact_secrets(p) << "\n";
     err << name << ": " << caches.problems.size() << " problem(s) found\n";
     return 2;
   }
@@ -106,7 +107,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   }
   for (const auto& w : alerting.warnings) err << "warning: " << w << "\n";
   if (!alerting.problems.empty()) {
-    for (const auto& p : alerting.problems) err << "error: " << p << "\n";
+    for (const auto& p : alerting.problems) err << "error: " << log::redact_secrets(p) << "\n";
     err << name << ": " << alerting.problems.size() << " problem(s) found\n";
     return 2;
   }

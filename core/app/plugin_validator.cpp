@@ -156,14 +156,16 @@ Result<config::InstanceSettings> settings_for(const std::string& section, const 
 std::vector<std::string> hostile_values(int32_t type) {
   const std::string big = "\"" + std::string(64 * 1024, 'x') + "\"";
   switch (type) {
-    case VIGIL_CFG_STRING: return {"\"\"", big, "\"\\u0001\\n\\t\\\"'%s%n{{}}\"", "\"../../../../etc/passwd\""};
+    case VIGIL_CFG_STRING:
+    case VIGIL_CFG_SECRET: return {"\"\"", big, "\"\\u0001\\n\\t\\\"'%s%n{{}}\"", "\"../../../../etc/passwd\""};
     case VIGIL_CFG_INT: return {"-1", "0", "9223372036854775807", "-9223372036854775808"};
     case VIGIL_CFG_DOUBLE: return {"-1e308", "0.0", "1e308", "nan", "inf"};
     case VIGIL_CFG_BOOL: return {"true", "false"};
     case VIGIL_CFG_DURATION: return {"\"0s\"", "\"1ns\"", "\"87600h\""};
     case VIGIL_CFG_SIZE: return {"0", "\"0B\"", "\"1TiB\""};
     case VIGIL_CFG_STRING_ARRAY: return {"[]", "[\"\"]", "[" + big + "]"};
-    case VIGIL_CFG_STRING_MAP: return {"{}", "{ a = \"\" }"};
+    case VIGIL_CFG_STRING_MAP:
+    case VIGIL_CFG_SECRET_MAP: return {"{}", "{ a = \"\" }"};
     default: return {};
   }
 }
@@ -220,7 +222,7 @@ void check_entry(const Subject& s, Findings& out) {
     const std::string key = k->key;
     if (key.empty()) problems.push_back("a key with an empty name");
     if (!seen.insert(key).second) problems.push_back("\"" + key + "\" is declared twice");
-    if (k->type < VIGIL_CFG_STRING || k->type > VIGIL_CFG_STRING_MAP)
+    if (k->type < VIGIL_CFG_STRING || k->type > VIGIL_CFG_SECRET_MAP)
       problems.push_back("\"" + key + "\" has unknown type " + std::to_string(k->type));
     if (!k->doc || !*k->doc)
       problems.push_back("\"" + key + "\" has no doc line (vigil plugins and the reference show it)");

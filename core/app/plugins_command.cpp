@@ -58,6 +58,8 @@ const char* type_word(int32_t type) {
     case VIGIL_CFG_TABLE: return "table";
     case VIGIL_CFG_TABLE_ARRAY: return "array of tables";
     case VIGIL_CFG_STRING_MAP: return "table of strings";
+    case VIGIL_CFG_SECRET: return "string (secret)";
+    case VIGIL_CFG_SECRET_MAP: return "table of strings (secrets)";
   }
   return "?";
 }

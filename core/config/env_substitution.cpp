@@ -32,17 +32,20 @@ Result<std::string> substitute_env(std::string_view text, const EnvLookup& env) 
     }
     const size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos)
-      return Status::error("unterminated \"${\" in \"" + std::string(text) +
-                           "\" (close it with \"}\", or write \"$$\" for a literal \"$\")");
+      // The value itself is never echoed: it may hold a secret.
+      return Status::error("unterminated \"${\" at character " + std::to_string(i + 1) +
+                           " of the value (close it with \"}\", or write \"$$\" for a literal \"$\")");
     const std::string_view body = text.substr(i + 2, close - i - 2);
     const size_t sep = body.find(":-");
     const std::string name(body.substr(0, sep));
     if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
-      return Status::error("invalid variable name \"" + name + "\" in \"" + std::string(text) +
-                           "\" (names are letters, digits and _, not starting with a digit)");
+      return Status::error("invalid variable name \"" + name.substr(0, 64) + "\" at character " +
+                           std::to_string(i + 1) +
+                           " of the value (names are letters, digits and _, not starting with a digit)");
     for (char c : name)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-        return Status::error("invalid variable name \"" + name + "\" in \"" + std::string(text) + "\"");
+        return Status::error("invalid variable name \"" + name.substr(0, 64) + "\" at character " +
+                             std::to_string(i + 1) + " of the value (names are letters, digits and _)");
     auto value = env(name);
     if (value && !(sep != std::string_view::npos && value->empty())) {
       out += *value;

@@ -10,6 +10,7 @@
 
 #include "config/settings.h"
 #include "log/line_format.h"
+#include "log/secret_values.h"
 
 namespace vigil::log {
 namespace {
@@ -93,8 +94,8 @@ void write(Level level, std::string_view component, std::string_view msg, Fields
   const auto now = std::chrono::system_clock::now();
   for (const auto& f : fields)
     if (is_secret_key(f.key)) state().redacted.fetch_add(1, std::memory_order_relaxed);
-  const std::string line = state().json ? format_json_line(now, level, component, msg, fields)
-                                        : format_text_line(now, level, component, msg, fields);
+  const std::string line = redact_secrets(state().json ? format_json_line(now, level, component, msg, fields)
+                                                       : format_text_line(now, level, component, msg, fields));
   static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
                                                        spdlog::level::warn, spdlog::level::err};
   current()->log(kMap[static_cast<int>(level)], std::string_view(line));

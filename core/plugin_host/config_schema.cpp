@@ -5,6 +5,7 @@
 #include "config/byte_size.h"
 #include "config/duration.h"
 #include "config/key_suggestion.h"
+#include "log/secret_values.h"
 
 namespace vigil::plugin_host {
 namespace {
@@ -13,7 +14,8 @@ using Type = config::PluginTable::Type;
 
 bool type_ok(int32_t schema_type, const config::PluginTable::Lookup& l, std::string& why) {
   switch (schema_type) {
-    case VIGIL_CFG_STRING: return l.type == Type::string;
+    case VIGIL_CFG_STRING:
+    case VIGIL_CFG_SECRET: return l.type == Type::string;
     case VIGIL_CFG_INT: return l.type == Type::integer;
     case VIGIL_CFG_DOUBLE: return l.type == Type::integer || l.type == Type::floating;
     case VIGIL_CFG_BOOL: return l.type == Type::boolean;
@@ -33,7 +35,8 @@ bool type_ok(int32_t schema_type, const config::PluginTable::Lookup& l, std::str
     case VIGIL_CFG_STRING_ARRAY: return l.type == Type::array;
     case VIGIL_CFG_TABLE: return l.type == Type::table;
     case VIGIL_CFG_TABLE_ARRAY: return l.type == Type::array;
-    case VIGIL_CFG_STRING_MAP: return l.type == Type::table;
+    case VIGIL_CFG_STRING_MAP:
+    case VIGIL_CFG_SECRET_MAP: return l.type == Type::table;
   }
   return false;
 }
@@ -52,6 +55,8 @@ const char* schema_type_name(int32_t type) {
     case VIGIL_CFG_TABLE: return "a table";
     case VIGIL_CFG_TABLE_ARRAY: return "an array of tables";
     case VIGIL_CFG_STRING_MAP: return "a table of strings";
+    case VIGIL_CFG_SECRET: return "a string (a secret)";
+    case VIGIL_CFG_SECRET_MAP: return "a table of strings (secrets)";
   }
   return "?";
 }
@@ -72,14 +77,17 @@ Problems check_against_schema(const vigil_config_key* schema, const config::Plug
   };
   for (const auto& key : table.keys()) {
     // Keys under a string map are free-form; array elements of a string array are checked below.
-    bool under_map = false;
+    int under_map = 0;  // 1: under a string map, 2: under a secret map
     for (const auto* e : entries) {
       const std::string p = e->key;
-      if (e->type == VIGIL_CFG_STRING_MAP && key.path.rfind(p + ".", 0) == 0) under_map = true;
+      if ((e->type == VIGIL_CFG_STRING_MAP || e->type == VIGIL_CFG_SECRET_MAP) && key.path.rfind(p + ".", 0) == 0)
+        under_map = e->type == VIGIL_CFG_SECRET_MAP ? 2 : 1;
     }
     if (under_map) {
       if (key.type != Type::string)
         out.push_back(key.where + ": \"" + key.path + "\" in [" + section + "] must be a string");
+      else if (under_map == 2)
+        log::add_secret(table.find(key.path).text);
       continue;
     }
     const auto* e = lookup(key.path);
@@ -96,6 +104,9 @@ Problems check_against_schema(const vigil_config_key* schema, const config::Plug
                     (why.empty() ? ", not " + std::string(config::type_name(l.type)) : ": " + why));
       continue;
     }
+    // Registered as soon as the table is checked, so even a problem reported later never
+    // shows the value.
+    if (e->type == VIGIL_CFG_SECRET) log::add_secret(l.text);
     if (e->type == VIGIL_CFG_STRING_ARRAY) {
       for (size_t i = 0; i < l.count; ++i) {
         auto el = table.find(key.path + "[" + std::to_string(i) + "]");

@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "log/secret_values.h"
 #include "plugin_host/config_schema.h"
 #include "plugin_host/instance_context.h"
 
@@ -67,10 +68,12 @@ vigil_status PluginInstance::guard(vigil_status (*fn)(void*), void* arg, int64_t
   return st;
 }
 
+// A plugin's messages go on to logs, the outbox, the history and the API: secrets are taken
+// out here, once, whatever the plugin wrote.
 std::string PluginInstance::take_error() {
   if (t_last.ctx != ctx_.get()) return "";
   t_last.ctx = nullptr;
-  return std::move(t_last.error);
+  return log::redact_secrets(std::exchange(t_last.error, std::string()));
 }
 
 std::vector<metrics::Sample> PluginInstance::take_emitted(const std::string& label, const std::string& value) {
@@ -95,7 +98,9 @@ std::vector<metrics::Sample> PluginInstance::take_emitted(const std::string& lab
 
 std::map<size_t, CallFrame::ItemError> PluginInstance::take_item_errors() {
   if (t_last.ctx != ctx_.get()) return {};
-  return std::exchange(t_last.item_errors, {});
+  auto items = std::exchange(t_last.item_errors, {});
+  for (auto& [index, item] : items) item.error = log::redact_secrets(item.error);
+  return items;
 }
 
 int64_t PluginInstance::last_retry_after_ms() const {

@@ -708,3 +708,61 @@ TEST_CASE("alerting: a receiver without notifiers gets every notifier, as docume
   agent.signal(SIGTERM);
   CHECK(agent.wait_exit(5s) == 0);
 }
+
+TEST_CASE("secrets never leave the process: canaries in every secret key, every delivery failing", "[integration]") {
+  // A lying peer: it refuses everything and echoes what it was sent, secrets included.
+  HttpSink peer;
+  const std::string slack = "/services/T000CANARY/B000/CANARYSLACKSECRET";
+  const std::string echo = "bad request to " + slack + " /cgi-bin/webhook/send?key=CANARYWECOMKEY" +
+                           " /hook/CANARYWEBHOOKPATH Bearer CANARYBEARERTOKEN CANARYSCRAPEBEARER";
+  peer.set_fallback(SinkReply{400, echo, {}, {}});
+  const auto dir = temp_dir();
+  std::filesystem::create_directories(dir + "/state");
+  const std::string cfg_text =
+      "[agent]\ninterval = \"200ms\"\ntimeout = \"150ms\"\nshutdown_timeout = \"2s\"\nstate_dir = \"" + dir +
+      "/state\"\n[http]\nlisten = \"127.0.0.1:0\"\napi_token = \"CANARYAPITOKEN\"\nmetrics_snapshot = \"0s\"\n"
+      "[[collectors.prometheus_scrape]]\nurl = \"" +
+      peer.url("/metrics") +
+      "\"\nheaders = { Authorization = \"Bearer CANARYSCRAPEBEARER\" }\n"
+      "[[collectors.redis_info]]\nurl = \"redis://:CANARYREDISPASSWORD@127.0.0.1:1/0\"\n"
+      "[[notifiers.slack]]\nurl = \"" +
+      peer.url(slack) + "\"\n[[notifiers.wecom]]\nurl = \"" + peer.url("/cgi-bin/webhook/send?key=CANARYWECOMKEY") +
+      "\"\n[[notifiers.webhook]]\nurl = \"" + peer.url("/hook/CANARYWEBHOOKPATH") +
+      "\"\nhmac_secret = \"CANARYHMACSECRET\"\nheaders = { Authorization = \"Bearer CANARYBEARERTOKEN\" }\n"
+      "[[notifiers.email]]\nsmtp_url = \"smtps://ops:CANARYSMTPURLPASSWORD@127.0.0.1:1\"\nfrom = \"a@b.c\"\n"
+      "to = [\"d@e.f\"]\nusername = \"ops\"\npassword = \"CANARYSMTPPASSWORD\"\ntimeout = \"1s\"\n"
+      "[alerting]\nretry_initial_interval = \"100ms\"\nretry_max_interval = \"200ms\"\nretry_max_age = \"2s\"\n"
+      "[alerting.route]\nreceiver = \"all\"\ngroup_wait = \"100ms\"\n[[alerting.receivers]]\nname = \"all\"\n";
+  const auto cfg = dir + "/vigil.toml";
+  write_file(cfg, cfg_text);
+  const auto check = run_command(build_dir() + "/vigil check --config " + cfg);
+  INFO(check.output);
+  REQUIRE(check.exit_code == 0);
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(
+      call(agent.port(), "POST", "/api/v2/alerts", R"([{"labels":{"alertname":"Canary"}}])", "CANARYAPITOKEN").status ==
+      200);
+  // Every notifier fails (permanently or until retry_max_age), and the collectors fail too.
+  CHECK(agent.wait_for("/metrics", "vigil_notifications_dead_lettered_total{channel=\"email\"", 20s));
+  CHECK(agent.wait_for("/api/v1/history", "dead", 20s));
+  std::string everything = agent.log() + check.output;
+  for (const char* path : {"/api/v1/acks", "/api/v1/alerts", "/api/v1/alerts/groups", "/api/v1/history",
+                           "/api/v1/receivers", "/api/v1/receivers/all/log", "/api/v1/rules", "/api/v1/silences",
+                           "/api/v1/status", "/api/v1/bench/runs", "/healthz", "/metrics", "/readyz"})
+    everything += http_send(agent.port(), "GET", path, "", "CANARYAPITOKEN").body;
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(5s) == 0);
+  everything += agent.log();
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/state")) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    everything.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  // The failures were recorded (so the surfaces had something to leak), and no canary is in them.
+  CHECK(contains(everything, "HTTP 400"));
+  CHECK(contains(everything, "[secret]"));
+  const auto at = everything.find("CANARY");
+  INFO((at == std::string::npos ? std::string() : everything.substr(at > 200 ? at - 200 : 0, 400)));
+  CHECK(at == std::string::npos);
+}

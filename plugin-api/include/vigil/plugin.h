@@ -157,7 +157,12 @@ enum {
   VIGIL_CFG_STRING_ARRAY = 6, /* array of strings */
   VIGIL_CFG_TABLE = 7,        /* a table; its keys are declared with a "name." prefix */
   VIGIL_CFG_TABLE_ARRAY = 8,  /* an array of tables; keys declared with a "name[]." prefix */
-  VIGIL_CFG_STRING_MAP = 9    /* a table of string values with free keys (e.g. headers) */
+  VIGIL_CFG_STRING_MAP = 9,   /* a table of string values with free keys (e.g. headers) */
+  /* Since 1.3. Read with cfg_string like their plain forms; the host keeps their values out of
+   * every log line, message and API answer it writes. Use them for passwords, tokens, and URLs
+   * or headers that carry one (a webhook URL with its key). */
+  VIGIL_CFG_SECRET = 10,    /* a string that is a secret */
+  VIGIL_CFG_SECRET_MAP = 11 /* a table of strings whose values are secrets (e.g. headers) */
 };
 
 typedef struct vigil_config_key {

@@ -492,7 +492,7 @@ class RedisBackend {
 };
 
 const vigil_config_key kSchema[] = {
-    {"url", VIGIL_CFG_STRING, "redis://127.0.0.1:6379/0", 0, "redis://[user:password@]host:port/db"},
+    {"url", VIGIL_CFG_SECRET, "redis://127.0.0.1:6379/0", 0, "redis://[user:password@]host:port/db"},
     {"key_prefix", VIGIL_CFG_STRING, "vigil:", 0, "prepended to every key"},
     {"pool_size", VIGIL_CFG_INT, "4", 0, "connections at most"},
     {"connect_timeout", VIGIL_CFG_DURATION, "1s", 0, "to open a connection"},

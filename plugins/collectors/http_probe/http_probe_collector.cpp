@@ -192,7 +192,7 @@ class HttpProbe {
 const vigil_config_key kSchema[] = {
     {"url", VIGIL_CFG_STRING, nullptr, 1, "http:// or https:// URL to request"},
     {"method", VIGIL_CFG_STRING, "GET", 0, "GET, HEAD, POST or PUT"},
-    {"headers", VIGIL_CFG_STRING_MAP, "{}", 0, "request headers"},
+    {"headers", VIGIL_CFG_SECRET_MAP, "{}", 0, "request headers"},
     {"body", VIGIL_CFG_STRING, "\"\"", 0, "request body for POST/PUT"},
     {"expect_status", VIGIL_CFG_STRING_ARRAY, "[\"2xx\"]", 0, "accepted status codes (\"200\") or classes (\"2xx\")"},
     {"body_regex", VIGIL_CFG_STRING, nullptr, 0,

@@ -153,7 +153,7 @@ class PrometheusScrape {
 
 const vigil_config_key kSchema[] = {
     {"url", VIGIL_CFG_STRING, nullptr, 1, "the application's metrics URL"},
-    {"headers", VIGIL_CFG_STRING_MAP, "{}", 0, "request headers (e.g. Authorization)"},
+    {"headers", VIGIL_CFG_SECRET_MAP, "{}", 0, "request headers (e.g. Authorization)"},
     {"timeout", VIGIL_CFG_DURATION, "the collection deadline", 0, "scrape timeout"},
     {"max_body_size", VIGIL_CFG_SIZE, "16MiB", 0, "larger responses fail with reason too_large"},
     {"tls_skip_verify", VIGIL_CFG_BOOL, "false", 0, "do not verify the server certificate"},

@@ -345,7 +345,7 @@ class RedisCollector {
 };
 
 const vigil_config_key kSchema[] = {
-    {"url", VIGIL_CFG_STRING, "redis://127.0.0.1:6379/0", 0, "redis://[[user]:password@]host[:port][/db]"},
+    {"url", VIGIL_CFG_SECRET, "redis://127.0.0.1:6379/0", 0, "redis://[[user]:password@]host[:port][/db]"},
     {"connect_timeout", VIGIL_CFG_DURATION, "1s", 0, "to open the connection (cut short by the collection deadline)"},
     {"command_timeout", VIGIL_CFG_DURATION, "1s", 0, "for each command's reply (cut short by the collection deadline)"},
     {"target_label", VIGIL_CFG_STRING, "HOST:PORT from the url", 0, "value of the `target` label"},

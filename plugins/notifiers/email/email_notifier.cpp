@@ -159,12 +159,12 @@ class Email {
 };
 
 const vigil_config_key kSchema[] = {
-    {"smtp_url", VIGIL_CFG_STRING, nullptr, 1,
+    {"smtp_url", VIGIL_CFG_SECRET, nullptr, 1,
      "smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS required)"},
     {"from", VIGIL_CFG_STRING, nullptr, 1, "sender address"},
     {"to", VIGIL_CFG_STRING_ARRAY, nullptr, 1, "recipient addresses"},
     {"username", VIGIL_CFG_STRING, nullptr, 0, "SMTP AUTH user (sent only over TLS)"},
-    {"password", VIGIL_CFG_STRING, nullptr, 0, "SMTP AUTH password; use ${ENV} rather than writing it in the file"},
+    {"password", VIGIL_CFG_SECRET, nullptr, 0, "SMTP AUTH password; use ${ENV} rather than writing it in the file"},
     {"allow_plaintext", VIGIL_CFG_BOOL, "false", 0, "smtp:// without TLS, for a relay on loopback only; no AUTH then"},
     {"timeout", VIGIL_CFG_DURATION, "30s", 0, "per message"},
     {nullptr, 0, nullptr, 0, nullptr},

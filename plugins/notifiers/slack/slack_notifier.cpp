@@ -92,7 +92,7 @@ class Slack {
 };
 
 const vigil_config_key kSchema[] = {
-    {"url", VIGIL_CFG_STRING, nullptr, 1, "the incoming webhook URL (a secret)"},
+    {"url", VIGIL_CFG_SECRET, nullptr, 1, "the incoming webhook URL (a secret)"},
     {"channel", VIGIL_CFG_STRING, nullptr, 0, "override the webhook's channel, e.g. #ops"},
     {"username", VIGIL_CFG_STRING, nullptr, 0, "override the sender name"},
     {"icon_emoji", VIGIL_CFG_STRING, nullptr, 0, "override the sender icon, e.g. :rotating_light:"},

@@ -79,9 +79,9 @@ class Webhook {
 };
 
 const vigil_config_key kSchema[] = {
-    {"url", VIGIL_CFG_STRING, nullptr, 1, "where to POST; treat it as a secret if it holds a key"},
-    {"headers", VIGIL_CFG_STRING_MAP, nullptr, 0, "extra request headers, e.g. { Authorization = \"Bearer ...\" }"},
-    {"hmac_secret", VIGIL_CFG_STRING, nullptr, 0, "signs the body with HMAC-SHA256 (header value sha256=<hex>)"},
+    {"url", VIGIL_CFG_SECRET, nullptr, 1, "where to POST; treat it as a secret if it holds a key"},
+    {"headers", VIGIL_CFG_SECRET_MAP, nullptr, 0, "extra request headers, e.g. { Authorization = \"Bearer ...\" }"},
+    {"hmac_secret", VIGIL_CFG_SECRET, nullptr, 0, "signs the body with HMAC-SHA256 (header value sha256=<hex>)"},
     {"signature_header", VIGIL_CFG_STRING, "X-Vigil-Signature", 0, "header carrying the signature"},
     {"timeout", VIGIL_CFG_DURATION, "10s", 0, "per request"},
     {"payload", VIGIL_CFG_STRING, "alertmanager", 0,

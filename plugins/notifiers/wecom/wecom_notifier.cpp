@@ -114,7 +114,7 @@ class WeCom {
 };
 
 const vigil_config_key kSchema[] = {
-    {"url", VIGIL_CFG_STRING, nullptr, 1, "the robot's webhook URL with its key (a secret)"},
+    {"url", VIGIL_CFG_SECRET, nullptr, 1, "the robot's webhook URL with its key (a secret)"},
     {"msgtype", VIGIL_CFG_STRING, "markdown", 0, "markdown (4096 bytes a message) or text (2048, with @mentions)"},
     {"mentioned_list", VIGIL_CFG_STRING_ARRAY, nullptr, 0, "user ids to mention; \"@all\" for everyone"},
     {"mentioned_mobile_list", VIGIL_CFG_STRING_ARRAY, nullptr, 0, "mobile numbers to mention (text only)"},

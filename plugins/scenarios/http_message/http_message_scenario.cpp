@@ -132,7 +132,7 @@ const vigil_config_key kSchema[] = {
     {"body_template", VIGIL_CFG_STRING, "a JSON message", 0,
      "request body with {{seq}}, {{user}}, {{conversation}} and {{text}}"},
     {"content_type", VIGIL_CFG_STRING, "application/json", 0, "Content-Type of the body"},
-    {"headers", VIGIL_CFG_STRING_MAP, nullptr, 0, "extra request headers, e.g. Authorization"},
+    {"headers", VIGIL_CFG_SECRET_MAP, nullptr, 0, "extra request headers, e.g. Authorization"},
     {"users", VIGIL_CFG_INT, "1000", 0, "distinct user ids drawn from"},
     {"conversations", VIGIL_CFG_INT, "100", 0, "distinct conversation ids drawn from"},
     {"text_min", VIGIL_CFG_INT, "20", 0, "shortest {{text}}, in bytes"},

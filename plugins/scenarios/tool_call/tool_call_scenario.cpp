@@ -184,7 +184,7 @@ class ToolCall {
 const vigil_config_key kSchema[] = {
     {"path", VIGIL_CFG_STRING, "/mcp", 0, "the MCP endpoint, after the target URL"},
     {"protocol_version", VIGIL_CFG_STRING, "2025-03-26", 0, "sent in initialize and MCP-Protocol-Version"},
-    {"headers", VIGIL_CFG_STRING_MAP, nullptr, 0, "extra request headers, e.g. Authorization"},
+    {"headers", VIGIL_CFG_SECRET_MAP, nullptr, 0, "extra request headers, e.g. Authorization"},
     {"seed", VIGIL_CFG_INT, "1", 0, "seed of the tool mix (same seed, same sequence of calls)"},
     {"tools", VIGIL_CFG_TABLE_ARRAY, nullptr, 1, "the tools to call: name, arguments, weight"},
     {"tools[].name", VIGIL_CFG_STRING, nullptr, 1, "the tool's name"},
