@@ -117,7 +117,7 @@ Problems AlertingEngine::put(std::vector<Alert> alerts, Time now) {
   return problems;
 }
 
-size_t AlertingEngine::held_with(const std::vector<Alert>& alerts) const {
+AlertingEngine::Holding AlertingEngine::holding(const std::vector<Alert>& alerts) const {
   std::lock_guard lock(mu_);
   std::set<uint64_t> fresh;
   for (const auto& a : alerts) {
@@ -129,7 +129,7 @@ size_t AlertingEngine::held_with(const std::vector<Alert>& alerts) const {
     const uint64_t fp = fingerprint(labels);
     if (!alerts_.count(fp)) fresh.insert(fp);
   }
-  return alerts_.size() + fresh.size();
+  return {alerts_.size(), fresh.size()};
 }
 
 namespace {

@@ -60,8 +60,11 @@ class AlertingEngine {
   // Alerts as reported (by rules each evaluation, or posted). An alert without an end gets
   // now + resolve_timeout. Errors name the offending alert; valid ones are still taken.
   Problems put(std::vector<Alert> alerts, Time now);
-  // How many alerts would be held after put(alerts): those held now plus the new ones.
-  size_t held_with(const std::vector<Alert>& alerts) const;
+  // How many alerts are held now, and how many of `alerts` would be new (not held yet).
+  struct Holding {
+    size_t held = 0, fresh = 0;
+  };
+  Holding holding(const std::vector<Alert>& alerts) const;
   // Due groups become notifications; the notification log is updated as if each is
   // delivered (the caller hands them to the durable outbox right away).
   std::vector<Notification> tick(Time now);

@@ -1,4 +1,5 @@
 #include "app/alerting_setup.h"
+#include "app/token_file.h"
 
 #include <fstream>
 
@@ -52,14 +53,7 @@ Result<std::string> api_token(const config::HttpSettings& http) {
     return http.api_token;
   }
   if (http.api_token_file.empty()) return std::string();
-  auto text = config::read_bounded_file(http.api_token_file, 4096, "[http] api_token_file");
-  if (!text.ok()) return Status::error(text.message() + " (create it with the token on its first line)");
-  std::string token = text.value().substr(0, text.value().find('\n'));
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.empty())
-    return Status::error("[http] api_token_file " + http.api_token_file + " holds no token on its first line");
-  log::add_secret(token);
-  return token;
+  return read_token_file(http.api_token_file, "[http] api_token_file", config::FileSource::regular_only);
 }
 
 }  // namespace vigil::app

@@ -11,7 +11,7 @@ namespace vigil::app {
 
 struct ApiTarget {
   std::string url = "http://127.0.0.1:9479";  // --url, or $VIGIL_URL
-  std::string token;                          // --token, or $VIGIL_API_TOKEN
+  std::string token;                          // --token-file, or $VIGIL_API_TOKEN
   bool json = false;                          // --output json
 };
 

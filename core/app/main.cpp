@@ -9,6 +9,7 @@
 #include "app/bench_command.h"
 #include "app/commands.h"
 #include "app/plugin_validator.h"
+#include "app/token_file.h"
 
 int main(int argc, char** argv) {
   CLI::App cli{"vigil: a small, fast monitoring and performance agent"};
@@ -93,10 +94,13 @@ int main(int argc, char** argv) {
   vigil::app::ApiTarget api;
   if (const char* u = std::getenv("VIGIL_URL")) api.url = u;
   if (const char* k = std::getenv("VIGIL_API_TOKEN")) api.token = k;
-  std::string output = "table";
+  std::string output = "table", token_file, token_on_command_line;
   auto add_api_options = [&](CLI::App* c) {
     c->add_option("--url", api.url, "The agent's address (default $VIGIL_URL or http://127.0.0.1:9479)");
-    c->add_option("--token", api.token, "API token for changes (default $VIGIL_API_TOKEN)");
+    c->add_option("--token-file", token_file,
+                  "File holding the API token for changes, chmod 600 (default: $VIGIL_API_TOKEN)");
+    // Accepted only to refuse it with the reason: a token in argv is visible to every user.
+    c->add_option("--token", token_on_command_line)->group("");
     c->add_option("-o,--output", output, "table or json")->check(CLI::IsMember({"table", "json"}));
   };
   std::vector<std::string> filters;
@@ -136,6 +140,19 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   api.json = output == "json";
+  if (!token_on_command_line.empty()) {
+    std::cerr << "error: --token puts the token where every user of this machine can read it (ps, "
+                 "/proc/PID/cmdline); use --token-file FILE (chmod 600) or set VIGIL_API_TOKEN\n";
+    return 2;
+  }
+  if (!token_file.empty()) {
+    auto token = vigil::app::read_token_file(token_file, "--token-file", vigil::config::FileSource::regular_or_stream);
+    if (!token.ok()) {
+      std::cerr << "error: " << token.message() << "\n";
+      return 2;
+    }
+    api.token = token.value();
+  }
   if (show_version) {
     std::cout << vigil::app::version_line() << "\n";
     return 0;

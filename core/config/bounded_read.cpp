@@ -20,7 +20,7 @@ std::string human(uint64_t bytes) {
 }  // namespace
 
 Result<std::string> read_bounded_file(const std::string& path, uint64_t max_bytes, std::string_view what,
-                                      FileSource source) {
+                                      FileSource source, FileFacts* facts) {
   const std::string name = std::string(what) + " " + path;
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -35,6 +35,7 @@ Result<std::string> read_bounded_file(const std::string& path, uint64_t max_byte
   if (!S_ISREG(st.st_mode) && !stream)
     return Status::error(name + " is not a regular file (devices, FIFOs and directories are refused)");
   if (stream) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // wait for the writer's data
+  if (facts) *facts = FileFacts{st.st_uid, st.st_mode, S_ISREG(st.st_mode)};
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Status::error(name + " is " + std::to_string(st.st_size) + " bytes, more than the limit of " +
                          human(max_bytes) + " (is it the right file?)");

@@ -10,10 +10,10 @@
 
 namespace vigil::config {
 
-inline constexpr int kMaxNesting = 32;
+inline constexpr int kMaxNesting = 64;
 
-// "NAME:LINE:COL: ..." when a TOML document nests keys (dotted or in headers) or arrays/inline
-// tables more than kMaxNesting levels deep; nullopt otherwise.
+// "NAME:LINE:COL: ..." when a TOML document nests more than kMaxNesting levels deep, counting
+// a table header's keys, dotted keys and arrays/inline tables together; nullopt otherwise.
 std::optional<std::string> toml_too_deep(std::string_view text, const std::string& name);
 
 }  // namespace vigil::config

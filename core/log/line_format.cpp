@@ -1,5 +1,7 @@
 #include "log/line_format.h"
 
+#include "log/secret_values.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -87,7 +89,8 @@ std::string format_json_line(std::chrono::system_clock::time_point ts, Level lev
   out += "\",\"component\":\"";
   append_json_escaped(out, component);
   out += "\",\"msg\":\"";
-  append_json_escaped(out, msg);
+  // Secrets are taken out before escaping: escaped, a secret with a quote would no longer match.
+  append_json_escaped(out, redact_secrets(msg));
   out += '"';
   for (const auto& f : fields) {
     if (f.key == "ts" || f.key == "level" || f.key == "component" || f.key == "msg") continue;
@@ -100,7 +103,7 @@ std::string format_json_line(std::chrono::system_clock::time_point ts, Level lev
       out += '"';
     } else if (f.quoted) {
       out += '"';
-      append_json_escaped(out, f.value);
+      append_json_escaped(out, redact_secrets(f.value));
       out += '"';
     } else {
       out += f.value;
@@ -119,19 +122,20 @@ std::string format_text_line(std::chrono::system_clock::time_point ts, Level lev
   out += '[';
   out += component;
   out += "] ";
-  out += msg;
+  out += redact_secrets(msg);
   for (const auto& f : fields) {
     out += ' ';
     out += f.key;
     out += '=';
     if (is_secret_key(f.key)) {
       out += kRedacted;
-    } else if (f.quoted && (f.value.empty() || f.value.find_first_of(" \"=\t\n") != std::string::npos)) {
+    } else if (const std::string v = redact_secrets(f.value);
+               f.quoted && (v.empty() || v.find_first_of(" \"=\t\n") != std::string::npos)) {
       out += '"';
-      append_json_escaped(out, f.value);
+      append_json_escaped(out, v);
       out += '"';
     } else {
-      out += f.value;
+      out += v;
     }
   }
   return out;

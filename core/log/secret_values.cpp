@@ -47,7 +47,9 @@ void add_secret(std::string_view value) {
   if (path_at != std::string_view::npos) add_one(authority.substr(path_at));
   if (const auto at = host_part.rfind('@'); at != std::string_view::npos) {
     const auto userinfo = host_part.substr(0, at);
-    if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) add_one(userinfo.substr(colon + 1));
+    // user:password, or a token alone as the user name (https://TOKEN@host, a Sentry DSN).
+    const auto colon = userinfo.find(':');
+    add_one(colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1));
   }
 }
 

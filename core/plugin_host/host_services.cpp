@@ -85,6 +85,7 @@ vigil_status h_fail_item(vigil_ctx* ctx, size_t index, vigil_status code, const 
     auto* f = current_call(ctx);
     if (!f || index >= f->batch_items) return msg ? set_error(ctx, code, msg) : code;
     auto& item = f->item_errors[index];
+    // A host service's message moves to the item, so no later item can be blamed with it.
     item.error = msg ? std::string(msg) : std::exchange(f->error, std::string());
     item.retry_after_ms = std::exchange(f->item_retry_after_ms, 0);
     return code;

@@ -53,6 +53,8 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name)
     const fs::path hint = fs::path(dir) / (name + ".so");
     std::error_code ec;
     if (!fs::exists(hint, ec)) continue;
+    // The file name is only a hint: a file declaring another name is not loaded for this one.
+    if (auto header = peek_plugin(hint.string()); header.ok() && header->name != name) continue;
     load_file(hint.string());
     if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
   }

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <vigil/plugin.h>
@@ -34,6 +36,7 @@ std::optional<std::vector<T>> read_table(int fd, uint64_t off, uint64_t count, u
 }
 
 constexpr uint32_t kRelativeRelocations[] = {R_X86_64_RELATIVE, R_AARCH64_RELATIVE};
+constexpr uint16_t kMaxTables = 4096;  // sections or program headers
 
 }  // namespace
 
@@ -57,31 +60,42 @@ Result<EntryHeader> read_entry_header(int fd, const std::string& path) {
 #endif
   if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_phentsize != sizeof(Elf64_Phdr))
     return not_shared("unexpected ELF table sizes");
+  // Real libraries have a few dozen of each; a crafted file must not make the reader loop.
+  if (eh.e_shnum > kMaxTables || eh.e_phnum > kMaxTables) return not_shared("too many ELF sections");
   const auto sections = read_table<Elf64_Shdr>(fd, eh.e_shoff, eh.e_shnum, size);
   const auto segments = read_table<Elf64_Phdr>(fd, eh.e_phoff, eh.e_phnum, size);
   if (!sections || !segments) return not_shared("damaged ELF tables");
 
   // Where a virtual address lies in the file (file-backed part of a loaded segment).
   const auto file_offset = [&](uint64_t vaddr, uint64_t n) -> std::optional<uint64_t> {
-    for (const auto& ph : *segments)
-      if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr + n <= ph.p_filesz)
-        return ph.p_offset + (vaddr - ph.p_vaddr);
+    for (const auto& ph : *segments) {
+      if (ph.p_type != PT_LOAD || vaddr < ph.p_vaddr) continue;
+      const uint64_t off = vaddr - ph.p_vaddr;
+      if (off <= ph.p_filesz && n <= ph.p_filesz - off) return ph.p_offset + off;
+    }
     return std::nullopt;
   };
 
   // The entry symbol, in the dynamic symbol table (the one dlsym() would search).
+  // Only the first one counts, as for the dynamic loader; each table is read once.
   std::optional<uint64_t> entry_vaddr;
-  for (const auto& sh : *sections) {
-    if (sh.sh_type != SHT_DYNSYM || sh.sh_link >= sections->size()) continue;
-    const auto& strtab = (*sections)[sh.sh_link];
-    const auto syms = read_table<Elf64_Sym>(fd, sh.sh_offset, sh.sh_size / sizeof(Elf64_Sym), size);
-    if (!syms) return not_shared("damaged symbol table");
-    constexpr char kName[] = VIGIL_PLUGIN_ENTRY_SYMBOL;
+  const auto dynsym = std::find_if(sections->begin(), sections->end(), [](const Elf64_Shdr& sh) {
+    return sh.sh_type == SHT_DYNSYM && sh.sh_entsize == sizeof(Elf64_Sym);
+  });
+  if (dynsym != sections->end() && dynsym->sh_link < sections->size()) {
+    const auto syms = read_table<Elf64_Sym>(fd, dynsym->sh_offset, dynsym->sh_size / sizeof(Elf64_Sym), size);
+    const auto strtab =
+        read_table<char>(fd, (*sections)[dynsym->sh_link].sh_offset, (*sections)[dynsym->sh_link].sh_size, size);
+    if (!syms || !strtab) return not_shared("damaged symbol table");
+    constexpr std::string_view kName = VIGIL_PLUGIN_ENTRY_SYMBOL;
     for (const auto& sym : *syms) {
-      if (sym.st_shndx == SHN_UNDEF || sym.st_name + sizeof kName > strtab.sh_size) continue;
-      char name[sizeof kName];
-      if (!read_at(fd, strtab.sh_offset + sym.st_name, name, sizeof kName)) continue;
-      if (std::memcmp(name, kName, sizeof kName) == 0) entry_vaddr = sym.st_value;
+      if (sym.st_shndx == SHN_UNDEF || sym.st_name >= strtab->size() || strtab->size() - sym.st_name <= kName.size())
+        continue;
+      if (std::string_view(strtab->data() + sym.st_name, kName.size() + 1) ==
+          std::string_view(kName.data(), kName.size() + 1)) {
+        entry_vaddr = sym.st_value;
+        break;
+      }
     }
   }
   if (!entry_vaddr)
@@ -102,13 +116,18 @@ Result<EntryHeader> read_entry_header(int fd, const std::string& path) {
   const uint64_t name_slot = *entry_vaddr + offsetof(vigil_plugin_entry_t, name);
   uint64_t name_vaddr = 0;
   if (!read_at(fd, *at + offsetof(vigil_plugin_entry_t, name), &name_vaddr, sizeof name_vaddr)) name_vaddr = 0;
+  int rela_tables = 0;
+  bool found = false;
   for (const auto& sh : *sections) {
-    if (sh.sh_type != SHT_RELA) continue;
+    if (found || sh.sh_type != SHT_RELA || sh.sh_entsize != sizeof(Elf64_Rela) || ++rela_tables > 8) continue;
     const auto relocs = read_table<Elf64_Rela>(fd, sh.sh_offset, sh.sh_size / sizeof(Elf64_Rela), size);
     if (!relocs) continue;
-    for (const auto& r : *relocs)
+    for (const auto& r : *relocs) {
+      if (r.r_offset != name_slot) continue;
       for (uint32_t type : kRelativeRelocations)
-        if (r.r_offset == name_slot && ELF64_R_TYPE(r.r_info) == type) name_vaddr = static_cast<uint64_t>(r.r_addend);
+        if (ELF64_R_TYPE(r.r_info) == type) name_vaddr = static_cast<uint64_t>(r.r_addend), found = true;
+      if (found) break;
+    }
   }
   if (name_vaddr) {
     char name[65] = {};

@@ -53,7 +53,8 @@ LabelSet series_labels(const std::string& text) {
 
 // A test file may be hostile or mistyped: every number is checked, and the work it asks for is
 // bounded (values per series, evaluation steps), so `vigil test rules` always ends.
-constexpr int64_t kMaxValuesPerSeries = 10'000'000;
+constexpr int64_t kMaxValuesPerSeries = 1'000'000;
+constexpr int64_t kMaxValuesPerTest = 5'000'000;  // all series of one test case together
 constexpr int64_t kMaxEvaluationSteps = 10'000'000;
 
 double number(const std::string& tok, const std::string& text) {
@@ -163,9 +164,14 @@ std::vector<std::string> run_case(const YAML::Node& t, const std::vector<RuleGro
   const int64_t interval = duration_ms(t["interval"], 60000);
   if (interval <= 0) throw TestError{"a test's interval must be greater than 0, e.g. 1m"};
   metrics::SeriesStore store(metrics::SeriesStoreLimits{INT64_MAX / 4, 10000000, size_t(1) << 34});
+  int64_t values_in_test = 0;
   for (const auto& s : t["input_series"]) {
     const LabelSet l = series_labels(s["series"].as<std::string>());
     const auto values = expand_values(s["values"].as<std::string>());
+    values_in_test += static_cast<int64_t>(values.size());
+    if (values_in_test > kMaxValuesPerTest)
+      throw TestError{"a test's input_series hold more than " + std::to_string(kMaxValuesPerTest) +
+                      " values together; shorten them or use a longer interval"};
     if (!values.empty() && static_cast<int64_t>(values.size() - 1) > INT64_MAX / interval)
       throw TestError{"series " + s["series"].as<std::string>() + ": its values reach past the largest time"};
     for (size_t i = 0; i < values.size(); ++i)

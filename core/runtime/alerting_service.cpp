@@ -362,11 +362,15 @@ AlertingService::PostOutcome AlertingService::post_alerts(std::vector<alerting::
     }
   }
   if (out.problems.empty()) {
-    if (const size_t held = engine_.held_with(alerts); held > cfg->alert_limit) {
+    // Only new alerts are refused: updates and resolutions of held ones always get through,
+    // even when rules' alerts (never refused) or a lowered limit put vigil over it.
+    if (const auto h = engine_.holding(alerts); h.fresh > 0 && h.held + h.fresh > cfg->alert_limit) {
       out.over_alert_limit = true;
       refuse("alert_limit", alerts.size(),
-             "vigil would hold " + std::to_string(held) + " alerts" + limit("alert_limit", cfg->alert_limit) +
-                 "; the request is refused until alerts resolve (or raise the limit)");
+             "vigil would hold " + std::to_string(h.held + h.fresh) + " alerts" +
+                 limit("alert_limit", cfg->alert_limit) +
+                 "; the request is refused until alerts resolve (or raise the limit); updates of held alerts are "
+                 "always taken");
     }
   }
   if (!refused.empty()) {

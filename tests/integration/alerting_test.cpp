@@ -227,6 +227,20 @@ TEST_CASE("alerting: vigil alerts, silence and ack talk to the running agent", "
   REQUIRE(agent.wait_for("/api/v1/alerts", "FixtureHigh", 5s));
   const std::string vigil = build_dir() + "/vigil ";
   const std::string url = " --url http://127.0.0.1:" + std::to_string(agent.port());
+  // The token from the environment or a private file, never from the command line (ps shows it).
+  const std::string with_token = "VIGIL_API_TOKEN=t0ken " + vigil;
+  const auto on_argv = run_command(vigil + "silence add alertname=FixtureHigh -c x --token t0ken" + url);
+  CHECK(on_argv.exit_code == 2);
+  CHECK(contains(on_argv.output, "use --token-file FILE (chmod 600) or set VIGIL_API_TOKEN"));
+  write_file(dir + "/token", "t0ken\n");
+  std::filesystem::permissions(dir + "/token", std::filesystem::perms::owner_read |
+                                                   std::filesystem::perms::owner_write |
+                                                   std::filesystem::perms::others_read);
+  const auto readable = run_command(vigil + "silence list --token-file " + dir + "/token" + url);
+  CHECK(readable.exit_code == 2);
+  CHECK(contains(readable.output, "can be read or written by others"));
+  std::filesystem::permissions(dir + "/token", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::remove);
   const auto list = run_command(vigil + "alerts" + url);
   CHECK(list.exit_code == 0);
   CHECK(contains(list.output, "ALERTNAME"));
@@ -238,32 +252,33 @@ TEST_CASE("alerting: vigil alerts, silence and ack talk to the running agent", "
   const auto refused = run_command(vigil + "silence add alertname=FixtureHigh -c 'no token'" + url);
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.output, "HTTP 401"));
-  const auto added =
-      run_command(vigil + "silence add alertname=FixtureHigh -d 30m -a ana -c 'disk swap' --token t0ken" + url);
+  const auto added = run_command(
+      vigil + "silence add alertname=FixtureHigh -d 30m -a ana -c 'disk swap' --token-file " + dir + "/token" + url);
   REQUIRE(added.exit_code == 0);
   const std::string id = added.output.substr(0, added.output.find('\n'));
   const auto silences = run_command(vigil + "silence list" + url);
   CHECK(contains(silences.output, id));
   CHECK(contains(silences.output, "alertname=\"FixtureHigh\""));
   CHECK(contains(silences.output, "disk swap"));
-  CHECK(run_command(vigil + "silence expire " + id + " --token t0ken" + url).exit_code == 0);
-  const auto acked = run_command(vigil + "ack " + fp + " -a bo -c looking -e 1h --token t0ken" + url);
+  CHECK(run_command(with_token + "silence expire " + id + url).exit_code == 0);
+  const auto acked = run_command(with_token + "ack " + fp + " -a bo -c looking -e 1h" + url);
   CHECK(acked.exit_code == 0);
   CHECK(contains(run_command(vigil + "alerts" + url).output, "acked by bo"));
-  CHECK(run_command(vigil + "ack " + fp + " --remove --token t0ken" + url).exit_code == 0);
+  CHECK(run_command(with_token + "ack " + fp + " --remove" + url).exit_code == 0);
   CHECK(run_command(vigil + "alerts --url http://127.0.0.1:1").exit_code == 1);  // nothing listens there
 
   // The security dashboard's self-metrics: refusals by reason, changes by principal and action,
   // broad silences (one matching any alert at all).
-  CHECK(run_command(vigil + "silence add alertname=FixtureHigh -d 1h -c x --token wr0ng" + url).exit_code == 1);
+  CHECK(
+      run_command("VIGIL_API_TOKEN=wr0ng " + vigil + "silence add alertname=FixtureHigh -d 1h -c x" + url).exit_code ==
+      1);
   const std::string two = R"([{"labels":{"alertname":"Extra","n":"1"}},{"labels":{"alertname":"Extra","n":"2"}}])";
   const auto posted = http_raw(agent.port(),
                                "POST /api/v2/alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
                                "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                                    std::to_string(two.size()) + "\r\n\r\n" + two);
   CHECK(contains(posted, "HTTP/1.1 200"));
-  const auto broad =
-      run_command(vigil + "silence add alertname=Extra -d 1h -a cy -c 'two of three' --token t0ken" + url);
+  const auto broad = run_command(with_token + "silence add alertname=Extra -d 1h -a cy -c 'two of three'" + url);
   INFO(broad.output);
   CHECK(broad.exit_code == 0);
   CHECK(agent.wait_for("/metrics", "vigil_silences_broad 1", 10s));

@@ -1,6 +1,9 @@
 #include "log/secret_values.h"
 
 #include <catch2/catch_test_macros.hpp>
+#include <chrono>
+
+#include "log/line_format.h"
 
 using vigil::log::add_secret;
 using vigil::log::redact_secrets;
@@ -31,4 +34,26 @@ TEST_CASE("values too short to be secrets are not registered", "[log][secrets]")
   add_secret("abc");
   add_secret("http://127.0.0.1:9/x");
   CHECK(redact_secrets("abc http://127.0.0.1:9/x") == "abc http://127.0.0.1:9/x");
+}
+
+TEST_CASE("secrets with quotes or backslashes stay hidden in JSON log lines, and tokens as URL users too",
+          "[log][secrets]") {
+  add_secret("pa\"ss\\word99");
+  CHECK(redact_secrets("x pa\"ss\\word99 y") == "x [secret] y");
+  add_secret("https://ghp_abcdef123456@git.example.com/x");
+  CHECK(redact_secrets("clone https://ghp_abcdef123456@git.example.com") == "clone https://[secret]@git.example.com");
+}
+
+TEST_CASE("a log line never shows a registered secret, however it is escaped", "[log][secrets]") {
+  using namespace vigil::log;
+  add_secret("qu\"ote\\back\tsecret");
+  const auto ts = std::chrono::system_clock::time_point{};
+  const auto json =
+      format_json_line(ts, Level::info, "c", "m qu\"ote\\back\tsecret", {{"error", "qu\"ote\\back\tsecret"}});
+  const auto text =
+      format_text_line(ts, Level::info, "c", "m qu\"ote\\back\tsecret", {{"error", "qu\"ote\\back\tsecret"}});
+  CHECK(json.find("secret\"") == std::string::npos);
+  CHECK(json.find("back") == std::string::npos);
+  CHECK(text.find("back") == std::string::npos);
+  CHECK(json.find("[secret]") != std::string::npos);
 }

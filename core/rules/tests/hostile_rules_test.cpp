@@ -129,5 +129,8 @@ TEST_CASE("vigil test rules ends: zero intervals and endless evaluations are err
                  "needs a repeat count"));
   CHECK(contains(run("nan.yml", "tests:\n- input_series:\n  - series: up\n    values: 1 two 3\n"),
                  "\"two\" is not a number"));
+  std::string wide = "tests:\n- input_series:\n";
+  for (int i = 0; i < 20; ++i) wide += "  - series: up{i=\"" + std::to_string(i) + "\"}\n    values: 0x999998\n";
+  CHECK(contains(run("wide.yml", wide), "values together"));
   CHECK(contains(run("zeroint.yml", "tests:\n- interval: 0s\n  input_series: []\n"), "interval must be greater"));
 }

@@ -229,11 +229,11 @@ typedef struct vigil_host_v1 {
   const void* (*get_service)(vigil_ctx* ctx, const char* id);
 
   /* Since 1.3 (test with VIGIL_HAS(vigil_host_v1, host, fail_item)).
-   * [ts] Within a batch call (a notifier's deliver()), records the error message of batch item
-   * `index` alone and returns `code`, so each item of a batch reports its own reason. msg NULL
-   * takes the message a host service just set for this call (e.g. the HTTP service's reason for
-   * a failed request). A Retry-After that the HTTP service saw since the previous fail_item of
-   * the same call belongs to this item. Items without a message of their own get the call's
+   * [ts, on the thread running the call] Within a batch call (a notifier's deliver()), records
+   * the error message of batch item `index` alone and returns `code`, so each item of a batch
+   * reports its own reason. msg NULL moves the message a host service just set for this call
+   * (e.g. the HTTP service's reason for a failed request) to the item. A Retry-After that the HTTP service saw since
+   * the previous fail_item of the same call belongs to this item. Items without a message of their own get the call's
    * message (set with fail()). Outside a batch call, or with index out of range, it acts as
    * fail(). */
   vigil_status (*fail_item)(vigil_ctx* ctx, size_t index, vigil_status code, const char* msg);
