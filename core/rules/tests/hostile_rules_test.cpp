@@ -1,7 +1,6 @@
 // Rule files, expressions and rule tests an attacker or a typo could write. Each was seen to
 // overflow the stack, abort on an exception or never end; each is now a clear error.
 #include <catch2/catch_test_macros.hpp>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -114,9 +113,7 @@ TEST_CASE("vigil test rules ends: zero intervals and endless evaluations are err
   auto run = [&](const std::string& name, const std::string& body) {
     const auto path = d.write(name, "rule_files: [r.yml]\n" + body);
     std::ostringstream out;
-    const auto t0 = std::chrono::steady_clock::now();
-    CHECK_FALSE(run_rule_test_file(path, out));
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+    CHECK_FALSE(run_rule_test_file(path, out));  // and it returns: ctest's timeout would catch a hang
     return out.str();
   };
   CHECK(contains(run("zero.yml", "evaluation_interval: 0s\ntests:\n- input_series: []\n"),
@@ -127,10 +124,9 @@ TEST_CASE("vigil test rules ends: zero intervals and endless evaluations are err
                  "needs more than 10000000 evaluations"));
   CHECK(contains(run("many.yml", "tests:\n- input_series:\n  - series: up\n    values: 0+1x99999999999\n"),
                  "needs a repeat count"));
+  CHECK(contains(run("long_series.yml", "tests:\n- input_series:\n  - series: up\n    values: 0x999999999\n"),
+                 "more than 1000000 values in one series"));
   CHECK(contains(run("nan.yml", "tests:\n- input_series:\n  - series: up\n    values: 1 two 3\n"),
                  "\"two\" is not a number"));
-  std::string wide = "tests:\n- input_series:\n";
-  for (int i = 0; i < 20; ++i) wide += "  - series: up{i=\"" + std::to_string(i) + "\"}\n    values: 0x999998\n";
-  CHECK(contains(run("wide.yml", wide), "values together"));
   CHECK(contains(run("zeroint.yml", "tests:\n- interval: 0s\n  input_series: []\n"), "interval must be greater"));
 }
