@@ -24,11 +24,16 @@ void PluginCatalog::load_file(const std::string& f) {
 }
 
 void PluginCatalog::scan_all() {
-  namespace fs = std::filesystem;
   if (scanned_) return;
   scanned_ = true;
   // Directory order decides which file wins a duplicate name, so plugin_dirs can override
   // bundled plugins.
+  for (const auto& f : plugin_files()) load_file(f);
+}
+
+std::vector<std::string> PluginCatalog::plugin_files() const {
+  namespace fs = std::filesystem;
+  std::vector<std::string> all;
   for (const auto& dir : dirs_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
@@ -36,8 +41,9 @@ void PluginCatalog::scan_all() {
     for (const auto& e : fs::directory_iterator(dir, ec))
       if (e.path().extension() == ".so") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) load_file(f);
+    all.insert(all.end(), files.begin(), files.end());
   }
+  return all;
 }
 
 PluginCatalog PluginCatalog::scan(const std::vector<std::string>& dirs) {
@@ -60,26 +66,18 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name)
   }
   // A plugin whose file is named otherwise: found by the name its file declares, read without
   // loading, so looking up one plugin never runs another library's code.
-  for (const auto& dir : dirs_) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().extension() == ".so") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      if (loaded_paths_.count(f)) continue;
-      auto header = peek_plugin(f);
-      if (!header.ok()) {
-        loaded_paths_.insert(f);
-        failures_.emplace_back(f, header.message());
-        continue;
-      }
-      declared_.insert(header->name);
-      if (header->name != name) continue;
-      load_file(f);
-      if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
+  for (const auto& f : plugin_files()) {
+    if (loaded_paths_.count(f)) continue;
+    auto header = peek_plugin(f);
+    if (!header.ok()) {
+      loaded_paths_.insert(f);
+      failures_.emplace_back(f, header.message());
+      continue;
     }
+    declared_.insert(header->name);
+    if (header->name != name) continue;
+    load_file(f);
+    if (auto it = plugins_.find(name); it != plugins_.end()) return it->second;
   }
   return nullptr;
 }

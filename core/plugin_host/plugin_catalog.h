@@ -40,6 +40,8 @@ class PluginCatalog {
  private:
   void load_file(const std::string& path);
   void scan_all();
+  // Every *.so of the directories: directory order, then file name.
+  std::vector<std::string> plugin_files() const;
 
   std::vector<std::string> dirs_;
   std::set<std::string> loaded_paths_;
