@@ -1,5 +1,7 @@
 #include "alerting/alert_db.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace vigil::alerting {
@@ -20,6 +22,8 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE INDEX IF NOT EXISTS history_ts ON history(ts_ms);
 CREATE INDEX IF NOT EXISTS history_alertname ON history(alertname, id);
 CREATE INDEX IF NOT EXISTS history_fingerprint ON history(fingerprint, id);
+CREATE INDEX IF NOT EXISTS history_receiver ON history(receiver, id);
+CREATE INDEX IF NOT EXISTS history_group ON history(group_key, id);
 CREATE TABLE IF NOT EXISTS state (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id));
 PRAGMA user_version = 1;
 )sql";
@@ -194,24 +198,102 @@ Status AlertDb::record(const std::vector<HistoryEvent>& events) {
   return tx.commit();
 }
 
-Result<std::vector<HistoryEvent>> AlertDb::history(const HistoryQuery& q) {
-  std::lock_guard lock(mu_);
-  std::string sql =
-      "SELECT id, ts_ms, kind, fingerprint, alertname, severity, receiver, group_key, labels, detail FROM history "
-      "WHERE (?1 = 0 OR ts_ms >= ?1) AND (?2 = 0 OR ts_ms <= ?2) AND (?3 = '' OR kind = ?3) "
-      "AND (?4 = '' OR alertname = ?4) AND (?5 = '' OR severity = ?5) AND (?6 = '' OR receiver = ?6) "
-      "AND (?7 = '' OR fingerprint = ?7) AND (?8 = '' OR group_key = ?8) AND (?9 = 0 OR id < ?9) "
-      "ORDER BY id DESC";
-  auto st = db_->prepare(sql);
+namespace {
+
+// The one equality filter SQLite serves from an index (the most selective set), or nullptr.
+struct IndexedFilter {
+  const char* column = nullptr;
+  const std::string* value = nullptr;
+};
+IndexedFilter indexed_filter(const HistoryQuery& q) {
+  for (auto [column, value] : {std::pair{"fingerprint", &q.fingerprint}, std::pair{"group_key", &q.group_key},
+                               std::pair{"alertname", &q.alertname}, std::pair{"receiver", &q.receiver}})
+    if (!value->empty()) return {column, value};
+  return {};
+}
+
+// The history query: at most one indexed equality and id bounds, so every row SQLite visits is
+// a row it returns and LIMIT bounds the work (other conditions, checked on the rows read, would
+// let SQLite skip rows unseen and unbounded). `lead` is "" or "EXPLAIN QUERY PLAN ".
+Result<sqlite::Statement> prepare_history(sqlite::Database& db, const HistoryQuery& q, const std::string& lead,
+                                          int64_t lowest_id, int64_t highest_id) {
+  const auto indexed = indexed_filter(q);
+  std::string where;
+  auto cond = [&where](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+  if (indexed.column) cond(std::string(indexed.column) + " = ?");
+  if (q.before_id > 0) cond("id < ?");
+  if (lowest_id > 0) cond("id >= ?");
+  if (highest_id > 0) cond("id <= ?");
+  auto st = db.prepare(lead +
+                       "SELECT id, ts_ms, kind, fingerprint, alertname, severity, receiver, group_key, labels, detail "
+                       "FROM history" +
+                       where + " ORDER BY id DESC LIMIT ?");
   if (!st.ok()) return st.status();
-  st->bind(1, q.from == Time{} ? 0 : to_ms(q.from)).bind(2, q.to == Time{} ? 0 : to_ms(q.to));
-  st->bind(3, q.kind).bind(4, q.alertname).bind(5, q.severity).bind(6, q.receiver).bind(7, q.fingerprint);
-  st->bind(8, q.group_key).bind(9, q.before_id);
-  std::vector<HistoryEvent> out;
-  // Label matchers are applied here, on the decoded labels, so the cursor still pages exactly.
-  while (out.size() < q.limit && st->step()) {
+  int index = 1;
+  if (indexed.column) st->bind(index++, *indexed.value);
+  for (int64_t bound : {q.before_id, lowest_id, highest_id})
+    if (bound > 0) st->bind(index++, bound);
+  st->bind(index, static_cast<int64_t>(std::max<size_t>(q.max_scanned, q.limit)));
+  return st;
+}
+
+// The id range of the events recorded in [from, to], from the time index: events are recorded in
+// time order, so the window is exact unless the clock stepped back (rows then outside it are
+// missed; rows inside it are still checked against the times). False when the range is empty.
+bool id_window(sqlite::Database& db, const HistoryQuery& q, int64_t& lowest_id, int64_t& highest_id, Status& error) {
+  auto first = [&](const char* sql, Time t, int64_t& out) {
+    auto st = db.prepare(sql);
+    if (!st.ok()) {
+      error = st.status();
+      return false;
+    }
+    st->bind(1, to_ms(t));
+    const bool found = st->step();
+    if (found) out = st->int64(0);
+    if (!st->status().ok()) error = st->status();
+    return found;
+  };
+  if (q.from != Time{} &&
+      !first("SELECT id FROM history WHERE ts_ms >= ? ORDER BY ts_ms, id LIMIT 1", q.from, lowest_id))
+    return false;
+  if (q.to != Time{} &&
+      !first("SELECT id FROM history WHERE ts_ms <= ? ORDER BY ts_ms DESC, id DESC LIMIT 1", q.to, highest_id))
+    return false;
+  return true;
+}
+
+// The conditions not in the SQL, checked on each row read.
+bool row_matches(const HistoryQuery& q, const HistoryEvent& e) {
+  const auto indexed = indexed_filter(q);
+  for (auto [value, have] : {std::pair{&q.kind, &e.kind}, std::pair{&q.severity, &e.severity},
+                             std::pair{&q.alertname, &e.alertname}, std::pair{&q.receiver, &e.receiver},
+                             std::pair{&q.fingerprint, &e.fingerprint}, std::pair{&q.group_key, &e.group_key}})
+    if (!value->empty() && value != indexed.value && *value != *have) return false;
+  if (q.from != Time{} && e.at < q.from) return false;
+  if (q.to != Time{} && e.at > q.to) return false;
+  return q.labels.empty() || matches(q.labels, e.labels);
+}
+
+}  // namespace
+
+Result<HistoryPage> AlertDb::history(const HistoryQuery& q) {
+  std::lock_guard lock(mu_);
+  HistoryPage page;
+  int64_t lowest_id = 0, highest_id = 0;
+  Status error;
+  if (!id_window(*db_, q, lowest_id, highest_id, error)) {
+    if (!error.ok()) return error;
+    return page;
+  }
+  auto st = prepare_history(*db_, q, "", lowest_id, highest_id);
+  if (!st.ok()) return st.status();
+  const size_t budget = std::max<size_t>(q.max_scanned, q.limit);
+  size_t scanned = 0;
+  int64_t last_id = 0;
+  while (page.events.size() < q.limit && st->step()) {
+    ++scanned;
     HistoryEvent e;
-    e.id = st->int64(0);
+    e.id = last_id = st->int64(0);
     e.at = from_ms(st->int64(1));
     e.kind = st->text(2);
     e.fingerprint = st->text(3);
@@ -220,12 +302,27 @@ Result<std::vector<HistoryEvent>> AlertDb::history(const HistoryQuery& q) {
     e.receiver = st->text(6);
     e.group_key = st->text(7);
     e.labels = labels_of(st->text(8));
+    if (!row_matches(q, e)) continue;
     e.detail = st->text(9);
-    if (!q.labels.empty() && !matches(q.labels, e.labels)) continue;
-    out.push_back(std::move(e));
+    page.events.push_back(std::move(e));
   }
   if (!st->status().ok()) return st->status();
-  return out;
+  // A full page, or the read budget spent: more may follow below the last row read.
+  if (page.events.size() == q.limit || scanned == budget) page.next_before = last_id;
+  return page;
+}
+
+Result<std::string> AlertDb::explain_history(const HistoryQuery& q) {
+  std::lock_guard lock(mu_);
+  int64_t lowest_id = 0, highest_id = 0;
+  Status error;
+  if (!id_window(*db_, q, lowest_id, highest_id, error) && !error.ok()) return error;
+  auto st = prepare_history(*db_, q, "EXPLAIN QUERY PLAN ", lowest_id, highest_id);
+  if (!st.ok()) return st.status();
+  std::string plan;
+  while (st->step()) plan += st->text(3) + "\n";
+  if (!st->status().ok()) return st->status();
+  return plan;
 }
 
 Status AlertDb::prune_history(Time now, Duration max_age, int64_t max_events) {

@@ -38,6 +38,14 @@ struct HistoryQuery {
   Matchers labels;        // every one must match
   int64_t before_id = 0;  // cursor: events older than this id (0: from the newest)
   size_t limit = 100;
+  // Rows read at most: label matchers are applied after reading, so one query reads no more than
+  // this many and hands back a cursor to go on with.
+  size_t max_scanned = 20000;
+};
+
+struct HistoryPage {
+  std::vector<HistoryEvent> events;  // newest first
+  int64_t next_before = 0;           // a cursor (before_id) to read on from; 0 when nothing is left
 };
 
 struct OutboxItem {
@@ -77,7 +85,12 @@ class AlertDb {
 
   // History.
   Status record(const std::vector<HistoryEvent>& events);
-  Result<std::vector<HistoryEvent>> history(const HistoryQuery& q);
+  // Events matching `q`, newest first. One column filter (fingerprint, group_key, alertname or
+  // receiver) and the time range are served by indexes; the other conditions are checked on the
+  // rows read, of which a query reads at most q.max_scanned.
+  Result<HistoryPage> history(const HistoryQuery& q);
+  // SQLite's plan for that query (EXPLAIN QUERY PLAN's detail lines), to check index use.
+  Result<std::string> explain_history(const HistoryQuery& q);
   Status prune_history(Time now, Duration max_age, int64_t max_events);
 
   // Saved state: JSON documents by kind (alert, silence, ack, nflog) and id.

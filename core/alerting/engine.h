@@ -55,7 +55,6 @@ class AlertingEngine {
 
   // A reload: the alerts are routed again into groups of the new tree.
   void apply_config(AlertingConfig config, Time now);
-  const AlertingConfig& config() const { return config_; }
 
   // Alerts as reported (by rules each evaluation, or posted). An alert without an end gets
   // now + resolve_timeout. Errors name the offending alert; valid ones are still taken.

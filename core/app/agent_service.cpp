@@ -90,28 +90,39 @@ std::shared_ptr<http::Router> make_router(metrics::AgentMetrics& m, metrics::Sam
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   });
-  r->add("GET", "/metrics", [&m, &store, snapshot, ttl](const http::Request&) {
-    std::string text;
-    if (ttl.count() > 0) {
-      auto got = snapshot->get_or_load(
-          "text", [&]() -> Result<std::optional<std::string>> { return std::optional<std::string>(m.render(store)); });
-      if (got.ok() && *got) text = std::move(**got);
-    }
-    if (text.empty()) text = m.render(store);
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
-  });
-  r->add("GET", "/healthz", [](const http::Request&) {
-    return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
-  });
+  r->add(
+      "GET", "/metrics",
+      [&m, &store, snapshot, ttl](const http::Request&) {
+        std::string text;
+        if (ttl.count() > 0) {
+          auto got = snapshot->get_or_load("text", [&]() -> Result<std::optional<std::string>> {
+            return std::optional<std::string>(m.render(store));
+          });
+          if (got.ok() && *got) text = std::move(**got);
+        }
+        if (text.empty()) text = m.render(store);
+        return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
+      },
+      http::Lane::scrape);
+  r->add(
+      "GET", "/healthz",
+      [](const http::Request&) {
+        return http::Response{200, "text/plain; charset=utf-8", "ok\n"};
+      },
+      http::Lane::probe);
   r->add("GET", "/api/v1/rules", guarded(auth, "", [&rules](const http::Request&, const std::string&) {
            return http::Response{200, "application/json", rules_json(rules.snapshot())};
          }));
-  r->add("GET", "/readyz", [&collectors, &state, &alerting](const http::Request&) {
-    auto rd = evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
-                                 alerting.db_error(), state.cache ? state.cache->problem() : "",
-                                 state.cache ? state.cache->description() : "", collectors.quarantined());
-    return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
-  });
+  r->add(
+      "GET", "/readyz",
+      [&collectors, &state, &alerting](const http::Request&) {
+        auto rd =
+            evaluate_readiness(state.config_loaded, state.plugins_started, state.config_source, collectors.statuses(),
+                               alerting.db_error(), state.cache ? state.cache->problem() : "",
+                               state.cache ? state.cache->description() : "", collectors.quarantined());
+        return http::Response{rd.ready ? 200u : 503u, "application/json", std::move(rd.json)};
+      },
+      http::Lane::probe);
   r->add("GET", "/api/v1/status",
          guarded(auth, "", [&collectors, &state, &alerting](const http::Request&, const std::string&) {
            LiveStatus live{collectors.statuses(), alerting.db_error(), state.cache ? state.cache->description() : "",
@@ -319,9 +330,9 @@ int run_agent(const std::string& config_path) {
       [&agent_metrics](const std::string& route, unsigned code, double secs) {
         agent_metrics.observe_http(route, code, secs);
       },
-      [&agent_metrics](size_t open, bool rejected) {
+      [&agent_metrics](size_t open, const char* rejected) {
         agent_metrics.set_http_connections(static_cast<double>(open));
-        if (rejected) agent_metrics.inc_http_rejected();
+        if (rejected) agent_metrics.inc_http_rejected(rejected);
       });
   auto port = server.start();
   if (!port.ok()) {

@@ -615,10 +615,10 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                if (!param(q, "limit").empty())
                  hq.limit = std::clamp<size_t>(std::strtoul(param(q, "limit").c_str(), nullptr, 10), 1, 1000);
                if (!param(q, "before").empty()) hq.before_id = std::strtoll(param(q, "before").c_str(), nullptr, 10);
-               auto events = svc.db().history(hq);
-               if (!events.ok()) return fail(500, events.message());
+               auto page = svc.db().history(hq);
+               if (!page.ok()) return fail(500, page.message());
                json list = json::array();
-               for (const auto& e : *events)
+               for (const auto& e : page->events)
                  list.push_back({{"id", e.id},
                                  {"time", alerting::rfc3339(e.at)},
                                  {"kind", e.kind},
@@ -630,7 +630,9 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                                  {"labels", pairs(e.labels)},
                                  {"detail", json::parse(e.detail, nullptr, false)}});
                json data{{"events", list}};
-               if (events->size() == hq.limit) data["next"] = "before=" + std::to_string(events->back().id);
+               // A page is cut at `limit` events or after reading max_scanned rows (label filters
+               // are applied to what was read): either way `next` continues it.
+               if (page->next_before > 0) data["next"] = "before=" + std::to_string(page->next_before);
                return ok(data);
              }));
 

@@ -164,14 +164,21 @@ void ScheduledScenarios::run_one(Entry& e) {
     fs::create_directories(dir, ec);
     std::string stamp = r.started_at;
     stamp.erase(std::remove(stamp.begin(), stamp.end(), ':'), stamp.end());
-    std::ofstream(dir / (stamp + ".json")) << load::report_json(r);
+    // Written aside and renamed into place, so the API never reads a half-written report.
+    const fs::path report = dir / (stamp + ".json"), partial = dir / (stamp + ".json.partial");
+    std::ofstream out(partial);
+    out << load::report_json(r);
+    out.close();  // a full disk shows here, as the last buffer is written
+    bool written = !out.fail();
+    if (written) fs::rename(partial, report, ec);
+    written = written && !ec;
+    if (!written) fs::remove(partial, ec);
     std::vector<fs::path> reports;
     for (const auto& f : fs::directory_iterator(dir, ec))
       if (f.path().extension() == ".json") reports.push_back(f.path());
     std::sort(reports.begin(), reports.end());
     for (size_t i = 0; i + kReportsKept < reports.size(); ++i) fs::remove(reports[i], ec);
-    if (!std::ifstream(dir / (stamp + ".json")))
-      log::warn("scenario", "cannot write the run's report", {{"scenario", alias}, {"dir", dir.string()}});
+    if (!written) log::warn("scenario", "cannot write the run's report", {{"scenario", alias}, {"dir", dir.string()}});
   }
   e.last = std::move(r);
 }

@@ -45,6 +45,13 @@ const std::vector<SectionSpec>& core_schema() {
            {"listen", "string", "\"127.0.0.1:9479\"", "HOST:PORT; port 0 picks a free port (logged as `listening`)"},
            {"max_connections", "integer", "512",
             "connections above this are closed at once (`vigil_http_rejected_connections_total`)"},
+           {"max_connections_per_client", "integer", "64",
+            "the same limit per client IP address, so one client cannot crowd out the others (Prometheus)"},
+           {"api_workers", "integer", "4",
+            "threads answering API requests; /metrics and the health probes have threads of their own"},
+           {"api_queue", "integer", "256",
+            "API requests waiting for a worker; more are answered 503 with `Retry-After` "
+            "(`vigil_http_requests_total{code=\"503\"}`)"},
            {"read_timeout", "duration", "\"10s\"",
             "deadline to receive one whole request, and the longest keep-alive wait"},
            {"max_header_size", "size", "\"8KiB\"", "larger request headers get 431"},

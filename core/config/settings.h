@@ -44,6 +44,9 @@ struct LogSettings {
 struct HttpSettings {
   std::string listen = "127.0.0.1:9479";                // host:port; port 0 picks a free port
   uint32_t max_connections = 512;                       // further connections are closed at once
+  uint32_t max_connections_per_client = 64;             // the same, counted per client IP address
+  uint32_t api_workers = 4;                             // threads running API requests
+  uint32_t api_queue = 256;                             // API requests waiting for one; more get 503
   nanoseconds read_timeout = std::chrono::seconds(10);  // to receive one whole request, and
                                                         // the longest keep-alive wait for the next
   uint64_t max_header_bytes = 8u << 10;

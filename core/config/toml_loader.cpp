@@ -279,6 +279,9 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   if (auto a = parse_listen_address(s.http.listen); !a.ok())
     r.problem(t->get("listen") ? *t->get("listen") : *t, a.message());
   r.integer("max_connections", s.http.max_connections, 1, 100000);
+  r.integer("max_connections_per_client", s.http.max_connections_per_client, 1, 100000);
+  r.integer("api_workers", s.http.api_workers, 1, 64);
+  r.integer("api_queue", s.http.api_queue, 0, 100000);
   r.duration("read_timeout", s.http.read_timeout);
   r.size("max_header_size", s.http.max_header_bytes);
   r.size("max_body_size", s.http.max_body_bytes);

@@ -3,12 +3,17 @@
 
 #include "base/percent_encoding.h"
 #include "config/listen_address.h"
+#include "http/worker_pool.h"
 
 #include <cctype>
+#include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -27,8 +32,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-void Router::add(const std::string& method, const std::string& path, Handler h) {
-  routes_[path][method] = std::move(h);
+void Router::add(const std::string& method, const std::string& path, Handler h, Lane lane) {
+  auto& route = routes_[path];
+  route.by_method[method] = std::move(h);
+  route.lane = lane;
 }
 
 namespace {
@@ -47,7 +54,7 @@ std::vector<std::string_view> segments(std::string_view p) {
 
 const std::string* Router::match(const std::string& path, std::map<std::string, std::string>& params) const {
   const auto want = segments(path);
-  for (const auto& [pattern, methods] : routes_) {
+  for (const auto& [pattern, route] : routes_) {
     if (pattern.find('{') == std::string::npos) continue;
     const auto have = segments(pattern);
     if (have.size() != want.size()) continue;
@@ -69,21 +76,35 @@ const std::string* Router::match(const std::string& path, std::map<std::string, 
   return nullptr;
 }
 
-Response Router::dispatch(const Request& req, std::string& route) const {
-  Request r = req;
+const Router::Route* Router::find(const Request& r, std::map<std::string, std::string>& params,
+                                  std::string& route) const {
   auto it = routes_.find(r.path);
   if (it == routes_.end()) {
-    if (const std::string* pattern = match(r.path, r.params)) it = routes_.find(*pattern);
+    if (const std::string* pattern = match(r.path, params)) it = routes_.find(*pattern);
   }
-  if (it == routes_.end()) {
+  if (it == routes_.end()) return nullptr;
+  route = it->first;
+  return &it->second;
+}
+
+Lane Router::lane_of(const Request& r) const {
+  std::map<std::string, std::string> params;
+  std::string route;
+  const Route* found = find(r, params, route);
+  return found ? found->lane : Lane::api;
+}
+
+Response Router::dispatch(const Request& req, std::string& route) const {
+  Request r = req;
+  const Route* found = find(r, r.params, route);
+  if (!found) {
     route = "other";
     return Response{404, "text/plain; charset=utf-8", "not found: " + r.path + "\n"};
   }
-  route = it->first;
-  auto m = it->second.find(r.method == "HEAD" ? "GET" : r.method);
-  if (m == it->second.end()) {
+  auto m = found->by_method.find(r.method == "HEAD" ? "GET" : r.method);
+  if (m == found->by_method.end()) {
     std::string allowed;
-    for (const auto& [k, v] : it->second) allowed += (allowed.empty() ? "" : ", ") + k;
+    for (const auto& [k, v] : found->by_method) allowed += (allowed.empty() ? "" : ", ") + k;
     return Response{405, "text/plain; charset=utf-8",
                     "method " + r.method + " not allowed on " + r.path + "; allowed: " + allowed + "\n"};
   }
@@ -91,36 +112,69 @@ Response Router::dispatch(const Request& req, std::string& route) const {
 }
 
 struct HttpServer::Impl {
+  // Declared before the io_context: sessions it destroys still count themselves out here.
   config::HttpSettings settings;
   std::mutex router_mu;
   std::shared_ptr<const Router> router;  // guarded by router_mu
   RequestObserver on_request;
   ConnectionObserver on_connection;
+  std::atomic<size_t> open{0};
+  std::mutex clients_mu;
+  std::map<asio::ip::address, size_t> per_client;  // open connections by peer address; guarded by clients_mu
+
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  asio::steady_timer accept_backoff{ioc};
   std::thread thread;
-  std::atomic<size_t> open{0};
   bool started = false;
+  std::unique_ptr<WorkerPool> probe_pool, scrape_pool, api_pool;
 
   std::shared_ptr<const Router> current_router() {
     std::lock_guard lock(router_mu);
     return router;
   }
-  void connection_changed(bool rejected) {
+  WorkerPool& pool_for(Lane lane) {
+    switch (lane) {
+      case Lane::probe: return *probe_pool;
+      case Lane::scrape: return *scrape_pool;
+      case Lane::api: break;
+    }
+    return *api_pool;
+  }
+  void connection_changed(const char* rejected) {
     if (on_connection) on_connection(open.load(), rejected);
+  }
+  // Counts a connection from `peer` in; the limit it would exceed, or nullptr when admitted.
+  const char* admit(const asio::ip::address& peer) {
+    if (open.load() >= settings.max_connections) return "max_connections";
+    std::lock_guard lock(clients_mu);
+    auto& n = per_client[peer];
+    if (n >= settings.max_connections_per_client) return "max_connections_per_client";
+    ++n;
+    ++open;
+    return nullptr;
+  }
+  void release(const asio::ip::address& peer) {
+    {
+      std::lock_guard lock(clients_mu);
+      auto it = per_client.find(peer);
+      if (it != per_client.end() && --it->second == 0) per_client.erase(it);
+    }
+    --open;
+    connection_changed(nullptr);
   }
   void do_accept();
 };
 
 namespace {
 
+using HttpResponse = bhttp::response<bhttp::string_body>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {}
-  ~Session() {
-    --server_.open;
-    server_.connection_changed(false);
-  }
+  Session(tcp::socket socket, asio::ip::address peer, HttpServer::Impl& server)
+      : stream_(std::move(socket)), peer_(std::move(peer)), server_(server) {}
+  ~Session() { server_.release(peer_); }
 
   void run() { read(); }
 
@@ -156,22 +210,42 @@ class Session : public std::enable_shared_from_this<Session> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers[name] = std::string(f.value());
     }
-    std::string route = "other";
-    Response resp;
-    try {
-      resp = server_.current_router()->dispatch(r, route);
-    } catch (const std::exception& e) {
-      log::error("http", "handler failed", {{"path", r.path}, {"error", e.what()}});
-      resp = Response{500, "text/plain; charset=utf-8", "internal error\n"};
-    }
     keep_alive_ = req.keep_alive();
-    auto res =
-        std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), req.version());
+    version_ = req.version();
+    // The handler runs in its lane's pool; the answer comes back to this session's strand.
+    auto router = server_.current_router();
+    WorkerPool& pool = server_.pool_for(router->lane_of(r));
+    const bool queued = pool.try_post([self = shared_from_this(), router, r = std::move(r), start]() {
+      std::string route = "other";
+      Response resp;
+      try {
+        resp = router->dispatch(r, route);
+      } catch (const std::exception& e) {
+        log::error("http", "handler failed", {{"path", r.path}, {"error", e.what()}});
+        resp = Response{500, "text/plain; charset=utf-8", "internal error\n"};
+      }
+      const bool head = r.method == "HEAD";
+      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), route, head, start]() mutable {
+        self->respond(std::move(resp), route, head, start);
+      });
+    });
+    if (!queued) {
+      keep_alive_ = false;
+      Response busy{503, "text/plain; charset=utf-8",
+                    "busy: " + std::to_string(server_.settings.api_queue) +
+                        " API requests are already waiting (http.api_queue); retry shortly\n"};
+      busy.headers.emplace_back("Retry-After", "1");
+      respond(std::move(busy), "other", false, start);
+    }
+  }
+
+  void respond(Response resp, const std::string& route, bool head, std::chrono::steady_clock::time_point start) {
+    auto res = std::make_shared<HttpResponse>(static_cast<bhttp::status>(resp.status), version_);
     res->set(bhttp::field::server, "vigil");
     res->set(bhttp::field::content_type, resp.content_type);
     for (const auto& [name, value] : resp.headers) res->set(name, value);
     res->keep_alive(keep_alive_);
-    if (r.method != "HEAD") res->body() = std::move(resp.body);
+    if (!head) res->body() = std::move(resp.body);
     res->prepare_payload();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (server_.on_request) server_.on_request(route, resp.status, secs);
@@ -180,7 +254,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_error(unsigned status, std::string body) {
     keep_alive_ = false;
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(status), 11);
+    auto res = std::make_shared<HttpResponse>(static_cast<bhttp::status>(status), 11);
     res->set(bhttp::field::server, "vigil");
     res->set(bhttp::field::content_type, "text/plain; charset=utf-8");
     res->keep_alive(false);
@@ -190,7 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
     write(std::move(res));
   }
 
-  void write(const std::shared_ptr<bhttp::response<bhttp::string_body>>& res) {
+  void write(const std::shared_ptr<HttpResponse>& res) {
     stream_.expires_after(server_.settings.read_timeout);
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->close();
@@ -205,10 +279,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  const asio::ip::address peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
+  unsigned version_ = 11;
 };
 
 }  // namespace
@@ -216,19 +292,26 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::do_accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
+    if (ec == asio::error::no_descriptors) {
+      // Out of file descriptors: retry shortly, without blocking the I/O thread meanwhile.
+      accept_backoff.expires_after(std::chrono::milliseconds(50));
+      accept_backoff.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) do_accept();
+      });
+      return;
+    }
     if (!ec) {
-      if (open.load() >= settings.max_connections) {
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec).address();
+      const char* rejected = peer_ec ? "gone" : admit(peer);
+      if (rejected) {
         beast::error_code ignored;
         socket.close(ignored);
-        connection_changed(true);
+        if (!peer_ec) connection_changed(rejected);
       } else {
-        ++open;
-        connection_changed(false);
-        std::make_shared<Session>(std::move(socket), *this)->run();
+        connection_changed(nullptr);
+        std::make_shared<Session>(std::move(socket), peer, *this)->run();
       }
-    } else if (ec == asio::error::no_descriptors) {
-      // Out of file descriptors: pause briefly instead of spinning on accept.
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     do_accept();
   });
@@ -264,6 +347,10 @@ Result<uint16_t> HttpServer::start() {
     return Status::error("[http] listen = \"" + listen + "\": cannot listen: " + ec.message() +
                          " (is another process using the port? pick another, or port 0 for any free one)");
   const uint16_t bound = a.local_endpoint().port();
+  const auto& st = impl_->settings;
+  impl_->probe_pool = std::make_unique<WorkerPool>("probe", 2, 64);
+  impl_->scrape_pool = std::make_unique<WorkerPool>("scrape", 1, 64);
+  impl_->api_pool = std::make_unique<WorkerPool>("api", st.api_workers, st.api_queue);
   impl_->do_accept();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
   impl_->started = true;
@@ -282,8 +369,11 @@ void HttpServer::stop() {
     beast::error_code ec;
     impl_->acceptor.close(ec);
   });
-  // Sessions finish the response in flight; idle ones are cut when the loop stops.
+  // Sessions finish the response in flight; idle ones are cut when the loop stops. Handlers
+  // still running finish (their answers are written while the loop runs); queued ones are dropped.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (auto* pool : {impl_->probe_pool.get(), impl_->scrape_pool.get(), impl_->api_pool.get()})
+    if (pool) pool->stop();
   impl_->ioc.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

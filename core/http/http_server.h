@@ -1,9 +1,13 @@
 // HttpServer: a small HTTP/1.1 server (Boost.Beast) for /metrics, health and the API.
 //
-// Hardening: a deadline on reading each whole request (slow clients are cut off), a cap on
-// open connections (further ones are closed at once and counted), header and body size limits
-// (431/413), keep-alive. One I/O thread; handlers run on it and must be quick.
-// Thread-safety: start/stop from the control thread; handlers on the I/O thread.
+// Hardening: a deadline on reading each whole request (slow clients are cut off), caps on open
+// connections in all and per client address (further ones are closed at once and counted), header
+// and body size limits (431/413), keep-alive.
+// One I/O thread reads and writes; it never runs a handler. Handlers run in three worker pools,
+// chosen per route (Lane), so no request waits behind another kind: health probes, the /metrics
+// scrape, and everything else (the API, bounded: a full queue answers 503 with Retry-After).
+// Thread-safety: start/stop from the control thread; a handler runs on its lane's threads, so
+// handlers of the api lane run concurrently with each other.
 #pragma once
 
 #include <cstdint>
@@ -46,19 +50,32 @@ struct Response {
 
 // Observes every request: route label ("/metrics", "other"), status, seconds.
 using RequestObserver = std::function<void(const std::string& route, unsigned status, double seconds)>;
-using ConnectionObserver = std::function<void(size_t open, bool rejected)>;
+// Observes the open-connection count; `rejected` names the limit that closed a connection at
+// once ("max_connections", "max_connections_per_client"), or is nullptr.
+using ConnectionObserver = std::function<void(size_t open, const char* rejected)>;
+
+// Where a route's handler runs. probe: liveness and readiness, cheap and never behind anything
+// else; scrape: /metrics, whose rendering may take seconds on a large registry; api: the rest.
+enum class Lane { probe, scrape, api };
 
 class Router {
  public:
   using Handler = std::function<Response(const Request&)>;
   // `path` may hold {name} segments, e.g. "/api/v1/silences/{id}": they match one segment and
   // reach the handler in Request::params, percent-decoded. Exact paths win over patterns.
-  void add(const std::string& method, const std::string& path, Handler h);
+  void add(const std::string& method, const std::string& path, Handler h, Lane lane = Lane::api);
+  // The lane of the route `r` matches (api for unknown routes).
+  Lane lane_of(const Request& r) const;
   // 404 for unknown paths, 405 (with the allowed methods) for known paths with other methods.
   Response dispatch(const Request& r, std::string& route) const;
 
  private:
-  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+  struct Route {
+    std::map<std::string, Handler> by_method;
+    Lane lane = Lane::api;
+  };
+  std::map<std::string, Route> routes_;  // by path or pattern
+  const Route* find(const Request& r, std::map<std::string, std::string>& params, std::string& route) const;
   // The pattern matching `path`, filling params; nullptr when none.
   const std::string* match(const std::string& path, std::map<std::string, std::string>& params) const;
 };

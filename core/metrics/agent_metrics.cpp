@@ -30,7 +30,8 @@ struct AgentMetrics::Families {
   prometheus::Family<prometheus::Counter>& http_requests;
   prometheus::Family<prometheus::Histogram>& http_duration;
   prometheus::Gauge& http_connections;
-  prometheus::Counter& http_rejected;
+  prometheus::Counter& http_rejected_total;       // limit="max_connections"
+  prometheus::Counter& http_rejected_per_client;  // limit="max_connections_per_client"
   prometheus::Family<prometheus::Counter>& reloads;
   prometheus::Gauge& last_reload_success;
   prometheus::Family<prometheus::Counter>& plugin_failures;
@@ -58,8 +59,9 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
                            "Delay between a collection's due time and its start.", r);
   auto& conn_family =
       build(prometheus::BuildGauge(), "vigil_http_connections", "Open connections to the HTTP server.", r);
-  auto& rejected_family = build(prometheus::BuildCounter(), "vigil_http_rejected_connections_total",
-                                "Connections closed at once because max_connections was reached.", r);
+  auto& rejected_family =
+      build(prometheus::BuildCounter(), "vigil_http_rejected_connections_total",
+            "Connections closed at once, by the limit reached (max_connections, max_connections_per_client).", r);
   auto& last_reload = build(prometheus::BuildGauge(), "vigil_config_last_reload_success_timestamp_seconds",
                             "Unix time of the last successful config load.", r);
   f_.reset(new Families{
@@ -81,7 +83,8 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       build(prometheus::BuildCounter(), "vigil_http_requests_total", "HTTP requests served.", r),
       build(prometheus::BuildHistogram(), "vigil_http_request_duration_seconds", "HTTP request durations.", r),
       conn_family.Add({}),
-      rejected_family.Add({}),
+      rejected_family.Add({{"limit", "max_connections"}}),
+      rejected_family.Add({{"limit", "max_connections_per_client"}}),
       build(prometheus::BuildCounter(), "vigil_config_loads_total", "Config loads and reloads by result.", r),
       last_reload.Add({}),
       build(prometheus::BuildCounter(), "vigil_plugin_failures_total",
@@ -156,8 +159,8 @@ void AgentMetrics::observe_http(const std::string& route, unsigned code, double 
 void AgentMetrics::set_http_connections(double open) {
   f_->http_connections.Set(open);
 }
-void AgentMetrics::inc_http_rejected() {
-  f_->http_rejected.Increment();
+void AgentMetrics::inc_http_rejected(std::string_view limit) {
+  (limit == "max_connections" ? f_->http_rejected_total : f_->http_rejected_per_client).Increment();
 }
 
 void AgentMetrics::config_reload(bool ok, double unix_seconds, uint64_t hash) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace prometheus {
@@ -51,7 +52,8 @@ class AgentMetrics {
   void observe_scheduler_lag(double seconds);
   void observe_http(const std::string& route, unsigned code, double seconds);
   void set_http_connections(double open);
-  void inc_http_rejected();
+  // A connection closed at once; `limit`: max_connections or max_connections_per_client.
+  void inc_http_rejected(std::string_view limit);
   // A config load or reload; on success `hash` (of the config text) becomes vigil_config_hash.
   void config_reload(bool ok, double unix_seconds, uint64_t hash = 0);
   // The API refused a call: reason "disabled" (no token configured), "missing" or "wrong".

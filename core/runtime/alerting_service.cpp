@@ -212,6 +212,7 @@ bool AlertingService::stop(Scheduler& scheduler, std::chrono::steady_clock::time
     if (w->thread.joinable()) w->thread.join();
     w->notifier->stop();
   }
+  std::lock_guard state(state_mu_);
   save_state(SysClock::now());
   return true;
 }
@@ -361,6 +362,7 @@ AlertingService::PostOutcome AlertingService::post_alerts(std::vector<alerting::
       }
     }
   }
+  std::unique_lock admit(admit_mu_);
   if (out.problems.empty()) {
     // Only new alerts are refused: updates and resolutions of held ones always get through,
     // even when rules' alerts (never refused) or a lowered limit put vigil over it.
@@ -433,9 +435,13 @@ void AlertingService::tick() {
   // Groups flush within 200 ms of their time; the bookkeeping over every alert runs once a second.
   if (now - last_bookkeeping_ < std::chrono::seconds(1)) return;
   last_bookkeeping_ = now;
-  const auto views = engine_.alerts(now);
-  observe_states(now, views);
-  save_state(now);
+  std::vector<alerting::AlertView> views;
+  {
+    std::lock_guard state(state_mu_);
+    views = engine_.alerts(now);
+    observe_states(now, views);
+    save_state(now);
+  }
   publish_metrics(now, views);
   if (now - last_prune_ > std::chrono::minutes(10)) {
     last_prune_ = now;
@@ -484,7 +490,6 @@ void AlertingService::observe_states(Time now, const std::vector<alerting::Alert
 
 void AlertingService::save_state(Time now) {
   const auto st = engine_.state();
-  std::lock_guard l(mu_);
   std::string error;
   auto note = [&](const Status& s) {
     if (!s.ok() && error.empty()) error = s.message();
@@ -533,6 +538,7 @@ void AlertingService::save_state(Time now) {
   for (const auto& id : saved_acks_)
     if (!acks.count(id)) note(db_->erase("ack", id));
   saved_acks_ = acks;
+  std::lock_guard l(mu_);
   if (!error.empty() && error != db_error_) log::error("alerting", "alerting state not saved", {{"error", error}});
   if (error.empty() && !unqueued_.empty()) error = db_error_;  // the outbox still refuses
   db_error_ = error;
@@ -805,6 +811,7 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
 }
 
 Result<std::string> AlertingService::put_silence(alerting::Silence s, const std::string& principal) {
+  std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   auto id = engine_.put_silence(s, now);
   if (!id.ok()) return id;
@@ -825,6 +832,7 @@ Result<std::string> AlertingService::put_silence(alerting::Silence s, const std:
 }
 
 Status AlertingService::expire_silence(const std::string& id, const std::string& principal) {
+  std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   if (auto st = engine_.expire_silence(id, now); !st.ok()) return st;
   alerting::HistoryEvent e;
@@ -839,6 +847,7 @@ Status AlertingService::expire_silence(const std::string& id, const std::string&
 
 Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string& author, const std::string& comment,
                                                  Time expires_at) {
+  std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   auto ack = engine_.ack_alert(fp, author, comment, expires_at, now);
   if (!ack.ok()) return ack;
@@ -858,6 +867,7 @@ Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string&
 
 Result<alerting::Ack> AlertingService::ack_group(const std::string& group_key, const std::string& author,
                                                  const std::string& comment, Time expires_at) {
+  std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   auto ack = engine_.ack_group(group_key, author, comment, expires_at, now);
   if (!ack.ok()) return ack;
@@ -877,6 +887,7 @@ Result<alerting::Ack> AlertingService::ack_group(const std::string& group_key, c
 }
 
 Status AlertingService::remove_ack(uint64_t fp, const std::string& principal) {
+  std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   if (auto st = engine_.remove_ack(fp, now); !st.ok()) return st;
   for (const auto& v : engine_.alerts(now)) {

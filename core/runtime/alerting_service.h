@@ -141,13 +141,22 @@ class AlertingService {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
 
-  std::mutex mu_;                        // guards everything below
-  std::map<uint64_t, AlertMark> marks_;  // last recorded state per alert
+  // Held by each change that ends in observe_states()/save_state() (the tick's bookkeeping,
+  // silence and ack changes, stop), from the engine call to the save: a view or snapshot taken
+  // earlier is never applied after a later one. Taken before mu_, never while holding it.
+  std::mutex state_mu_;
   struct SavedMark {
     alerting::Time at;
     bool resolved = false;
   };
-  std::map<uint64_t, SavedMark> saved_;  // alerts saved: when, and whether resolved then
+  std::map<uint64_t, SavedMark> saved_;  // alerts saved: when, and whether resolved then; guarded by state_mu_
+  std::map<std::string, alerting::Time> saved_silences_;  // guarded by state_mu_
+  std::set<std::string> saved_acks_;                      // guarded by state_mu_
+  // Held from post_alerts' alert_limit check to its put, so concurrent posts cannot all pass it.
+  std::mutex admit_mu_;
+
+  std::mutex mu_;                        // guards everything below; never held while writing SQLite
+  std::map<uint64_t, AlertMark> marks_;  // last recorded state per alert
   std::map<std::string, uint64_t> sent_, failed_, dead_, retried_, sent_by_peer_;  // by "receiver\nnotifier"
   std::map<std::string, uint64_t> rejected_;  // posted alerts refused, by the limit they broke
   std::string replica_error_;                 // the shared store's last error, logged once per outage
@@ -156,8 +165,6 @@ class AlertingService {
   std::vector<uint64_t> latency_buckets_;  // cumulative histogram counts
   double latency_sum_ = 0;
   uint64_t latency_count_ = 0;
-  std::map<std::string, alerting::Time> saved_silences_;
-  std::set<std::string> saved_acks_;
   std::string db_error_;
   std::string not_durable_;                       // set when the database could not be opened (running in memory)
   std::vector<alerting::Notification> unqueued_;  // refused by the outbox; offered again next tick

@@ -332,9 +332,9 @@ TEST_CASE("vigil check reports every problem with its location and exits 2", "[i
 
 TEST_CASE("the HTTP server withstands oversized, slow and many idle clients", "[integration]") {
   const auto dir = temp_dir();
-  const auto cfg =
-      write_config(dir, base_config("[[collectors.no_op]]\n",
-                                    "read_timeout = \"1s\"\nmax_header_size = \"4KiB\"\nmax_connections = 1100\n"));
+  const auto cfg = write_config(dir, base_config("[[collectors.no_op]]\n",
+                                                 "read_timeout = \"1s\"\nmax_header_size = \"4KiB\"\nmax_connections = "
+                                                 "1100\nmax_connections_per_client = 2000\n"));
   AgentProcess agent(cfg);
   REQUIRE(agent.started());
 
@@ -386,9 +386,9 @@ TEST_CASE("the HTTP server withstands oversized, slow and many idle clients", "[
     }
     std::this_thread::sleep_for(1s);  // let the server accept (and refuse) them while all are open
     for (int fd : fds) ::close(fd);
-    CHECK(agent.wait_for("/metrics", "vigil_http_rejected_connections_total ", 3s));
+    CHECK(agent.wait_for("/metrics", "vigil_http_rejected_connections_total{limit=\"max_connections\"} ", 3s));
     const auto m = http_get(agent.port(), "/metrics").body;
-    CHECK_FALSE(contains(m, "vigil_http_rejected_connections_total 0\n"));
+    CHECK_FALSE(contains(m, "vigil_http_rejected_connections_total{limit=\"max_connections\"} 0\n"));
   }
 }
 
