@@ -188,7 +188,11 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
   for (const auto& n : current.scenarios) scenarios_before.push_back(n.identity());
   for (const auto& n : loaded.settings.scenarios) scenarios_after.push_back(n.identity());
   if (scenarios_before != scenarios_after) log::warn("scenario", "[[scenarios]] changes take effect after a restart");
-  if (!(loaded.settings.http == current.http))
+  auto without_web_config = [](config::HttpSettings h) {
+    h.web_config_file.clear();  // applied by a reload
+    return h;
+  };
+  if (!(without_web_config(loaded.settings.http) == without_web_config(current.http)))
     log::warn("http", "[http] changes take effect after a restart", {{"listen", current.http.listen}});
   std::vector<std::string> caches_before, caches_after;
   for (const auto& n : current.caches) caches_before.push_back(n.identity());
@@ -205,7 +209,7 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
 
 }  // namespace
 
-int run_agent(const std::string& config_path) {
+int run_agent(const std::string& config_path, const std::string& web_config_file) {
   const auto t0 = std::chrono::steady_clock::now();
   // Signals are taken synchronously by this thread; block them before any thread starts.
   sigset_t sigs;
@@ -224,6 +228,10 @@ int run_agent(const std::string& config_path) {
     return 2;
   }
   config::Settings settings = std::move(loaded.settings);
+  // The --web.config.file flag wins over [http] web_config_file, now and at every reload.
+  auto web_config = [&web_config_file](const config::Settings& s) {
+    return web_config_file.empty() ? s.http.web_config_file : web_config_file;
+  };
   if (auto st = log::configure(settings.log); !st.ok()) {
     std::cerr << "error: " << st.message() << "\n";
     return 2;
@@ -334,6 +342,11 @@ int run_agent(const std::string& config_path) {
         agent_metrics.set_http_connections(static_cast<double>(open));
         if (rejected) agent_metrics.inc_http_rejected(rejected);
       });
+  if (auto st = server.set_web_config(web_config(settings)); !st.ok()) {
+    log::error("http", "the web config is not usable", {{"problem", st.message()}});
+    std::cerr << "error: " << st.message() << "\n";
+    return 1;
+  }
   auto port = server.start();
   if (!port.ok()) {
     log::error("http", "cannot start the HTTP server", {{"problem", port.message()}});
@@ -341,7 +354,8 @@ int run_agent(const std::string& config_path) {
     return 1;
   }
   const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
-  log::info("http", "listening", {{"address", host + ":" + std::to_string(port.value())}, {"port", port.value()}});
+  log::info("http", "listening",
+            {{"address", host + ":" + std::to_string(port.value())}, {"port", port.value()}, {"tls", server.tls()}});
 
   if (auto st = collectors.apply(std::move(prepared)); !st.ok()) {
     log::error("collector", "a collector failed to start; stopping", {{"problem", st.message()}});
@@ -389,6 +403,9 @@ int run_agent(const std::string& config_path) {
     if (sig == SIGHUP) {
       notify(reloading_message());
       reload(config_path, settings, catalog, collectors, rules, *alerting, agent_metrics, status, settings);
+      // Read again even when unchanged in the config: renewed certificates are picked up.
+      if (auto st = server.set_web_config(web_config(settings)); !st.ok())
+        log::error("http", "the web config is not applied; the previous one stays", {{"problem", st.message()}});
       notify("READY=1");
       continue;
     }

@@ -22,7 +22,10 @@ http::Response refusal(unsigned status, const std::string& error, const std::str
 
 http::Router::Handler guarded(const ApiAuth& auth, std::string action, GuardedHandler handler) {
   return [auth, action = std::move(action), handler = std::move(handler)](const http::Request& r) -> http::Response {
-    if (!action.empty() || auth.reads_need_token) {
+    // A user or client certificate the web config authenticated has full access, as with
+    // Prometheus' exporters; the audit names it.
+    const bool authenticated = !r.identity.empty();
+    if (!authenticated && (!action.empty() || auth.reads_need_token)) {
       auto refuse = [&auth](const char* reason, http::Response response) {
         if (auth.metrics) auth.metrics->api_auth_failure(reason);
         return response;
@@ -38,11 +41,11 @@ http::Router::Handler guarded(const ApiAuth& auth, std::string action, GuardedHa
                       refusal(401, got ? "the bearer token is wrong" : "this call needs a bearer token",
                               "send Authorization: Bearer <[http] api_token>"));
     }
-    http::Response response = handler(r, "api");
+    http::Response response = handler(r, authenticated ? r.identity : "api");
     if (!action.empty() && auth.metrics && response.status < 300) {
       const json body = json::parse(r.body, nullptr, false);
-      std::string principal = "api";
-      if (body.is_object()) {
+      std::string principal = authenticated ? r.identity : "api";
+      if (!authenticated && body.is_object()) {
         for (const char* k : {"createdBy", "author"})
           if (body.contains(k) && body[k].is_string() && !body[k].get<std::string>().empty())
             principal = body[k].get<std::string>();

@@ -7,6 +7,7 @@
 #include "log/secret_values.h"
 #include "app/cache_setup.h"
 #include "app/commands.h"
+#include "http/http_server.h"
 #include "app/config_source.h"
 #include "app/embedded_config.h"
 #include "app/plugin_dirs.h"
@@ -85,6 +86,9 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
   }
   auto alerting = prepare_alerting(loaded.settings, catalog);
   if (auto token = api_token(loaded.settings.http); !token.ok()) alerting.problems.push_back(token.message());
+  if (!loaded.settings.http.web_config_file.empty())
+    if (auto st = http::check_web_config(loaded.settings.http.web_config_file); !st.ok())
+      alerting.problems.push_back("[http] web_config_file: " + st.message());
   if (auto p = replica_dedup_problem(caches, alerting.options.config.replica_dedup); !p.empty())
     alerting.problems.push_back(p);
   // Scenarios are created (settings checked by the plugin) and destroyed again, like collectors.

@@ -9,7 +9,8 @@
 namespace vigil::app {
 
 // Runs the agent in the foreground until SIGTERM/SIGINT; SIGHUP reloads. "" = embedded config.
-int run_agent(const std::string& config_path);
+// `web_config_file`, when not "", replaces [http] web_config_file (the --web.config.file flag).
+int run_agent(const std::string& config_path, const std::string& web_config_file = "");
 // Validates the config and every referenced plugin (load, ABI, create); lists every problem.
 int check_config(const std::string& config_path, std::ostream& out, std::ostream& err);
 // Lists the plugins found in the bundled directories and `extra_dirs`.

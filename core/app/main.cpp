@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   std::string run_config;
   auto* run = cli.add_subcommand("run", "Run the agent in the foreground (SIGTERM stops, SIGHUP reloads)");
   run->add_option("-c,--config", run_config, "Config file (default: the embedded default config)");
+  std::string web_config_file;
+  run->add_option("--web.config.file", web_config_file,
+                  "Web config (Prometheus exporters' format: TLS, basic auth); replaces [http] web_config_file");
 
   std::string check_path;
   auto* check = cli.add_subcommand("check", "Validate a config and the plugins it uses; exit 2 on any problem");
@@ -157,7 +160,7 @@ int main(int argc, char** argv) {
     std::cout << vigil::app::version_line() << "\n";
     return 0;
   }
-  if (*run) return vigil::app::run_agent(run_config);
+  if (*run) return vigil::app::run_agent(run_config, web_config_file);
   if (*check) return vigil::app::check_config(check_path, std::cout, std::cerr);
   if (*validate) return vigil::app::validate_plugin(validate_args, std::cout);
   if (*plugins) return vigil::app::list_plugins(plugin_dirs, std::cout);

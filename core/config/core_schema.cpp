@@ -60,7 +60,11 @@ const std::vector<SectionSpec>& core_schema() {
             "bearer token every change through the API needs (\"\" and no file: changes are refused); use "
             "`${VIGIL_API_TOKEN}`"},
            {"api_token_file", "string", "", "or read the token from the first line of this file"},
-           {"read_requires_token", "boolean", "false", "reads need the token too"},
+           {"read_requires_token", "boolean", "false",
+            "reads need the token too (or the user or client certificate the web config authenticates)"},
+           {"web_config_file", "string", "\"\"",
+            "Prometheus exporters' web config (`--web.config.file`): TLS, client certificates, basic-auth users; "
+            "applied again on SIGHUP and when it or its certificate files change (docs/operations.md)"},
            {"metrics_snapshot", "duration", "\"1s\"",
             "`/metrics` answers from a rendering at most this old, so a burst of scrapes renders once; \"0s\" "
             "renders every scrape"},

@@ -54,6 +54,7 @@ struct HttpSettings {
   std::string api_token;             // bearer token required by mutating API calls ("" and no file: they are refused)
   std::string api_token_file;        // or read it from this file (first line)
   bool read_requires_token = false;  // reads need the token too
+  std::string web_config_file;       // exporter-toolkit web config: TLS, basic auth ("" = plain HTTP)
   // /metrics answers from a rendering at most this old, so a burst of scrapes renders once; 0 = off
   nanoseconds metrics_snapshot = std::chrono::seconds(1);
 

@@ -288,6 +288,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   r.string("api_token", s.http.api_token);
   r.string("api_token_file", s.http.api_token_file);
   r.boolean("read_requires_token", s.http.read_requires_token);
+  r.string("web_config_file", s.http.web_config_file);
   r.duration("metrics_snapshot", s.http.metrics_snapshot, true);
   if (!s.http.api_token.empty() && !s.http.api_token_file.empty())
     r.problem(*t->get("api_token_file"), "set either \"api_token\" or \"api_token_file\", not both");

@@ -3,9 +3,16 @@
 
 #include "base/percent_encoding.h"
 #include "config/listen_address.h"
+#include "http/basic_auth.h"
+#include "http/tls_context.h"
+#include "http/web_config.h"
 #include "http/worker_pool.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cctype>
+#include <type_traits>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -17,6 +24,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -111,6 +119,51 @@ Response Router::dispatch(const Request& req, std::string& route) const {
   return m->second(r);
 }
 
+// What a web config file sets for the connections accepted while it is current.
+struct Security {
+  std::string path;                         // "" = plain HTTP, no authentication
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
+  std::vector<std::string> client_allowed_sans;
+  std::shared_ptr<BasicAuth> auth;  // null: no basic authentication
+  std::vector<std::pair<std::string, std::string>> headers;
+  RateLimit rate_limit;
+  std::vector<std::pair<std::string, std::string>> stamps;  // file -> mtime and size when read
+};
+
+namespace {
+
+std::string stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
+         std::to_string(st.st_size);
+}
+
+Result<std::shared_ptr<const Security>> load_security(const std::string& path) {
+  auto sec = std::make_shared<Security>();
+  sec->path = path;
+  if (path.empty()) return std::shared_ptr<const Security>(sec);
+  auto cfg = load_web_config(path);
+  if (!cfg.ok()) return cfg.status();
+  sec->stamps.emplace_back(path, stamp_of(path));
+  if (cfg->tls) {
+    auto ctx = make_server_context(*cfg->tls, path);
+    if (!ctx.ok()) return ctx.status();
+    sec->tls = std::make_shared<asio::ssl::context>(ctx->release());
+    sec->client_allowed_sans = cfg->tls->client_allowed_sans;
+    for (const auto& f : cfg->tls->watched_files) sec->stamps.emplace_back(f, stamp_of(f));
+    if (const double left = seconds_to_expiry(*cfg->tls); left < 0)
+      log::warn("http", "the server certificate has expired; clients will refuse it",
+                {{"web_config", path}, {"expired_seconds_ago", -left}});
+  }
+  if (!cfg->basic_auth_users.empty()) sec->auth = std::make_shared<BasicAuth>(cfg->basic_auth_users);
+  sec->headers = cfg->headers;
+  sec->rate_limit = cfg->rate_limit;
+  return std::shared_ptr<const Security>(sec);
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   // Declared before the io_context: sessions it destroys still count themselves out here.
   config::HttpSettings settings;
@@ -121,6 +174,12 @@ struct HttpServer::Impl {
   std::atomic<size_t> open{0};
   std::mutex clients_mu;
   std::map<asio::ip::address, size_t> per_client;  // open connections by peer address; guarded by clients_mu
+  std::mutex security_mu;
+  std::shared_ptr<const Security> security = std::make_shared<Security>();  // guarded by security_mu
+  std::chrono::steady_clock::time_point last_watch{};                       // I/O thread only
+  std::mutex bucket_mu;
+  double tokens = 0;  // the rate limit's bucket; guarded by bucket_mu
+  std::chrono::steady_clock::time_point refilled{};
 
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
@@ -132,6 +191,56 @@ struct HttpServer::Impl {
   std::shared_ptr<const Router> current_router() {
     std::lock_guard lock(router_mu);
     return router;
+  }
+  std::shared_ptr<const Security> current_security() {
+    std::lock_guard lock(security_mu);
+    return security;
+  }
+  void set_security(std::shared_ptr<const Security> sec) {
+    {
+      std::lock_guard lock(bucket_mu);
+      tokens = sec->rate_limit.burst;
+      refilled = std::chrono::steady_clock::now();
+    }
+    std::lock_guard lock(security_mu);
+    security = std::move(sec);
+  }
+  // At most once a second: when the web config file or a file it names changed (a renewed
+  // certificate), load it again; a broken one is logged and the current one stays.
+  void watch_web_config() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_watch < std::chrono::seconds(1)) return;
+    last_watch = now;
+    const auto sec = current_security();
+    if (sec->path.empty()) return;
+    bool changed = false;
+    for (const auto& [file, stamp] : sec->stamps) changed = changed || stamp_of(file) != stamp;
+    if (!changed) return;
+    auto next = load_security(sec->path);
+    if (!next.ok()) {
+      log::error("http", "the changed web config is not applied; the previous one stays",
+                 {{"web_config", sec->path}, {"problem", next.message()}});
+      // Not retried until the files change again.
+      auto same = std::make_shared<Security>(*sec);
+      for (auto& [file, stamp] : same->stamps) stamp = stamp_of(file);
+      std::lock_guard lock(security_mu);
+      security = std::move(same);
+      return;
+    }
+    log::info("http", "web config reloaded", {{"web_config", sec->path}, {"tls", (*next)->tls != nullptr}});
+    set_security(std::move(*next));
+  }
+  // One request's token from the rate limit's bucket; false when it is empty.
+  bool take_token(const RateLimit& limit) {
+    if (limit.interval.count() <= 0) return true;
+    std::lock_guard lock(bucket_mu);
+    const auto now = std::chrono::steady_clock::now();
+    tokens = std::min<double>(limit.burst, tokens + std::chrono::duration<double>(now - refilled).count() /
+                                                        std::chrono::duration<double>(limit.interval).count());
+    refilled = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
   }
   WorkerPool& pool_for(Lane lane) {
     switch (lane) {
@@ -169,28 +278,74 @@ struct HttpServer::Impl {
 namespace {
 
 using HttpResponse = bhttp::response<bhttp::string_body>;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+Stream open_stream(tcp::socket socket, const Security& sec) {
+  if constexpr (std::is_same_v<Stream, TlsStream>)
+    return TlsStream(PlainStream(std::move(socket)), *sec.tls);
+  else
+    return PlainStream(std::move(socket));
+}
+
+Response plain_text(unsigned status, std::string text) {
+  return Response{status, "text/plain; charset=utf-8", std::move(text)};
+}
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, asio::ip::address peer, HttpServer::Impl& server)
-      : stream_(std::move(socket)), peer_(std::move(peer)), server_(server) {}
+  Session(tcp::socket socket, asio::ip::address peer, HttpServer::Impl& server, std::shared_ptr<const Security> sec)
+      : stream_(open_stream<Stream>(std::move(socket), *sec)),
+        peer_(std::move(peer)),
+        server_(server),
+        security_(std::move(sec)) {}
   ~Session() { server_.release(peer_); }
 
-  void run() { read(); }
+  void run() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(server_.settings.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+    } else {
+      read();
+    }
+  }
 
  private:
+  void on_handshake(beast::error_code ec) {
+    if constexpr (kTls) {
+      if (ec) {
+        // A client that does not trust us, sends no or a foreign certificate, or speaks plain HTTP.
+        log::debug("http", "TLS handshake failed", {{"peer", peer_.to_string()}, {"error", ec.message()}});
+        return close_socket();
+      }
+      identity_ = client_identity(stream_.native_handle());
+      if (!client_san_allowed(stream_.native_handle(), security_->client_allowed_sans)) {
+        log::warn("http", "a client certificate without an allowed SAN was refused",
+                  {{"peer", peer_.to_string()}, {"identity", identity_}});
+        return close_socket();
+      }
+      read();
+    }
+  }
+
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.settings.max_header_bytes));
     parser_->body_limit(server_.settings.max_body_bytes);
     // One deadline for the whole request: a client trickling bytes is cut off all the same.
-    stream_.expires_after(server_.settings.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    beast::get_lowest_layer(stream_).expires_after(server_.settings.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted) {
+        ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated) {
       return close();
     }
     if (ec == bhttp::error::header_limit) return send_error(431, "request header too large\n");
@@ -210,39 +365,69 @@ class Session : public std::enable_shared_from_this<Session> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers[name] = std::string(f.value());
     }
+    r.identity = identity_;
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    // The handler runs in its lane's pool; the answer comes back to this session's strand.
+    if (!server_.take_token(security_->rate_limit)) {
+      Response limited = plain_text(429, "too many requests: over the web config's rate_limit; retry shortly\n");
+      limited.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(limited), "other", false, start);
+    }
     auto router = server_.current_router();
-    WorkerPool& pool = server_.pool_for(router->lane_of(r));
-    const bool queued = pool.try_post([self = shared_from_this(), router, r = std::move(r), start]() {
-      std::string route = "other";
-      Response resp;
-      try {
-        resp = router->dispatch(r, route);
-      } catch (const std::exception& e) {
-        log::error("http", "handler failed", {{"path", r.path}, {"error", e.what()}});
-        resp = Response{500, "text/plain; charset=utf-8", "internal error\n"};
+    WorkerPool* pool = &server_.pool_for(router->lane_of(r));
+    const auto& auth = security_->auth;
+    bool verify = false;  // credentials not seen before: bcrypt, in the API pool (bounded)
+    if (auth) {
+      if (auto user = auth->cached(r.header("authorization"))) {
+        r.identity = "user:" + *user;
+      } else {
+        verify = true;
+        pool = &server_.pool_for(Lane::api);
       }
-      const bool head = r.method == "HEAD";
-      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), route, head, start]() mutable {
-        self->respond(std::move(resp), route, head, start);
-      });
-    });
+    }
+    // The handler runs in its lane's pool; the answer comes back to this session's strand.
+    const bool queued =
+        pool->try_post([self = this->shared_from_this(), router, r = std::move(r), start, verify, auth]() mutable {
+          std::string route = "other";
+          Response resp;
+          if (verify) {
+            if (auto user = auth->verify(r.header("authorization"))) {
+              r.identity = "user:" + *user;
+            } else {
+              resp = plain_text(401, "unauthorized: this server needs a user and password (basic authentication)\n");
+              resp.headers.emplace_back("WWW-Authenticate", "Basic realm=\"vigil\", charset=\"UTF-8\"");
+              return self->post_response(std::move(resp), route, r.method == "HEAD", start);
+            }
+          }
+          try {
+            resp = router->dispatch(r, route);
+          } catch (const std::exception& e) {
+            log::error("http", "handler failed", {{"path", r.path}, {"error", e.what()}});
+            resp = plain_text(500, "internal error\n");
+          }
+          self->post_response(std::move(resp), route, r.method == "HEAD", start);
+        });
     if (!queued) {
       keep_alive_ = false;
-      Response busy{503, "text/plain; charset=utf-8",
-                    "busy: " + std::to_string(server_.settings.api_queue) +
-                        " API requests are already waiting (http.api_queue); retry shortly\n"};
+      Response busy = plain_text(503, "busy: " + std::to_string(server_.settings.api_queue) +
+                                          " API requests are already waiting (http.api_queue); retry shortly\n");
       busy.headers.emplace_back("Retry-After", "1");
       respond(std::move(busy), "other", false, start);
     }
+  }
+
+  // From a worker: hands the response to this session's strand.
+  void post_response(Response resp, std::string route, bool head, std::chrono::steady_clock::time_point start) {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), resp = std::move(resp), route = std::move(route), head,
+                start]() mutable { self->respond(std::move(resp), route, head, start); });
   }
 
   void respond(Response resp, const std::string& route, bool head, std::chrono::steady_clock::time_point start) {
     auto res = std::make_shared<HttpResponse>(static_cast<bhttp::status>(resp.status), version_);
     res->set(bhttp::field::server, "vigil");
     res->set(bhttp::field::content_type, resp.content_type);
+    for (const auto& [name, value] : security_->headers) res->set(name, value);
     for (const auto& [name, value] : resp.headers) res->set(name, value);
     res->keep_alive(keep_alive_);
     if (!head) res->body() = std::move(resp.body);
@@ -254,35 +439,42 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_error(unsigned status, std::string body) {
     keep_alive_ = false;
-    auto res = std::make_shared<HttpResponse>(static_cast<bhttp::status>(status), 11);
-    res->set(bhttp::field::server, "vigil");
-    res->set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    res->keep_alive(false);
-    res->body() = std::move(body);
-    res->prepare_payload();
-    if (server_.on_request) server_.on_request("other", status, 0);
-    write(std::move(res));
+    version_ = 11;
+    respond(plain_text(status, std::move(body)), "other", false, std::chrono::steady_clock::now());
   }
 
   void write(const std::shared_ptr<HttpResponse>& res) {
-    stream_.expires_after(server_.settings.read_timeout);
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(server_.settings.read_timeout);
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !self->keep_alive_) return self->close();
       self->read();
     });
   }
 
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if constexpr (kTls) {
+      // close_notify, bounded: a peer that never answers it is cut off.
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+    } else {
+      close_socket();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    beast::error_code ec;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+  }
+
+  Stream stream_;
   const asio::ip::address peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   HttpServer::Impl& server_;
+  const std::shared_ptr<const Security> security_;  // as when the connection was accepted
+  std::string identity_;                            // the verified client certificate's, or ""
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };
@@ -301,16 +493,21 @@ void HttpServer::Impl::do_accept() {
       return;
     }
     if (!ec) {
+      watch_web_config();
       beast::error_code peer_ec;
       const auto peer = socket.remote_endpoint(peer_ec).address();
       const char* rejected = peer_ec ? "gone" : admit(peer);
       if (rejected) {
+        if (!peer_ec) connection_changed(rejected);  // counted before the client can see the close
         beast::error_code ignored;
         socket.close(ignored);
-        if (!peer_ec) connection_changed(rejected);
       } else {
         connection_changed(nullptr);
-        std::make_shared<Session>(std::move(socket), peer, *this)->run();
+        auto sec = current_security();
+        if (sec->tls)
+          std::make_shared<Session<TlsStream>>(std::move(socket), peer, *this, std::move(sec))->run();
+        else
+          std::make_shared<Session<PlainStream>>(std::move(socket), peer, *this, std::move(sec))->run();
       }
     }
     do_accept();
@@ -355,6 +552,22 @@ Result<uint16_t> HttpServer::start() {
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
   impl_->started = true;
   return bound;
+}
+
+Status check_web_config(const std::string& path) {
+  auto sec = load_security(path);
+  return sec.ok() ? Status{} : sec.status();
+}
+
+Status HttpServer::set_web_config(const std::string& path) {
+  auto sec = load_security(path);
+  if (!sec.ok()) return sec.status();
+  impl_->set_security(std::move(*sec));
+  return {};
+}
+
+bool HttpServer::tls() const {
+  return impl_->current_security()->tls != nullptr;
 }
 
 void HttpServer::set_router(std::shared_ptr<const Router> router) {

@@ -30,6 +30,9 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::map<std::string, std::string> params;   // {name} segments of the matched route
+  // Who the server authenticated: "user:NAME" (basic authentication) or "cert:CN" (a verified
+  // client certificate); "" when neither is configured.
+  std::string identity;
 
   const std::string* header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -80,6 +83,10 @@ class Router {
   const std::string* match(const std::string& path, std::map<std::string, std::string>& params) const;
 };
 
+// Loads a web config file as HttpServer::set_web_config would (certificates and keys included),
+// for `vigil check`.
+Status check_web_config(const std::string& path);
+
 class HttpServer {
  public:
   HttpServer(config::HttpSettings settings, std::shared_ptr<const Router> router, RequestObserver on_request = {},
@@ -90,6 +97,12 @@ class HttpServer {
 
   // Binds and starts serving. Returns the bound port (useful with port 0).
   Result<uint16_t> start();
+  // Loads a web config file (exporter-toolkit's format: TLS, client certificates, basic-auth
+  // users, headers, rate limit; "" = plain HTTP without authentication) for the connections
+  // accepted from now on. On error nothing changes. Once set, the file and the certificate files
+  // it names are watched: a change (a renewed certificate) applies within about a second.
+  Status set_web_config(const std::string& path);
+  bool tls() const;  // whether new connections get TLS
   // Replaces the routes (e.g. after a reload) without touching the listener.
   void set_router(std::shared_ptr<const Router> router);
   // Closes the listener and every connection, then joins the I/O thread.
