@@ -1,9 +1,9 @@
 // The API's token check, shared by every JSON route: changes always need
-// `Authorization: Bearer <[http] api_token>` (compared in constant time); reads need it only with
-// [http] read_requires_token. A request the web config authenticated (a basic-auth user, a
-// verified client certificate: Request::identity) needs no token and acts as that identity. Refusals are JSON errors
-// that say how to send the token, counted in vigil_api_auth_failures_total; each change that succeeds is counted by its
-// principal.
+// `Authorization: Bearer <[http] api_token>` (compared in constant time); reads need it only
+// with [http] read_requires_token. A request the web config authenticated (a basic-auth user,
+// a verified client certificate: Request::identity) needs no token and acts as that identity.
+// Refusals are JSON errors that say how to send the token, counted in
+// vigil_api_auth_failures_total; each change that succeeds is counted by its principal.
 #pragma once
 
 #include <functional>
