@@ -1,6 +1,7 @@
 #include "alerting/alert_db.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -67,10 +68,43 @@ constexpr const char* kOutboxColumns =
 }  // namespace
 
 Result<std::unique_ptr<AlertDb>> AlertDb::open(const std::string& path) {
-  auto db = sqlite::Database::open(path);
+  // Durable: an accepted alert or a queued notification is on disk before it is acknowledged.
+  auto db = sqlite::Database::open(path, true);
   if (!db.ok()) return db.status();
   if (auto st = (*db)->exec(kSchema); !st.ok()) return st;
   return std::unique_ptr<AlertDb>(new AlertDb(std::move(db.value())));
+}
+
+Result<AlertDb::FileCheck> AlertDb::check_file() {
+  std::lock_guard lock(mu_);
+  const std::string path = db_->path();
+  if (path == ":memory:") return FileCheck::fine;
+  switch (db_->file_state()) {
+    case sqlite::Database::FileState::same: return FileCheck::fine;
+    case sqlite::Database::FileState::replaced:
+      return Status::error(path +
+                           " was replaced by another file while vigil had it open; vigil still writes to the file "
+                           "it opened, which nothing else can read: restart vigil to use the new file, or remove it "
+                           "and vigil restores its own");
+    case sqlite::Database::FileState::missing: break;
+  }
+  // Deleted while open: this connection still reads the deleted file. Copy it to a new file,
+  // close it (which checkpoints and removes its -wal and -shm), and move the copy into place.
+  const std::string copy = path + ".restore";
+  std::error_code ec;
+  std::filesystem::remove(copy, ec);
+  if (auto st = db_->backup_to(copy); !st.ok())
+    return Status::error(path + " was deleted while open and cannot be restored: " + st.message());
+  db_.reset();
+  std::filesystem::rename(copy, path, ec);
+  auto reopened = sqlite::Database::open(ec ? copy : path, true);
+  if (!reopened.ok()) return reopened.status();
+  db_ = std::move(*reopened);
+  if (auto st = db_->exec(kSchema); !st.ok()) return st;
+  if (ec)
+    return Status::error(path + " was deleted while open; its copy " + copy +
+                         " cannot be moved into place: " + ec.message());
+  return FileCheck::restored;
 }
 
 Status AlertDb::enqueue(std::vector<OutboxItem>& items) {

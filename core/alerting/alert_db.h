@@ -102,6 +102,12 @@ class AlertDb {
 
   const std::string& path() const { return db_->path(); }
 
+  // Whether the database file is still the one opened. Deleted while open (an operator's rm, a
+  // cleanup job): restored from the open connection, nothing lost. Replaced by another file: an
+  // error saying what to do (vigil cannot know which file is meant).
+  enum class FileCheck { fine, restored };
+  Result<FileCheck> check_file();
+
  private:
   explicit AlertDb(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
   std::mutex mu_;

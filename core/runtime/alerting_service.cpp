@@ -410,6 +410,7 @@ void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, 
                {{"error", st.message()}, {"notifications", notes.size()}});
     std::lock_guard l(mu_);
     db_error_ = st.message();
+    last_write_failure_ = {now, db_error_};
     unqueued_.insert(unqueued_.end(), notes.begin(), notes.end());
     return;
   }
@@ -438,6 +439,7 @@ void AlertingService::tick() {
   std::vector<alerting::AlertView> views;
   {
     std::lock_guard state(state_mu_);
+    check_database_file();
     views = engine_.alerts(now);
     observe_states(now, views);
     save_state(now);
@@ -488,12 +490,28 @@ void AlertingService::observe_states(Time now, const std::vector<alerting::Alert
   record(std::move(events));
 }
 
+void AlertingService::check_database_file() {
+  auto checked = db_->check_file();
+  std::string problem = checked.ok() ? "" : checked.message();
+  if (checked.ok() && *checked == alerting::AlertDb::FileCheck::restored)
+    log::warn("alerting", "the alerting database was deleted while open; restored with everything it held",
+              {{"path", db_->path()}});
+  std::lock_guard l(mu_);
+  if (!problem.empty() && problem != file_error_) log::error("alerting", "alerting database", {{"problem", problem}});
+  file_error_ = problem;
+}
+
 void AlertingService::save_state(Time now) {
   const auto st = engine_.state();
   std::string error;
   auto note = [&](const Status& s) {
     if (!s.ok() && error.empty()) error = s.message();
   };
+  // A write every 10 s even when nothing changed, so a full disk shows while it lasts.
+  if (now - last_heartbeat_ >= std::chrono::seconds(10)) {
+    last_heartbeat_ = now;
+    note(db_->save("meta", "heartbeat", std::to_string(alerting::to_ms(now))));
+  }
   // Alerts: new ones, ones that resolved or fired again, and the rest once a minute (their
   // end moves forward with every report); all in one transaction.
   std::vector<std::pair<std::string, std::string>> docs;
@@ -542,6 +560,7 @@ void AlertingService::save_state(Time now) {
   if (!error.empty() && error != db_error_) log::error("alerting", "alerting state not saved", {{"error", error}});
   if (error.empty() && !unqueued_.empty()) error = db_error_;  // the outbox still refuses
   db_error_ = error;
+  if (!error.empty()) last_write_failure_ = {now, error};
 }
 
 void AlertingService::deliver_loop(Worker& w) {
@@ -761,7 +780,8 @@ void AlertingService::publish_metrics(Time now, const std::vector<alerting::Aler
                        {}, "Age of the oldest notification waiting for delivery."));
   const auto cfg = config();
   std::lock_guard l(mu_);
-  out.push_back(sample("vigil_alerting_state_writable", db_error_.empty() && not_durable_.empty() ? 1 : 0, {},
+  out.push_back(sample("vigil_alerting_state_writable",
+                       db_error_.empty() && not_durable_.empty() && file_error_.empty() ? 1 : 0, {},
                        "1 while the alerting database can be written."));
   for (const char* reason : {"alerts_per_request", "label_limit", "label_name_length", "label_value_length",
                              "annotations_size", "alert_limit"})
@@ -962,7 +982,18 @@ Status AlertingService::send_test(const std::string& receiver, const std::string
 
 std::string AlertingService::db_error() {
   std::lock_guard l(mu_);
-  return not_durable_.empty() ? db_error_ : not_durable_;
+  for (const auto* e : {&not_durable_, &file_error_, &db_error_})
+    if (!e->empty()) return *e;
+  // Not ready until 30 s pass without a failed write: on a nearly full disk some writes succeed
+  // and others fail, and readiness must not flap with them.
+  const auto since = SysClock::now() - last_write_failure_.first;
+  if (!last_write_failure_.second.empty() && since < kWriteRecovery)
+    return "a write to the alerting database failed " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s ago (" +
+           last_write_failure_.second + "); ready again after " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kWriteRecovery).count()) +
+           " s without a failed write";
+  return "";
 }
 
 }  // namespace vigil::runtime

@@ -125,6 +125,9 @@ class AlertingService {
   void observe_states(alerting::Time now);
   void observe_states(alerting::Time now, const std::vector<alerting::AlertView>& views);
   void save_state(alerting::Time now);
+  // The database file deleted (restored) or replaced (file_error_) while open; under state_mu_.
+  void check_database_file();
+  static constexpr std::chrono::seconds kWriteRecovery{30};
   void publish_metrics(alerting::Time now, const std::vector<alerting::AlertView>& views);
   alerting::HistoryEvent event(const std::string& kind, const alerting::Alert& a, alerting::Time at) const;
 
@@ -151,6 +154,7 @@ class AlertingService {
   };
   std::map<uint64_t, SavedMark> saved_;  // alerts saved: when, and whether resolved then; guarded by state_mu_
   std::map<std::string, alerting::Time> saved_silences_;  // guarded by state_mu_
+  alerting::Time last_heartbeat_{};                       // guarded by state_mu_
   std::set<std::string> saved_acks_;                      // guarded by state_mu_
   // Held from post_alerts' alert_limit check to its put, so concurrent posts cannot all pass it.
   std::mutex admit_mu_;
@@ -166,6 +170,8 @@ class AlertingService {
   double latency_sum_ = 0;
   uint64_t latency_count_ = 0;
   std::string db_error_;
+  std::string file_error_;  // the database file was replaced, or could not be restored
+  std::pair<alerting::Time, std::string> last_write_failure_;  // when, and what
   std::string not_durable_;                       // set when the database could not be opened (running in memory)
   std::vector<alerting::Notification> unqueued_;  // refused by the outbox; offered again next tick
   std::mutex id_mu_;                              // guards rng_

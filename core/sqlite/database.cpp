@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 namespace vigil::sqlite {
@@ -74,7 +76,7 @@ bool Statement::is_null(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool durable) {
   std::error_code ec;
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
@@ -91,10 +93,41 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
   }
   std::unique_ptr<Database> out(new Database(db, path));
   sqlite3_busy_timeout(db, 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+        "PRAGMA foreign_keys=ON"}) {
     if (auto st = out->exec(pragma); !st.ok()) return st;
   }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    out->dev_ = st.st_dev;
+    out->ino_ = st.st_ino;
+  }
   return out;
+}
+
+Database::FileState Database::file_state() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return FileState::missing;
+  return st.st_dev == dev_ && st.st_ino == ino_ ? FileState::same : FileState::replaced;
+}
+
+Status Database::backup_to(const std::string& dest) {
+  sqlite3* out = nullptr;
+  if (sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    const std::string msg = out ? sqlite3_errmsg(out) : "out of memory";
+    sqlite3_close(out);
+    return Status::error(dest + ": cannot create the copy: " + msg);
+  }
+  sqlite3_backup* b = sqlite3_backup_init(out, "main", db_, "main");
+  int rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(out);
+  if (b) sqlite3_backup_finish(b);
+  const std::string msg = sqlite3_errmsg(out);
+  if (rc == SQLITE_DONE) rc = sqlite3_exec(out, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+  sqlite3_close(out);
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) return Status::error(dest + ": cannot copy the database: " + msg);
+  return {};
 }
 
 Database::~Database() {

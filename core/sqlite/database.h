@@ -50,8 +50,17 @@ class Statement {
 class Database {
  public:
   // Opens (creating it and its directory) in WAL mode with synchronous=NORMAL: a commit
-  // survives the process being killed; the file stays consistent on power loss.
-  static Result<std::unique_ptr<Database>> open(const std::string& path);
+  // survives the process being killed; the file stays consistent on power loss. With `durable`,
+  // synchronous=FULL: a commit is on disk (fsync) when it returns, so it survives a power loss
+  // or a failing disk too.
+  static Result<std::unique_ptr<Database>> open(const std::string& path, bool durable = false);
+
+  // Whether the file at path() is still the one this connection opened.
+  enum class FileState { same, missing, replaced };
+  FileState file_state() const;
+  // Copies the whole database, as this connection sees it, into a new file at `dest`
+  // (rollback journal, so nothing is left beside it).
+  Status backup_to(const std::string& dest);
   ~Database();
 
   Status exec(const std::string& sql);
@@ -64,6 +73,7 @@ class Database {
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  unsigned long long dev_ = 0, ino_ = 0;  // the file opened
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.

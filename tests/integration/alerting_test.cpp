@@ -336,6 +336,48 @@ TEST_CASE("alerting: an unwritable state directory is reported by readiness; ale
   CHECK(contains(http_get(agent.port(), "/metrics").body, "vigil_alerting_state_writable 0"));
 }
 
+TEST_CASE("alerting: alerting.db deleted while running is restored whole; one replaced is reported", "[integration]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  const auto cfg = config(dir, sink.url());
+  const std::string db = dir + "/state/alerting.db";
+  std::string silence_id;
+  {
+    AgentProcess agent(cfg);
+    REQUIRE(agent.started());
+    REQUIRE(sink.wait_for(1));
+    const auto created =
+        call(agent.port(), "POST", "/api/v1/silences",
+             R"({"matchers": ["alertname=Other"], "duration": "1h", "createdBy": "ana", "comment": "c"})");
+    REQUIRE(created.status == 200);
+    silence_id = json::parse(created.body)["data"]["silenceID"];
+    std::filesystem::remove(db);  // an operator's rm, a cleanup job
+    CHECK(agent.wait_for_log("the alerting database was deleted while open; restored", 5s));
+    CHECK(std::filesystem::exists(db));
+    CHECK(http_get(agent.port(), "/readyz").status == 200);
+    // Written after the restore, kept too.
+    CHECK(call(agent.port(), "POST", "/api/v1/silences",
+               R"({"matchers": ["alertname=Later"], "duration": "1h", "createdBy": "bo", "comment": "c"})")
+              .status == 200);
+    agent.signal(SIGTERM);
+    CHECK(agent.wait_exit(10s) == 0);
+  }
+  {
+    AgentProcess agent(cfg);  // the restored file: silences and history from before and after
+    REQUIRE(agent.started());
+    const auto silences = http_get(agent.port(), "/api/v1/silences").body;
+    CHECK(contains(silences, silence_id));
+    INFO(silences);
+    CHECK(contains(silences, "Later"));
+    CHECK(contains(http_get(agent.port(), "/api/v1/history?kind=firing").body, "FixtureHigh"));
+    // Replaced by another file while open: not ready, with what to do.
+    write_file(db + ".other", "not the agent's database");
+    std::filesystem::rename(db + ".other", db);
+    CHECK(agent.wait_for("/readyz", "was replaced by another file while vigil had it open", 5s));
+    CHECK(http_get(agent.port(), "/readyz").status == 503);
+  }
+}
+
 TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, nothing lost", "[integration]") {
   HttpSink sink;
   const auto dir = temp_dir();

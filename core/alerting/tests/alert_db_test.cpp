@@ -168,6 +168,44 @@ TEST_CASE("a history query reads a bounded number of rows and hands back a curso
   CHECK((*db)->history(window)->events.size() == 0);  // the rare one is t0+0s, t0+1000s...
 }
 
+TEST_CASE("a database deleted while open is restored whole; one replaced is an error", "[alerting][hostile]") {
+  const auto path = fresh("vigil-alertdb-deleted");
+  auto db = AlertDb::open(path);
+  REQUIRE(db.ok());
+  std::vector<HistoryEvent> events(3);
+  for (auto& e : events) {
+    e.at = t0;
+    e.kind = "firing";
+    e.alertname = "A";
+  }
+  REQUIRE((*db)->record(events).ok());
+  std::vector<OutboxItem> items{item("r", "k1")};
+  REQUIRE((*db)->enqueue(items).ok());
+  REQUIRE((*db)->save("silence", "s1", "{}").ok());
+  CHECK((*db)->check_file().value() == AlertDb::FileCheck::fine);
+
+  std::filesystem::remove(path);  // its -wal and -shm stay, as after `rm alerting.db`
+  auto checked = (*db)->check_file();
+  REQUIRE(checked.ok());
+  CHECK(*checked == AlertDb::FileCheck::restored);
+  CHECK(std::filesystem::exists(path));
+  REQUIRE((*db)->record(events).ok());
+  db->reset();
+
+  auto again = AlertDb::open(path);
+  REQUIRE(again.ok());
+  CHECK((*again)->history({})->events.size() == 6);
+  CHECK((*again)->outbox_count("pending", "") == 1);
+  CHECK((*again)->load("silence").size() == 1);
+
+  const auto other = fresh("vigil-alertdb-other");
+  REQUIRE(AlertDb::open(other).ok());
+  std::filesystem::rename(other, path);
+  auto replaced = (*again)->check_file();
+  REQUIRE_FALSE(replaced.ok());
+  CHECK(replaced.message().find("was replaced by another file while vigil had it open") != std::string::npos);
+}
+
 TEST_CASE("saved state is replaced by id and survives a reopen", "[alerting]") {
   const auto path = fresh("vigil-alertdb-state");
   {
