@@ -68,42 +68,57 @@ constexpr const char* kOutboxColumns =
 }  // namespace
 
 Result<std::unique_ptr<AlertDb>> AlertDb::open(const std::string& path) {
-  // Durable: an accepted alert or a queued notification is on disk before it is acknowledged.
+  // Durable: every commit is on disk (fsync) when it returns.
   auto db = sqlite::Database::open(path, true);
   if (!db.ok()) return db.status();
   if (auto st = (*db)->exec(kSchema); !st.ok()) return st;
-  return std::unique_ptr<AlertDb>(new AlertDb(std::move(db.value())));
+  return std::unique_ptr<AlertDb>(new AlertDb(std::move(db.value()), path));
 }
 
 Result<AlertDb::FileCheck> AlertDb::check_file() {
   std::lock_guard lock(mu_);
-  const std::string path = db_->path();
-  if (path == ":memory:") return FileCheck::fine;
-  switch (db_->file_state()) {
-    case sqlite::Database::FileState::same: return FileCheck::fine;
-    case sqlite::Database::FileState::replaced:
-      return Status::error(path +
-                           " was replaced by another file while vigil had it open; vigil still writes to the file "
-                           "it opened, which nothing else can read: restart vigil to use the new file, or remove it "
-                           "and vigil restores its own");
-    case sqlite::Database::FileState::missing: break;
+  if (path_ == ":memory:") return FileCheck::fine;
+  const auto state = db_->file_state();
+  if (state == sqlite::Database::FileState::same) {
+    if (db_->path() == path_) return FileCheck::fine;
+    return Status::error(path_ + " could not be put back; vigil keeps its database in " + db_->path() +
+                         ": stop vigil and move that file to " + path_);
   }
-  // Deleted while open: this connection still reads the deleted file. Copy it to a new file,
-  // close it (which checkpoints and removes its -wal and -shm), and move the copy into place.
-  const std::string copy = path + ".restore";
+  const bool replaced = state == sqlite::Database::FileState::replaced;
+  // Whether deleted or replaced, this connection still holds vigil's data: copy it out whole,
+  // empty this connection's write-ahead log (so no frame of it is left beside the path, where
+  // it would be replayed onto another file), close it, and go on with the copy.
+  const std::string copy = path_ + (replaced ? ".vigil-kept" : ".restore");
   std::error_code ec;
   std::filesystem::remove(copy, ec);
   if (auto st = db_->backup_to(copy); !st.ok())
-    return Status::error(path + " was deleted while open and cannot be restored: " + st.message());
+    return Status::error(path_ + (replaced ? " was replaced" : " was deleted") +
+                         " while open, and vigil cannot copy its own database out: " + st.message());
+  (void)db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
   db_.reset();
-  std::filesystem::rename(copy, path, ec);
-  auto reopened = sqlite::Database::open(ec ? copy : path, true);
-  if (!reopened.ok()) return reopened.status();
-  db_ = std::move(*reopened);
-  if (auto st = db_->exec(kSchema); !st.ok()) return st;
-  if (ec)
-    return Status::error(path + " was deleted while open; its copy " + copy +
-                         " cannot be moved into place: " + ec.message());
+  std::string now_at = copy;
+  if (!replaced) {
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path_ + suffix, ec);
+    std::filesystem::rename(copy, path_, ec);
+    if (!ec) now_at = path_;
+  }
+  auto reopened = sqlite::Database::open(now_at, true);
+  if (reopened.ok() && (*reopened)->exec(kSchema).ok()) {
+    db_ = std::move(*reopened);
+  } else {
+    // Never without a database: memory, reported until vigil is restarted.
+    db_ = sqlite::Database::open(":memory:", false).value();
+    (void)db_->exec(kSchema);
+    return Status::error(path_ + " was lost while open and its copy " + now_at +
+                         " cannot be opened; vigil keeps its state in memory only: restart vigil");
+  }
+  if (replaced)
+    return Status::error(path_ +
+                         " was replaced by another file while vigil had it open; vigil keeps its own database in " +
+                         copy + " and goes on with it: restart vigil to use the new file");
+  if (now_at != path_)
+    return Status::error(path_ + " was deleted while open; its copy " + copy + " cannot be moved into place (" +
+                         ec.message() + "): stop vigil and move it there");
   return FileCheck::restored;
 }
 

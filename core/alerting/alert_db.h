@@ -103,15 +103,17 @@ class AlertDb {
   const std::string& path() const { return db_->path(); }
 
   // Whether the database file is still the one opened. Deleted while open (an operator's rm, a
-  // cleanup job): restored from the open connection, nothing lost. Replaced by another file: an
-  // error saying what to do (vigil cannot know which file is meant).
+  // cleanup job): restored from the open connection, nothing lost. Replaced by another file:
+  // vigil's own data moves to PATH.vigil-kept and work goes on there, with an error (returned at
+  // every call) saying to restart vigil for the new file; vigil cannot know which one is meant.
   enum class FileCheck { fine, restored };
   Result<FileCheck> check_file();
 
  private:
-  explicit AlertDb(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  AlertDb(std::unique_ptr<sqlite::Database> db, std::string path) : path_(std::move(path)), db_(std::move(db)) {}
+  const std::string path_;  // where the database belongs
   std::mutex mu_;
-  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<sqlite::Database> db_;  // guarded by mu_; never null
 };
 
 }  // namespace vigil::alerting

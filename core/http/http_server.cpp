@@ -132,9 +132,12 @@ struct Security {
 
 namespace {
 
+// A file's mtime and size; "unsettled" for one changed in the last 2 s, which may have changed
+// again while it was read, so the watch reads it once more.
 std::string stamp_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "missing";
+  if (::time(nullptr) - st.st_mtim.tv_sec < 2) return "unsettled";
   return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
          std::to_string(st.st_size);
 }
@@ -184,6 +187,7 @@ struct HttpServer::Impl {
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer accept_backoff{ioc};
+  asio::steady_timer watch_timer{ioc};
   std::thread thread;
   bool started = false;
   std::unique_ptr<WorkerPool> probe_pool, scrape_pool, api_pool;
@@ -223,12 +227,30 @@ struct HttpServer::Impl {
       // Not retried until the files change again.
       auto same = std::make_shared<Security>(*sec);
       for (auto& [file, stamp] : same->stamps) stamp = stamp_of(file);
-      std::lock_guard lock(security_mu);
-      security = std::move(same);
+      replace_security(sec, std::move(same));
       return;
     }
-    log::info("http", "web config reloaded", {{"web_config", sec->path}, {"tls", (*next)->tls != nullptr}});
-    set_security(std::move(*next));
+    if (replace_security(sec, *next))
+      log::info("http", "web config reloaded", {{"web_config", sec->path}, {"tls", (*next)->tls != nullptr}});
+  }
+  // Installs `next` unless the security in force is no longer `expected` (a SIGHUP reload came
+  // first: it read the files as new or newer).
+  bool replace_security(const std::shared_ptr<const Security>& expected, std::shared_ptr<const Security> next) {
+    {
+      std::lock_guard lock(security_mu);
+      if (security != expected) return false;
+    }
+    set_security(std::move(next));
+    return true;
+  }
+  // Every second on the I/O thread: the watch, also when no connection arrives.
+  void schedule_watch() {
+    watch_timer.expires_after(std::chrono::seconds(1));
+    watch_timer.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      watch_web_config();
+      schedule_watch();
+    });
   }
   // One request's token from the rate limit's bucket; false when it is empty.
   bool take_token(const RateLimit& limit) {
@@ -368,10 +390,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     r.identity = identity_;
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    // A web config applied since this connection began rules this request (a removed user, a
+    // new rate limit); the connection then closes, so its next request meets the new TLS too.
+    if (auto now_in_force = server_.current_security(); now_in_force != security_) {
+      security_ = std::move(now_in_force);
+      keep_alive_ = false;
+    }
     if (!server_.take_token(security_->rate_limit)) {
+      keep_alive_ = false;
       Response limited = plain_text(429, "too many requests: over the web config's rate_limit; retry shortly\n");
       limited.headers.emplace_back("Retry-After", "1");
-      return respond(std::move(limited), "other", false, start);
+      return respond(std::move(limited), "other", r.method == "HEAD", start);
     }
     auto router = server_.current_router();
     WorkerPool* pool = &server_.pool_for(router->lane_of(r));
@@ -409,8 +438,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         });
     if (!queued) {
       keep_alive_ = false;
-      Response busy = plain_text(503, "busy: " + std::to_string(server_.settings.api_queue) +
-                                          " API requests are already waiting (http.api_queue); retry shortly\n");
+      Response busy = plain_text(
+          503, pool->name() == "api" ? "busy: " + std::to_string(server_.settings.api_queue) +
+                                           " API requests are already waiting (http.api_queue); retry shortly\n"
+                                     : "busy: too many " + pool->name() + " requests are waiting; retry shortly\n");
       busy.headers.emplace_back("Retry-After", "1");
       respond(std::move(busy), "other", false, start);
     }
@@ -473,8 +504,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   HttpServer::Impl& server_;
-  const std::shared_ptr<const Security> security_;  // as when the connection was accepted
-  std::string identity_;                            // the verified client certificate's, or ""
+  std::shared_ptr<const Security> security_;  // in force at the last request (I/O thread only)
+  std::string identity_;                      // the verified client certificate's, or ""
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };
@@ -483,16 +514,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 void HttpServer::Impl::do_accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec == asio::error::no_descriptors) {
-      // Out of file descriptors: retry shortly, without blocking the I/O thread meanwhile.
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor || !acceptor.is_open()) return;
+    if (ec) {
+      // Out of file descriptors (EMFILE, ENFILE) or buffers: retry shortly, without blocking the
+      // I/O thread meanwhile and without spinning.
       accept_backoff.expires_after(std::chrono::milliseconds(50));
       accept_backoff.async_wait([this](beast::error_code wait_ec) {
         if (!wait_ec) do_accept();
       });
       return;
     }
-    if (!ec) {
+    {
       watch_web_config();
       beast::error_code peer_ec;
       const auto peer = socket.remote_endpoint(peer_ec).address();
@@ -549,6 +581,7 @@ Result<uint16_t> HttpServer::start() {
   impl_->scrape_pool = std::make_unique<WorkerPool>("scrape", 1, 64);
   impl_->api_pool = std::make_unique<WorkerPool>("api", st.api_workers, st.api_queue);
   impl_->do_accept();
+  impl_->schedule_watch();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
   impl_->started = true;
   return bound;
@@ -581,6 +614,8 @@ void HttpServer::stop() {
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_backoff.cancel();
+    impl_->watch_timer.cancel();
   });
   // Sessions finish the response in flight; idle ones are cut when the loop stops. Handlers
   // still running finish (their answers are written while the loop runs); queued ones are dropped.

@@ -142,7 +142,7 @@ std::string client_identity(SSL* ssl) {
 bool client_san_allowed(SSL* ssl, const std::vector<std::string>& allowed) {
   if (allowed.empty()) return true;
   X509Ptr cert(SSL_get1_peer_certificate(ssl));
-  if (!cert) return false;
+  if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return false;
   auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
   if (!sans) return false;
   bool ok = false;
@@ -155,8 +155,9 @@ bool client_san_allowed(SSL* ssl, const std::vector<std::string>& allowed) {
     } else if (n->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = n->d.iPAddress;
       char text[INET6_ADDRSTRLEN] = {};
-      const int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
-      if (inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text)) value = text;
+      const int length = ASN1_STRING_length(ip);
+      if (length == 4 || length == 16)
+        if (inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof text)) value = text;
     }
     for (const auto& a : allowed) ok = ok || (!value.empty() && value == a);
   }

@@ -132,10 +132,9 @@ TlsServerConfig read_tls(const Reader& r, const YAML::Node& tls) {
            "client_ca_file is set but client_auth_type is NoClientCert: set client_auth_type: "
            "RequireAndVerifyClientCert to authenticate clients by certificate");
   c.client_allowed_sans = r.texts(tls, "client_allowed_sans");
-  if (!c.client_allowed_sans.empty() && c.client_auth != ClientAuth::require_any &&
-      c.client_auth != ClientAuth::require_and_verify)
-    r.fail(tls["client_allowed_sans"],
-           "client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert");
+  // Only a verified certificate's SANs mean anything: anyone can make one with any SAN.
+  if (!c.client_allowed_sans.empty() && c.client_auth != ClientAuth::require_and_verify)
+    r.fail(tls["client_allowed_sans"], "client_allowed_sans needs client_auth_type RequireAndVerifyClientCert");
   if (const auto v = r.text(tls, "min_version"); !v.empty()) c.min_version = tls_version(r, tls["min_version"], v);
   if (const auto v = r.text(tls, "max_version"); !v.empty()) c.max_version = tls_version(r, tls["max_version"], v);
   if (c.min_version > c.max_version) r.fail(tls, "min_version is above max_version");

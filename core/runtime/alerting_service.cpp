@@ -410,7 +410,7 @@ void AlertingService::enqueue(const std::vector<alerting::Notification>& notes, 
                {{"error", st.message()}, {"notifications", notes.size()}});
     std::lock_guard l(mu_);
     db_error_ = st.message();
-    last_write_failure_ = {now, db_error_};
+    last_write_failure_ = {std::chrono::steady_clock::now(), db_error_};
     unqueued_.insert(unqueued_.end(), notes.begin(), notes.end());
     return;
   }
@@ -513,8 +513,11 @@ void AlertingService::save_state(Time now) {
     note(db_->save("meta", "heartbeat", std::to_string(alerting::to_ms(now))));
   }
   // Alerts: new ones, ones that resolved or fired again, and the rest once a minute (their
-  // end moves forward with every report); all in one transaction.
+  // end moves forward with every report); all in one transaction. What was saved is marked only
+  // once the write succeeded, so a failed write (a full disk) is tried again at the next pass.
   std::vector<std::pair<std::string, std::string>> docs;
+  std::map<uint64_t, SavedMark> marks;
+  std::vector<uint64_t> gone;
   std::set<uint64_t> present;
   for (const auto& a : st.alerts) {
     present.insert(a.fp());
@@ -523,44 +526,58 @@ void AlertingService::save_state(Time now) {
     if (it != saved_.end() && it->second.resolved == resolved && now - it->second.at < std::chrono::minutes(1))
       continue;
     docs.emplace_back(alerting::fingerprint_hex(a.fp()), alerting::alert_to_json(a));
-    saved_[a.fp()] = SavedMark{now, resolved};
+    marks[a.fp()] = SavedMark{now, resolved};
   }
-  for (auto it = saved_.begin(); it != saved_.end();) {
-    if (!present.count(it->first)) {
-      docs.emplace_back(alerting::fingerprint_hex(it->first), "");
-      it = saved_.erase(it);
-    } else {
-      ++it;
-    }
+  for (const auto& [fp, mark] : saved_) {
+    if (present.count(fp)) continue;
+    docs.emplace_back(alerting::fingerprint_hex(fp), "");
+    gone.push_back(fp);
   }
-  note(db_->save_batch("alert", docs));
-  std::set<std::string> silences, acks;
+  if (auto s = db_->save_batch("alert", docs); s.ok()) {
+    for (auto& [fp, mark] : marks) saved_[fp] = mark;
+    for (uint64_t fp : gone) saved_.erase(fp);
+  } else {
+    note(s);
+  }
+  std::set<std::string> silences;
   for (const auto& s : st.silences) {
     silences.insert(s.id);
-    if (!saved_silences_.count(s.id) || saved_silences_[s.id] != s.updated_at)
-      note(db_->save("silence", s.id, alerting::silence_to_json(s)));
-    saved_silences_[s.id] = s.updated_at;
+    if (auto it = saved_silences_.find(s.id); it != saved_silences_.end() && it->second == s.updated_at) continue;
+    if (auto w = db_->save("silence", s.id, alerting::silence_to_json(s)); w.ok())
+      saved_silences_[s.id] = s.updated_at;
+    else
+      note(w);
   }
   for (auto it = saved_silences_.begin(); it != saved_silences_.end();) {
-    if (!silences.count(it->first)) {
-      note(db_->erase("silence", it->first));
-      it = saved_silences_.erase(it);
-    } else {
-      ++it;
+    auto w = silences.count(it->first) ? Status{} : db_->erase("silence", it->first);
+    note(w);
+    it = silences.count(it->first) || !w.ok() ? std::next(it) : saved_silences_.erase(it);
+  }
+  std::set<std::string> acks;
+  for (const auto& a : st.acks) {
+    if (auto w = db_->save("ack", a.id, alerting::ack_to_json(a)); w.ok())
+      acks.insert(a.id);
+    else
+      note(w);
+  }
+  for (const auto& id : saved_acks_) {
+    if (acks.count(id)) continue;
+    bool current = false;
+    for (const auto& a : st.acks) current = current || a.id == id;
+    // Kept as saved while it is current (its save failed now) or could not be erased.
+    if (current) {
+      acks.insert(id);
+    } else if (auto w = db_->erase("ack", id); !w.ok()) {
+      note(w);
+      acks.insert(id);
     }
   }
-  for (const auto& a : st.acks) {
-    acks.insert(a.id);
-    note(db_->save("ack", a.id, alerting::ack_to_json(a)));
-  }
-  for (const auto& id : saved_acks_)
-    if (!acks.count(id)) note(db_->erase("ack", id));
   saved_acks_ = acks;
   std::lock_guard l(mu_);
   if (!error.empty() && error != db_error_) log::error("alerting", "alerting state not saved", {{"error", error}});
   if (error.empty() && !unqueued_.empty()) error = db_error_;  // the outbox still refuses
   db_error_ = error;
-  if (!error.empty()) last_write_failure_ = {now, error};
+  if (!error.empty()) last_write_failure_ = {std::chrono::steady_clock::now(), error};
 }
 
 void AlertingService::deliver_loop(Worker& w) {
@@ -986,7 +1003,7 @@ std::string AlertingService::db_error() {
     if (!e->empty()) return *e;
   // Not ready until 30 s pass without a failed write: on a nearly full disk some writes succeed
   // and others fail, and readiness must not flap with them.
-  const auto since = SysClock::now() - last_write_failure_.first;
+  const auto since = std::chrono::steady_clock::now() - last_write_failure_.first;
   if (!last_write_failure_.second.empty() && since < kWriteRecovery)
     return "a write to the alerting database failed " +
            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s ago (" +

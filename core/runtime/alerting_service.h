@@ -171,7 +171,7 @@ class AlertingService {
   uint64_t latency_count_ = 0;
   std::string db_error_;
   std::string file_error_;  // the database file was replaced, or could not be restored
-  std::pair<alerting::Time, std::string> last_write_failure_;  // when, and what
+  std::pair<std::chrono::steady_clock::time_point, std::string> last_write_failure_;  // when, and what
   std::string not_durable_;                       // set when the database could not be opened (running in memory)
   std::vector<alerting::Notification> unqueued_;  // refused by the outbox; offered again next tick
   std::mutex id_mu_;                              // guards rng_

@@ -204,6 +204,15 @@ TEST_CASE("a database deleted while open is restored whole; one replaced is an e
   auto replaced = (*again)->check_file();
   REQUIRE_FALSE(replaced.ok());
   CHECK(replaced.message().find("was replaced by another file while vigil had it open") != std::string::npos);
+  // vigil goes on with its own data, kept beside the new file, and says so at every check.
+  REQUIRE((*again)->record(events).ok());
+  CHECK((*again)->history({})->events.size() == 9);
+  CHECK(std::filesystem::exists(path + ".vigil-kept"));
+  CHECK_FALSE((*again)->check_file().ok());
+  again->reset();
+  auto theirs = AlertDb::open(path);  // the replacement was left as it was
+  REQUIRE(theirs.ok());
+  CHECK((*theirs)->history({})->events.empty());
 }
 
 TEST_CASE("saved state is replaced by id and survives a reopen", "[alerting]") {

@@ -11,6 +11,8 @@
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <string>
@@ -179,6 +181,48 @@ TEST_CASE("API work cannot delay health probes or /metrics, and a full API queue
   gate.release();
   CHECK(starts_with(slow.get(), "HTTP/1.1 200"));
   CHECK(starts_with(get(*port, "/nowhere"), "HTTP/1.1 404"));
+  server.stop();
+}
+
+TEST_CASE("a web config applied while a connection is open rules its next request", "[http][hostile]") {
+  auto router = std::make_shared<Router>();
+  router->add(
+      "GET", "/healthz",
+      [](const Request&) {
+        return Response{200, "text/plain", "ok\n"};
+      },
+      Lane::probe);
+  vigil::config::HttpSettings settings;
+  settings.listen = "127.0.0.1:0";
+  HttpServer server(settings, router);
+  auto port = server.start();
+  REQUIRE(port.ok());
+  const int fd = connect_from("127.0.0.1", *port);
+  REQUIRE(fd >= 0);
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+  auto exchange = [&] {
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string reply;
+    char buf[4096];
+    for (int i = 0; i < 50 && reply.find("\r\n\r\n") == std::string::npos; ++i) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+    return reply;
+  };
+  CHECK(starts_with(exchange(), "HTTP/1.1 200"));  // open: no users yet
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-webcfg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "web.yml")
+      << "basic_auth_users:\n  prom: $2b$10$hsGAd5/gsNBCfYm5Tiqg2.6CXSXCozUAQCtbF2zT/YoooCODYr4o6\n";
+  REQUIRE(server.set_web_config((dir / "web.yml").string()).ok());
+  const auto second = exchange();  // the same kept-alive connection
+  CHECK(starts_with(second, "HTTP/1.1 401"));
+  CHECK(second.find("Connection: close") != std::string::npos);
+  ::close(fd);
   server.stop();
 }
 

@@ -78,6 +78,10 @@ TEST_CASE("web config mistakes are refused with file, line and column", "[http][
   CHECK(contains(error_of("tls_server_config:\n  cert: a\n  key: b\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n"),
                  "TLS 1.3 suites are not configurable"));
   CHECK(contains(error_of("tls_server_config:\n  cert: a\n  key: b\n  curve_preferences: [P256]\n"), "unknown curve"));
+  // SANs of an unverified certificate prove nothing: anyone can make one.
+  CHECK(contains(error_of("tls_server_config:\n  cert: a\n  key: b\n  client_auth_type: RequireAnyClientCert\n"
+                          "  client_allowed_sans: [prometheus]\n"),
+                 "client_allowed_sans needs client_auth_type RequireAndVerifyClientCert"));
   CHECK(contains(error_of("basic_auth_users:\n  prom: plaintext\n"),
                  ":2:9: the password of user \"prom\" is not a bcrypt hash"));
   CHECK(contains(error_of("http_server_config:\n  headers:\n    Set-Cookie: x\n"), "unknown field \"Set-Cookie\""));
