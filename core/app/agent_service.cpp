@@ -219,6 +219,8 @@ int run_agent(const std::string& config_path, const std::string& web_config_file
   sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) makes a write fail like a full disk, instead of killing vigil.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto loaded = load_config(config_path);
   const std::string source = config_path.empty() ? kEmbeddedConfigName : config_path;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -376,6 +377,60 @@ TEST_CASE("alerting: alerting.db deleted while running is restored whole; one re
     CHECK(agent.wait_for("/readyz", "was replaced by another file while vigil had it open", 5s));
     CHECK(http_get(agent.port(), "/readyz").status == 503);
   }
+}
+
+TEST_CASE("alerting: when writes fail (a full disk), readiness is 503 and stays so", "[integration][hostile]") {
+  HttpSink sink;
+  const auto dir = temp_dir();
+  auto cfg = config(dir, sink.url());
+  {
+    std::string t = read_file(cfg);
+    t.replace(t.find("api_token = \"t0ken\""), 19, "api_token = \"t0ken\"\nmax_body_size = \"16MiB\"");
+    write_file(cfg, t);
+  }
+  // The agent's files may not grow past 2 MiB: past that, every write fails as on a full disk.
+  rlimit saved{};
+  getrlimit(RLIMIT_FSIZE, &saved);
+  rlimit small = saved;
+  small.rlim_cur = 2u << 20;
+  setrlimit(RLIMIT_FSIZE, &small);
+  AgentProcess agent(cfg);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  REQUIRE(agent.started());
+  const bool ready_before = agent.wait_for("/readyz", "\"ready\": true", 5s);
+  INFO(http_get(agent.port(), "/readyz").body);
+  REQUIRE(ready_before);
+  // Alerts with large annotations until the database cannot grow.
+  const std::string pad(3000, 'x');
+  bool full = false;
+  for (int b = 0; b < 60 && !full; ++b) {
+    std::string body = "[";
+    for (int i = 0; i < 200; ++i)
+      body += std::string(i ? "," : "") + R"({"labels":{"alertname":"Big","i":")" + std::to_string(b * 200 + i) +
+              R"("},"annotations":{"pad":")" + pad + "\"}}";
+    body += "]";
+    (void)call(agent.port(), "POST", "/api/v2/alerts", body);
+    full = http_get(agent.port(), "/readyz").status == 503;
+  }
+  for (int i = 0; i < 30 && !full; ++i) {
+    std::this_thread::sleep_for(200ms);
+    full = http_get(agent.port(), "/readyz").status == 503;
+  }
+  REQUIRE(full);
+  // Stable: 40 samples over 4 s, every one 503 with the reason.
+  int ready = 0;
+  std::string body;
+  for (int i = 0; i < 40; ++i) {
+    const auto r = http_get(agent.port(), "/readyz");
+    if (r.status != 503) ++ready;
+    body = r.body;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(ready == 0);
+  INFO(body);
+  // The failing check names the database (EFBIG reads as "disk I/O error", ENOSPC as "full").
+  CHECK(contains(body, "state/alerting.db"));
+  CHECK(contains(http_get(agent.port(), "/metrics").body, "vigil_alerting_state_writable 0"));
 }
 
 TEST_CASE("alerting: a flood of 10,000 alerts is batched into group messages, nothing lost", "[integration]") {
