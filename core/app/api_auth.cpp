@@ -2,16 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/constant_time.h"
+
 namespace vigil::app {
 namespace {
 
 using nlohmann::json;
-
-bool equal_constant_time(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
 
 http::Response refusal(unsigned status, const std::string& error, const std::string& hint) {
   return http::Response{status, "application/json",

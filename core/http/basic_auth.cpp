@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "base/constant_time.h"
+
 namespace vigil::http {
 namespace {
 
@@ -42,12 +44,6 @@ std::string digest(const Credentials& c) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), md);
   return std::string(reinterpret_cast<const char*>(md), sizeof md);
-}
-
-bool equal_constant_time(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
 }
 
 // A bcrypt hash of a random password, checked for unknown users so they cost the same time.
