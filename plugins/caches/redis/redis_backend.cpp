@@ -20,6 +20,7 @@
 #include <vigil/plugin.hpp>
 
 #include "../../common/redis_url.hpp"
+#include "redis_replies.h"
 
 namespace {
 
@@ -274,21 +275,16 @@ class RedisBackend {
       while (redisGetReplyFromReader(c, &raw) == REDIS_OK && raw) {
         Reply msg{static_cast<redisReply*>(raw)};
         raw = nullptr;
-        if (msg.r->type != REDIS_REPLY_ARRAY || msg.r->elements < 2) continue;
-        const std::string kind(msg.r->element[0]->str ? msg.r->element[0]->str : "");
-        if (kind == "pong") {
+        const auto m = vigil::redis_replies::push_message(msg.r);
+        if (m.kind == vigil::redis_replies::PushMessage::Kind::pong) {
           awaiting_pong = false;
-        } else if (kind == "message" && msg.r->elements == 3) {
-          const redisReply* keys = msg.r->element[2];
-          if (keys->type == REDIS_REPLY_ARRAY) {
-            for (size_t i = 0; i < keys->elements; ++i) {
-              std::string_view k(keys->element[i]->str, static_cast<size_t>(keys->element[i]->len));
-              if (k.substr(0, prefix_.size()) == prefix_) listener_.changed(k.substr(prefix_.size()));
-            }
-          } else {  // FLUSHDB / FLUSHALL: no keys named
-            listener_.unknown();
-            listener_.linked();
-          }
+        } else if (m.kind == vigil::redis_replies::PushMessage::Kind::keys) {
+          for (const std::string& k : m.keys)
+            if (std::string_view(k).substr(0, prefix_.size()) == prefix_)
+              listener_.changed(std::string_view(k).substr(prefix_.size()));
+        } else if (m.kind == vigil::redis_replies::PushMessage::Kind::flush) {
+          listener_.unknown();
+          listener_.linked();
         }
       }
       if (c->err) {
@@ -337,15 +333,10 @@ class RedisBackend {
       rep.r = static_cast<redisReply*>(
           redisCommand(c.get(), "SCAN %s MATCH %b COUNT 500", cursor.c_str(), pattern.data(), pattern.size()));
       check(c, rep.r, "SCAN");
-      if (rep.r->type != REDIS_REPLY_ARRAY || rep.r->elements != 2 || rep.r->element[0]->type != REDIS_REPLY_STRING ||
-          rep.r->element[1]->type != REDIS_REPLY_ARRAY)
-        throw Error(VIGIL_E_INTERNAL, "SCAN answered with an unexpected reply");
-      cursor.assign(rep.r->element[0]->str, static_cast<size_t>(rep.r->element[0]->len));
-      std::vector<std::string> keys;
-      for (size_t i = 0; i < rep.r->element[1]->elements; ++i) {
-        const redisReply* k = rep.r->element[1]->element[i];
-        keys.emplace_back(k->str, static_cast<size_t>(k->len));
-      }
+      auto page = vigil::redis_replies::scan_page(rep.r);
+      if (!page) throw Error(VIGIL_E_INTERNAL, "SCAN answered with an unexpected reply");
+      cursor = std::move(page->cursor);
+      std::vector<std::string>& keys = page->keys;
       if (!keys.empty() && !fn(c, keys)) return;
     } while (cursor != "0");
   }
