@@ -293,8 +293,8 @@ int run_agent(const std::string& config_path, const std::string& web_config_file
   auto alerting_prep = prepare_alerting(settings, catalog);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
   skipped.insert(skipped.end(), alerting_prep.warnings.begin(), alerting_prep.warnings.end());
-  auto token = api_token(settings.http);
-  if (!token.ok()) alerting_prep.problems.push_back(token.message());
+  auto tokens = api_tokens(settings.http);
+  if (!tokens.ok()) alerting_prep.problems.push_back(tokens.message());
   if (alerting_prep.options.config.replica_dedup) {
     const PreparedCache none;
     if (auto p = replica_dedup_problem(agent_cache ? agent_cache->prepared() : none, true); !p.empty()) {
@@ -331,7 +331,7 @@ int run_agent(const std::string& config_path, const std::string& web_config_file
   rules.set_alert_sink([&alerting](const std::string& group, std::chrono::milliseconds interval,
                                    const std::vector<rules::Alert>& alerts,
                                    int64_t now_ms) { alerting->on_rule_alerts(group, interval, alerts, now_ms); });
-  const ApiAuth auth{token.value(), settings.http.read_requires_token, &agent_metrics};
+  const ApiAuth auth{tokens.value(), settings.http.read_requires_token, &agent_metrics};
   state.config_loaded = true;
   agent_metrics.config_reload(true, unix_now(), config_text_hash(config_path));
 

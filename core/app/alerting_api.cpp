@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
+#include "alerting/api_bodies.h"
 #include "alerting/notification_json.h"
 #include "alerting/state_json.h"
-#include "config/duration.h"
 #include "http/query_string.h"
 #include "metrics/sample.h"
 
@@ -92,48 +92,6 @@ json silence_json(const alerting::Silence& s, Time now, size_t matched) {
   return j;
 }
 
-Result<alerting::Matchers> matchers_of(const json& j) {
-  // Either Alertmanager's objects {name, value, isRegex, isEqual} or matcher strings.
-  alerting::Matchers out;
-  if (!j.is_array() || j.empty()) return Status::error("\"matchers\" must be a non-empty array");
-  for (const auto& m : j) {
-    if (m.is_string()) {
-      auto p = alerting::parse_matchers(m.get<std::string>());
-      if (!p.ok()) return p.status();
-      for (auto& x : p.value()) out.push_back(std::move(x));
-      continue;
-    }
-    if (!m.is_object() || !m.contains("name") || !m.contains("value"))
-      return Status::error("each matcher is \"name=value\" or {\"name\": ..., \"value\": ..., \"isRegex\": false}");
-    using Op = metrics::LabelMatcher::Op;
-    const bool re = m.value("isRegex", false), eq = m.value("isEqual", true);
-    auto lm = metrics::LabelMatcher::make(m["name"].get<std::string>(),
-                                          re ? (eq ? Op::regex : Op::not_regex) : (eq ? Op::equal : Op::not_equal),
-                                          m["value"].get<std::string>());
-    if (!lm.ok()) return lm.status();
-    out.push_back(std::move(lm.value()));
-  }
-  return out;
-}
-
-Result<Time> time_field(const json& j, const char* key, Time fallback) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (!j[key].is_string()) return Status::error(std::string("\"") + key + "\" must be an RFC 3339 time string");
-  auto t = alerting::parse_rfc3339(j[key].get<std::string>());
-  if (!t.ok()) return Status::error(std::string("\"") + key + "\": " + t.message());
-  return t;
-}
-
-// expiresAt (a time) or expiresIn (a duration such as "2h"); zero when neither.
-Result<Time> expiry(const json& j, Time now) {
-  if (j.contains("expiresIn")) {
-    auto d = config::parse_duration(j["expiresIn"].is_string() ? j["expiresIn"].get<std::string>() : "");
-    if (!d.ok()) return Status::error("\"expiresIn\": " + d.message());
-    return now + std::chrono::duration_cast<alerting::Clock::duration>(d.value());
-  }
-  return time_field(j, "expiresAt", Time{});
-}
-
 Result<uint64_t> fingerprint_of(const std::string& hex) {
   if (hex.size() != 16 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
     return Status::error("\"" + hex + "\" is not a fingerprint (16 lower-case hex digits, as in /api/v1/alerts)");
@@ -148,82 +106,33 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
     return app::guarded(auth, std::move(action), std::move(h));
   };
 
-  router.add(
-      "POST", "/api/v2/alerts", guarded("alerts_post", [&svc](const http::Request& r, const std::string&) {
-        const json body = json::parse(r.body, nullptr, false);
-        if (!body.is_array())
-          return fail(400, "the body must be a JSON array of alerts", "Alertmanager's POST /api/v2/alerts format");
-        std::vector<alerting::Alert> alerts;
-        Problems problems;
-        for (size_t i = 0; i < body.size(); ++i) {
-          const auto& a = body[i];
-          const std::string where = "alert " + std::to_string(i) + ": ";
-          if (!a.is_object() || !a.contains("labels") || !a["labels"].is_object()) {
-            problems.push_back(where + "needs a \"labels\" object");
-            continue;
-          }
-          alerting::Alert x;
-          bool bad = false;
-          std::string bad_field;
-          for (const auto& [k, v] : a["labels"].items()) {
-            if (!v.is_string())
-              bad = true;
-            else
-              x.labels.emplace_back(k, v.get<std::string>());
-          }
-          const json annotations = a.contains("annotations") ? a["annotations"] : json::object();
-          if (!annotations.is_object()) bad_field = "\"annotations\" must be an object of strings";
-          for (const auto& [k, v] : annotations.items())
-            if (v.is_string()) x.annotations.emplace_back(k, v.get<std::string>());
-          if (a.contains("generatorURL") && !a["generatorURL"].is_string())
-            bad_field = "\"generatorURL\" must be a string";
-          auto s = time_field(a, "startsAt", Time{});
-          auto e = time_field(a, "endsAt", Time{});
-          if (!bad_field.empty()) {
-            problems.push_back(where + bad_field);
-            continue;
-          }
-          if (bad || !s.ok() || !e.ok()) {
-            problems.push_back(where + (bad ? "label values must be strings" : (!s.ok() ? s.message() : e.message())));
-            continue;
-          }
-          x.starts_at = s.value();
-          x.ends_at = e.value();
-          x.generator_url = a.contains("generatorURL") ? a["generatorURL"].get<std::string>() : "";
-          alerts.push_back(std::move(x));
-        }
-        // All or nothing: every alert is checked before any is taken.
-        for (size_t i = 0; i < alerts.size(); ++i) {
-          const auto& a = alerts[i];
-          if (std::none_of(a.labels.begin(), a.labels.end(), [](const auto& l) { return !l.second.empty(); }))
-            problems.push_back("alert " + std::to_string(i) + ": needs at least one non-empty label");
-          for (const auto& [k, v] : a.labels)
-            if (auto st = metrics::validate_label_name(k); !st.ok())
-              problems.push_back("alert " + std::to_string(i) + ": " + st.message());
-          if (a.ends_at != Time{} && a.starts_at != Time{} && a.ends_at < a.starts_at)
-            problems.push_back("alert " + std::to_string(i) + ": endsAt is before startsAt");
-        }
-        bool over_alert_limit = false;
-        if (problems.empty()) {
-          auto outcome = svc.post_alerts(std::move(alerts));
-          over_alert_limit = outcome.over_alert_limit;
-          for (auto& p : outcome.problems) problems.push_back(std::move(p));
-        }
-        if (!problems.empty()) {
-          json list = json::array();
-          for (const auto& p : problems) list.push_back(p);
-          if (over_alert_limit)
-            return reply(429, json{{"status", "error"},
-                                   {"error", "no alert was taken: vigil holds as many alerts as it may"},
-                                   {"hint", "retry later, or raise [alerting] alert_limit"},
-                                   {"problems", list}});
-          return reply(400, json{{"status", "error"},
-                                 {"error", "no alert was taken: some are invalid or over a limit"},
-                                 {"hint", "fix the alerts listed in problems and post them again"},
-                                 {"problems", list}});
-        }
-        return reply(200, json::object());
-      }));
+  router.add("POST", "/api/v2/alerts", guarded("alerts_post", [&svc](const http::Request& r, const std::string&) {
+               auto parsed = alerting::parse_posted_alerts(r.body);
+               if (!parsed.ok()) return fail(400, parsed.message(), "Alertmanager's POST /api/v2/alerts format");
+               // All or nothing: every alert is checked before any is taken.
+               Problems problems = std::move(parsed->problems);
+               std::vector<alerting::Alert> alerts = std::move(parsed->alerts);
+               bool over_alert_limit = false;
+               if (problems.empty()) {
+                 auto outcome = svc.post_alerts(std::move(alerts));
+                 over_alert_limit = outcome.over_alert_limit;
+                 for (auto& p : outcome.problems) problems.push_back(std::move(p));
+               }
+               if (!problems.empty()) {
+                 json list = json::array();
+                 for (const auto& p : problems) list.push_back(p);
+                 if (over_alert_limit)
+                   return reply(429, json{{"status", "error"},
+                                          {"error", "no alert was taken: vigil holds as many alerts as it may"},
+                                          {"hint", "retry later, or raise [alerting] alert_limit"},
+                                          {"problems", list}});
+                 return reply(400, json{{"status", "error"},
+                                        {"error", "no alert was taken: some are invalid or over a limit"},
+                                        {"hint", "fix the alerts listed in problems and post them again"},
+                                        {"problems", list}});
+               }
+               return reply(200, json::object());
+             }));
 
   router.add(
       "GET", "/api/v1/alerts", guarded("", [&svc, &rules](const http::Request& r, const std::string&) {
@@ -443,14 +352,14 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       }));
 
   router.add("POST", "/api/v1/alerts/{fingerprint}/ack",
-             guarded("ack", [&svc](const http::Request& r, const std::string&) {
+             guarded("ack", [&svc](const http::Request& r, const std::string& who) {
                json b;
                if (auto e = parse_object(r.body, {"author", "comment", "expiresAt", "expiresIn"}, b)) return *e;
                auto fp = fingerprint_of(r.params.at("fingerprint"));
                if (!fp.ok()) return fail(400, fp.message());
-               auto exp = expiry(b, alerting::Clock::now());
-               if (!exp.ok()) return fail(400, exp.message());
-               auto ack = svc.ack_alert(*fp, b.value("author", ""), b.value("comment", ""), *exp);
+               auto req = alerting::ack_from_request(b, alerting::Clock::now());
+               if (!req.ok()) return fail(400, req.message());
+               auto ack = svc.ack_alert(*fp, req->author, req->comment, req->expires_at, who);
                if (!ack.ok())
                  return fail(ack.message().find("no firing alert") == 0 ? 404 : 400, ack.message(),
                              "author is required; expiresIn such as \"2h\" is optional");
@@ -475,13 +384,13 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                return ok(json{{"acks", list}});
              }));
   router.add("POST", "/api/v1/alerts/groups/ack",
-             guarded("group_ack", [&svc](const http::Request& r, const std::string&) {
+             guarded("group_ack", [&svc](const http::Request& r, const std::string& who) {
                json b;
                if (auto e = parse_object(r.body, {"groupKey", "author", "comment", "expiresAt", "expiresIn"}, b))
                  return *e;
-               auto exp = expiry(b, alerting::Clock::now());
-               if (!exp.ok()) return fail(400, exp.message());
-               auto ack = svc.ack_group(b.value("groupKey", ""), b.value("author", ""), b.value("comment", ""), *exp);
+               auto req = alerting::ack_from_request(b, alerting::Clock::now());
+               if (!req.ok()) return fail(400, req.message());
+               auto ack = svc.ack_group(req->group_key, req->author, req->comment, req->expires_at, who);
                if (!ack.ok())
                  return fail(400, ack.message(), "groupKey from /api/v1/alerts/groups; author is required");
                return ok(ack_json(*ack));
@@ -512,53 +421,15 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
                const Time now = alerting::Clock::now();
                return ok(silence_json(*s, now, matched(*s, svc.engine().alerts(now), now)));
              }));
-  auto silence_from = [](const json& b, alerting::Silence& s) -> std::optional<http::Response> {
-    const Time now = alerting::Clock::now();
-    auto ms = matchers_of(b.value("matchers", json()));
-    if (!ms.ok()) return fail(400, ms.message(), "matchers: [\"alertname=Backup\", \"env=~prod|staging\"]");
-    s.matchers = std::move(ms.value());
-    s.id = b.value("id", "");
-    s.created_by = b.value("createdBy", "");
-    s.comment = b.value("comment", "");
-    auto st = time_field(b, "startsAt", now);
-    if (!st.ok()) return fail(400, st.message());
-    s.starts_at = *st;
-    if (b.contains("duration")) {
-      auto d = config::parse_duration(b["duration"].is_string() ? b["duration"].get<std::string>() : "");
-      if (!d.ok()) return fail(400, "\"duration\": " + d.message(), "a duration such as \"2h\"");
-      s.ends_at = s.starts_at + std::chrono::duration_cast<alerting::Clock::duration>(d.value());
-    } else {
-      auto en = time_field(b, "endsAt", Time{});
-      if (!en.ok()) return fail(400, en.message());
-      if (*en == Time{}) return fail(400, "a silence needs endsAt or duration", "e.g. \"duration\": \"2h\"");
-      s.ends_at = *en;
-    }
-    if (b.contains("schedule")) {
-      const json text = b["schedule"];
-      try {
-        auto as_silence = alerting::silence_from_json(json{{"matchers", json::array()}, {"schedule", text}}.dump());
-        if (!as_silence.ok())
-          return fail(400, as_silence.message(),
-                      "schedule: {\"times\": [{\"start_time\": \"02:00\", \"end_time\": \"04:00\"}], \"weekdays\": "
-                      "[\"sunday\"], \"location\": \"Europe/Berlin\"}");
-        s.schedule = as_silence->schedule;
-        s.schedule_text = as_silence->schedule_text;
-      } catch (const std::exception& e) {
-        return fail(400, std::string("\"schedule\": ") + e.what());
-      }
-    }
-    return std::nullopt;
-  };
   router.add(
-      "POST", "/api/v1/silences",
-      guarded("silence_create", [&svc, silence_from](const http::Request& r, const std::string& who) {
+      "POST", "/api/v1/silences", guarded("silence_create", [&svc](const http::Request& r, const std::string& who) {
         json b;
         if (auto e = parse_object(
                 r.body, {"id", "matchers", "startsAt", "endsAt", "duration", "createdBy", "comment", "schedule"}, b))
           return *e;
-        alerting::Silence s;
-        if (auto e = silence_from(b, s)) return *e;
-        auto id = svc.put_silence(std::move(s), who);
+        auto s = alerting::silence_from_request(b, alerting::Clock::now());
+        if (!s.ok()) return fail(400, s.message());
+        auto id = svc.put_silence(std::move(s.value()), who);
         if (!id.ok()) return fail(id.message().find("not found") != std::string::npos ? 404 : 400, id.message());
         return ok(json{{"silenceID", *id}});
       }));
@@ -566,7 +437,7 @@ void add_alerting_routes(http::Router& router, runtime::AlertingService& svc, ru
       "POST", "/api/v1/silences/preview", guarded("", [&svc](const http::Request& r, const std::string&) {
         json b;
         if (auto e = parse_object(r.body, {"matchers"}, b)) return *e;
-        auto ms = matchers_of(b.value("matchers", json()));
+        auto ms = alerting::matchers_from_json(b.contains("matchers") ? b["matchers"] : json());
         if (!ms.ok()) return fail(400, ms.message());
         const Time now = alerting::Clock::now();
         json per_matcher = json::array();

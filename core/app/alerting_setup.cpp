@@ -1,11 +1,6 @@
 #include "app/alerting_setup.h"
-#include "app/token_file.h"
-
-#include <fstream>
 
 #include "alerting/config.h"
-#include "config/bounded_read.h"
-#include "log/secret_values.h"
 
 namespace vigil::app {
 
@@ -45,15 +40,6 @@ PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host:
     out.notifiers.push_back(std::move(created.value()));
   }
   return out;
-}
-
-Result<std::string> api_token(const config::HttpSettings& http) {
-  if (!http.api_token.empty()) {
-    log::add_secret(http.api_token);
-    return http.api_token;
-  }
-  if (http.api_token_file.empty()) return std::string();
-  return read_token_file(http.api_token_file, "[http] api_token_file", config::FileSource::regular_only);
 }
 
 }  // namespace vigil::app

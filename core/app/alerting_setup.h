@@ -24,7 +24,4 @@ struct PreparedAlerting {
 
 PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host::PluginCatalog& catalog);
 
-// The API token from [http] api_token or api_token_file ("" = none configured).
-Result<std::string> api_token(const config::HttpSettings& http);
-
 }  // namespace vigil::app

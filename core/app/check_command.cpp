@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "app/alerting_setup.h"
+#include "app/api_auth.h"
 #include "config/bounded_read.h"
 #include "log/secret_values.h"
 #include "app/cache_setup.h"
@@ -85,7 +86,7 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
     return 2;
   }
   auto alerting = prepare_alerting(loaded.settings, catalog);
-  if (auto token = api_token(loaded.settings.http); !token.ok()) alerting.problems.push_back(token.message());
+  if (auto tokens = api_tokens(loaded.settings.http); !tokens.ok()) alerting.problems.push_back(tokens.message());
   if (!loaded.settings.http.web_config_file.empty())
     if (auto st = http::check_web_config(loaded.settings.http.web_config_file); !st.ok())
       alerting.problems.push_back("[http] web_config_file: " + st.message());

@@ -26,6 +26,10 @@ const std::vector<SectionSpec>& core_schema() {
            {"state_dir", "string", "\"data\"",
             "durable state (rule `for` progress, the alerting database, cache snapshots, scheduled scenario "
             "reports); relative to the working directory; \"\" = keep nothing across restarts"},
+           {"sample_limit", "integer", "100000",
+            "samples one collection may emit (Prometheus' `sample_limit`); a collection with more fails whole: its "
+            "samples are dropped, `vigil_collector_up` is 0 and `vigil_collector_sample_limit_exceeded_total` counts "
+            "it"},
        }},
       {"log",
        "[log]",
@@ -57,17 +61,32 @@ const std::vector<SectionSpec>& core_schema() {
            {"max_header_size", "size", "\"8KiB\"", "larger request headers get 431"},
            {"max_body_size", "size", "\"1MiB\"", "larger request bodies get 413"},
            {"api_token", "string", "\"\"",
-            "bearer token every change through the API needs (\"\" and no file: changes are refused); use "
-            "`${VIGIL_API_TOKEN}`"},
+            "a bearer token with every scope, named \"api\" (without it or `[[http.tokens]]`, changes are refused); "
+            "use `${VIGIL_API_TOKEN}`"},
            {"api_token_file", "string", "", "or read the token from the first line of this file"},
            {"read_requires_token", "boolean", "false",
-            "reads need the token too (or the user or client certificate the web config authenticates)"},
+            "reads need a token with the `read` scope too (or the user or client certificate the web config "
+            "authenticates)"},
+           {"tokens", "array of tables", "", "`[[http.tokens]]`: named tokens, each with its scopes"},
            {"web_config_file", "string", "\"\"",
             "Prometheus exporters' web config (`--web.config.file`): TLS, client certificates, basic-auth users; "
             "applied again on SIGHUP and when it or its certificate files change (docs/operations.md)"},
            {"metrics_snapshot", "duration", "\"1s\"",
             "`/metrics` answers from a rendering at most this old, so a burst of scrapes renders once; \"0s\" "
             "renders every scrape"},
+       }},
+      {"http.tokens[]",
+       "[[http.tokens]]",
+       "A named bearer token for the API (`Authorization: Bearer TOKEN`) and what it may do. Changes are "
+       "counted in `vigil_api_mutations_total` under `principal=\"token:NAME\"`, and the history names it.",
+       {
+           {"name", "string", "", "required: letters a-z, digits, `_`, `.` or `-`; unique"},
+           {"token", "string", "", "the token; use `${VAR}`, or:"},
+           {"token_file", "string", "",
+            "read the token from the first line of this file (owned by root or vigil's user, not readable by others)"},
+           {"scopes", "array of strings", "",
+            "required, some of: `read` (GET routes, when `read_requires_token`), `write` (silences, acks, test "
+            "notifications, reload), `ingest` (POST /api/v2/alerts)"},
        }},
       {"rules",
        "[rules]",
@@ -99,6 +118,8 @@ const std::vector<SectionSpec>& core_schema() {
             "a failure to load, create or start is logged and skipped instead of stopping the agent"},
            {"labels", "table of strings", "{}", "added to every sample of the instance (the plugin's own labels win)"},
            {"rate_limit", "string", "", "notifiers only: paces deliveries, e.g. \"20/m\", \"1/s\", \"600/h\""},
+           {"sample_limit", "integer", "",
+            "collectors only: this instance's sample limit; default `[agent] sample_limit`"},
        }},
       {"scenario",
        "[[scenarios.NAME]]",

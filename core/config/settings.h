@@ -25,6 +25,7 @@ struct AgentSettings {
   std::string config_dir;                                   // extra *.toml files with plugin instances ("" = none)
   std::string hostname;                                     // "" = the machine's hostname
   std::string state_dir = "data";                           // durable state; relative = to the working directory
+  uint64_t sample_limit = 100000;                           // samples one collection may emit; more fail it whole
 
   bool operator==(const AgentSettings&) const = default;
 };
@@ -40,6 +41,18 @@ struct LogSettings {
   bool operator==(const LogSettings&) const = default;
 };
 
+// [[http.tokens]]: a named API token and what it may do. The audit trail names its holder
+// ("token:NAME"), whatever a request body claims.
+struct ApiTokenSettings {
+  std::string name;                 // [a-z0-9_.-]+, unique
+  std::string token;                // the secret, or
+  std::string token_file;           // read from the first line of this file
+  std::vector<std::string> scopes;  // "read", "write" (silences, acks, reload …), "ingest" (posting alerts)
+  std::string where;                // file:line:col of the table, for errors found later
+
+  bool operator==(const ApiTokenSettings&) const = default;
+};
+
 // [http]
 struct HttpSettings {
   std::string listen = "127.0.0.1:9479";                // host:port; port 0 picks a free port
@@ -53,8 +66,9 @@ struct HttpSettings {
   uint64_t max_body_bytes = 1u << 20;
   std::string api_token;             // bearer token required by mutating API calls ("" and no file: they are refused)
   std::string api_token_file;        // or read it from this file (first line)
-  bool read_requires_token = false;  // reads need the token too
-  std::string web_config_file;       // exporter-toolkit web config: TLS, basic auth ("" = plain HTTP)
+  bool read_requires_token = false;  // reads need a token with the read scope too
+  std::vector<ApiTokenSettings> tokens;  // named tokens; api_token is one more, named "api", with every scope
+  std::string web_config_file;           // exporter-toolkit web config: TLS, basic auth ("" = plain HTTP)
   // /metrics answers from a rendering at most this old, so a burst of scrapes renders once; 0 = off
   nanoseconds metrics_snapshot = std::chrono::seconds(1);
 
@@ -98,10 +112,11 @@ struct InstanceSettings {
   nanoseconds timeout{0};   // 0 = agent timeout
   bool optional = false;    // a failure to load or start is logged, not fatal
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
-  std::string rate_limit;  // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
-  BenchSettings bench;     // scenarios only
-  PluginTable table;       // the plugin's own keys (host keys above removed)
-  std::string where;       // file:line:col of the table
+  std::string rate_limit;     // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
+  uint64_t sample_limit = 0;  // collectors: samples one collection may emit (the loader sets [agent]'s when 0)
+  BenchSettings bench;        // scenarios only
+  PluginTable table;          // the plugin's own keys (host keys above removed)
+  std::string where;          // file:line:col of the table
   // Identity for reload: instances with equal keys are kept running across a reload.
   std::string identity() const;
 };

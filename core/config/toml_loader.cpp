@@ -250,6 +250,7 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   r.string("config_dir", s.agent.config_dir);
   r.string("hostname", s.agent.hostname);
   r.string("state_dir", s.agent.state_dir);
+  r.integer("sample_limit", s.agent.sample_limit, 1, 100'000'000);
 }
 
 void read_log(const toml::table& root, Settings& s, Problems& p) {
@@ -266,6 +267,51 @@ void read_log(const toml::table& root, Settings& s, Problems& p) {
   r.string("file", s.log.file);
   r.size("max_size", s.log.max_size);
   r.integer("max_files", s.log.max_files, 1, 1000);
+}
+
+// [[http.tokens]]: names are identities in the audit trail, so each is checked here; whether two
+// tokens are the same secret is known only once their files are read (app/api_auth.cpp).
+void read_api_tokens(const toml::node& n, HttpSettings& http, Problems& p) {
+  const auto* a = n.as_array();
+  if (!a || !a->is_array_of_tables())
+    return p.push_back(location_of(n) + ": \"tokens\" in [http] must be tables: [[http.tokens]] name = \"ci\" …");
+  const bool legacy = !http.api_token.empty() || !http.api_token_file.empty();
+  for (const auto& e : *a) {
+    const auto& t = *e.as_table();
+    TableReader r(t, "http.tokens", p);
+    r.check_unknown(section_keys("http.tokens[]"));
+    ApiTokenSettings tok;
+    tok.where = location_of(t);
+    r.string("name", tok.name);
+    r.string("token", tok.token);
+    r.string("token_file", tok.token_file);
+    r.string_array("scopes", tok.scopes);
+    const bool name_ok =
+        !tok.name.empty() && tok.name.size() <= 64 && std::all_of(tok.name.begin(), tok.name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        });
+    if (!name_ok)
+      p.push_back((t.get("name") ? location_of(*t.get("name")) : tok.where) +
+                  ": [[http.tokens]] needs a \"name\" of at most 64 letters a-z, digits, '_', '.' or '-', such as "
+                  "\"ci\"");
+    else if (tok.name == "api" && legacy)
+      p.push_back(location_of(*t.get("name")) +
+                  ": the name \"api\" is [http] api_token's; give this token another name");
+    else if (std::any_of(http.tokens.begin(), http.tokens.end(), [&](const auto& o) { return o.name == tok.name; }))
+      p.push_back(location_of(*t.get("name")) + ": a token named \"" + tok.name + "\" is already defined");
+    if (tok.token.empty() == tok.token_file.empty())
+      p.push_back(tok.where + ": [[http.tokens]] \"" + tok.name +
+                  "\" needs either \"token\" (e.g. \"${CI_TOKEN}\") or \"token_file\", not " +
+                  (tok.token.empty() ? "neither" : "both"));
+    if (tok.scopes.empty())
+      p.push_back((t.get("scopes") ? location_of(*t.get("scopes")) : tok.where) + ": [[http.tokens]] \"" + tok.name +
+                  "\" needs \"scopes\", some of \"read\", \"write\", \"ingest\"");
+    for (const auto& sc : tok.scopes)
+      if (sc != "read" && sc != "write" && sc != "ingest")
+        p.push_back(location_of(*t.get("scopes")) + ": unknown scope \"" + sc +
+                    "\"; use \"read\", \"write\" or \"ingest\"" + did_you_mean(sc, {"read", "write", "ingest"}));
+    http.tokens.push_back(std::move(tok));
+  }
 }
 
 void read_http(const toml::table& root, Settings& s, Problems& p) {
@@ -292,6 +338,7 @@ void read_http(const toml::table& root, Settings& s, Problems& p) {
   r.duration("metrics_snapshot", s.http.metrics_snapshot, true);
   if (!s.http.api_token.empty() && !s.http.api_token_file.empty())
     r.problem(*t->get("api_token_file"), "set either \"api_token\" or \"api_token_file\", not both");
+  if (const auto* tokens = t->get("tokens")) read_api_tokens(*tokens, s.http, p);
 }
 
 void read_cache_namespace(const toml::table& t, const std::string& section, CacheNamespaceSettings& ns, Problems& p) {
@@ -465,6 +512,9 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   r.string("rate_limit", inst.rate_limit);
   if (!inst.rate_limit.empty() && kind != "notifier")
     r.problem(*t.get("rate_limit"), "\"rate_limit\" applies to notifiers only");
+  r.integer("sample_limit", inst.sample_limit, 1, 100'000'000);
+  if (inst.sample_limit && kind != "collector")
+    r.problem(*t.get("sample_limit"), "\"sample_limit\" applies to collectors only");
   if (const auto* ln = t.get("labels")) {
     if (const auto* lt = ln->as_table()) {
       for (const auto& [k, v] : *lt) {
@@ -584,6 +634,8 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
+  for (auto& c : out.settings.collectors)
+    if (c.sample_limit == 0) c.sample_limit = out.settings.agent.sample_limit;
   read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
   read_instances(shared_root, "caches", "cache", out.settings.caches, problems);
   read_instances(shared_root, "scenarios", "scenario", out.settings.scenarios, problems);
@@ -618,7 +670,8 @@ std::string InstanceSettings::identity() const {
       bench_text += std::to_string(st.duration.count()) + ":" + std::to_string(st.target) + " ";
   }
   return kind + "\n" + plugin + "\n" + alias + "\n" + std::to_string(interval.count()) + "\n" +
-         std::to_string(timeout.count()) + "\n" + labels_text + "\n" + table.fingerprint() + bench_text;
+         std::to_string(timeout.count()) + "\n" + std::to_string(sample_limit) + "\n" + labels_text + "\n" +
+         table.fingerprint() + bench_text;
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {

@@ -24,6 +24,7 @@ struct AgentMetrics::Families {
   prometheus::Family<prometheus::Counter>& collector_skipped;
   prometheus::Family<prometheus::Counter>& collector_samples;
   prometheus::Family<prometheus::Counter>& collector_invalid;
+  prometheus::Family<prometheus::Counter>& collector_over_limit;
   prometheus::Family<prometheus::Gauge>& collector_up;
   prometheus::Family<prometheus::Gauge>& collector_last_success;
   prometheus::Histogram& scheduler_lag;
@@ -76,6 +77,8 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
       build(prometheus::BuildCounter(), "vigil_collector_samples_emitted_total", "Samples accepted.", r),
       build(prometheus::BuildCounter(), "vigil_collector_invalid_samples_total",
             "Samples rejected for invalid names or labels.", r),
+      build(prometheus::BuildCounter(), "vigil_collector_sample_limit_exceeded_total",
+            "Collections that emitted more samples than their sample_limit, and so failed whole.", r),
       build(prometheus::BuildGauge(), "vigil_collector_up", "1 when the last collection succeeded.", r),
       build(prometheus::BuildGauge(), "vigil_collector_last_success_timestamp_seconds",
             "Unix time of the last successful collection.", r),
@@ -93,9 +96,9 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
             "Hash of the loaded config file's text (53 bits); changes when the applied config changes.", r)
           .Add({}),
       build(prometheus::BuildCounter(), "vigil_api_auth_failures_total",
-            "API calls refused for their credentials, by reason (disabled, missing, wrong).", r),
+            "API calls refused for their credentials, by reason (disabled, missing, wrong, scope).", r),
       build(prometheus::BuildCounter(), "vigil_api_mutations_total",
-            "Changes made through the API, by principal (the author named, else api) and action.", r),
+            "Changes made through the API, by principal (token:NAME, user:NAME, cert:CN) and action.", r),
       build(prometheus::BuildGauge(), "vigil_plugin_quarantined",
             "Plugin instances removed by a reload while a call into them was still running: kept alive, their "
             "results discarded, until the call returns.",
@@ -119,6 +122,7 @@ CollectorSeries& AgentMetrics::collector(const std::string& plugin, const std::s
     s.skipped = &f_->collector_skipped.Add(l);
     s.samples = &f_->collector_samples.Add(l);
     s.invalid_samples = &f_->collector_invalid.Add(l);
+    s.over_sample_limit = &f_->collector_over_limit.Add(l);
     s.up = &f_->collector_up.Add(l);
     s.last_success = &f_->collector_last_success.Add(l);
   }
@@ -137,6 +141,7 @@ void AgentMetrics::remove_collector(const std::string& plugin, const std::string
   f_->collector_skipped.Remove(s.skipped);
   f_->collector_samples.Remove(s.samples);
   f_->collector_invalid.Remove(s.invalid_samples);
+  f_->collector_over_limit.Remove(s.over_sample_limit);
   f_->collector_up.Remove(s.up);
   f_->collector_last_success.Remove(s.last_success);
   collectors_.erase(it);

@@ -35,6 +35,7 @@ struct CollectorSeries {
   prometheus::Counter* skipped = nullptr;
   prometheus::Counter* samples = nullptr;
   prometheus::Counter* invalid_samples = nullptr;
+  prometheus::Counter* over_sample_limit = nullptr;
   prometheus::Gauge* up = nullptr;
   prometheus::Gauge* last_success = nullptr;
 };

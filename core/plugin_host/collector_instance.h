@@ -23,6 +23,7 @@ struct CollectOutcome {
   std::string error;                     // the plugin's message, with plugin and alias
   std::vector<metrics::Sample> samples;  // what the run emitted (valid samples only)
   uint64_t invalid_samples = 0;
+  bool over_sample_limit = false;  // more samples than sample_limit: all dropped, result error
   double seconds = 0;
 };
 

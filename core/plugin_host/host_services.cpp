@@ -222,10 +222,16 @@ vigil_status h_emit(vigil_ctx* ctx, const vigil_sample* in) noexcept {
       lock.unlock();
       return set_error(ctx, VIGIL_E_INVALID, st.message());
     }
-    // Between collections (a collector's own threads) or from a notifier or cache, the buffer
-    // keeps only what the next drain needs; an unbounded flood is refused, not kept.
-    constexpr size_t kMaxPending = 1'000'000;
-    if (ctx->pending.size() >= kMaxPending) return VIGIL_E_NOMEM;
+    // A collection past its sample_limit fails whole (CollectorInstance::collect); between
+    // collections (a collector's own threads) or from a notifier or cache, the buffer keeps only
+    // what the next drain needs. Either way a flood is refused, not kept.
+    if (ctx->pending.size() >= ctx->sample_limit) {
+      ++ctx->samples_over_limit;
+      const size_t limit = ctx->sample_limit;
+      lock.unlock();
+      return set_error(ctx, VIGIL_E_NOMEM,
+                       "emit: the sample limit of " + std::to_string(limit) + " samples per collection is reached");
+    }
     ctx->pending.push_back(std::move(s));
     return VIGIL_OK;
   });

@@ -32,7 +32,10 @@ struct vigil_ctx {
   std::mutex mu;
   std::vector<vigil::metrics::Sample> pending;  // guarded by mu
   uint64_t invalid_samples = 0;                 // guarded by mu
-  std::string first_invalid;                    // guarded by mu
+  // Samples the buffer takes; emits beyond it fail and are counted (a collector's sample_limit).
+  size_t sample_limit = 1'000'000;  // guarded by mu
+  uint64_t samples_over_limit = 0;  // guarded by mu
+  std::string first_invalid;        // guarded by mu
 };
 
 namespace vigil::plugin_host {

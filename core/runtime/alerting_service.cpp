@@ -883,7 +883,7 @@ Status AlertingService::expire_silence(const std::string& id, const std::string&
 }
 
 Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string& author, const std::string& comment,
-                                                 Time expires_at) {
+                                                 Time expires_at, const std::string& principal) {
   std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   auto ack = engine_.ack_alert(fp, author, comment, expires_at, now);
@@ -892,7 +892,8 @@ Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string&
   for (const auto& v : engine_.alerts(now)) {
     if (v.fp != fp) continue;
     auto e = event("acknowledged", v.alert, now);
-    e.detail = nlohmann::json{{"ack", ack->id}, {"author", author}, {"comment", comment}}.dump();
+    e.detail =
+        nlohmann::json{{"ack", ack->id}, {"author", author}, {"comment", comment}, {"principal", principal}}.dump();
     events.push_back(std::move(e));
     std::lock_guard l(mu_);
     marks_[fp].acked = true;
@@ -903,7 +904,8 @@ Result<alerting::Ack> AlertingService::ack_alert(uint64_t fp, const std::string&
 }
 
 Result<alerting::Ack> AlertingService::ack_group(const std::string& group_key, const std::string& author,
-                                                 const std::string& comment, Time expires_at) {
+                                                 const std::string& comment, Time expires_at,
+                                                 const std::string& principal) {
   std::lock_guard state(state_mu_);
   const Time now = SysClock::now();
   auto ack = engine_.ack_group(group_key, author, comment, expires_at, now);
@@ -913,7 +915,10 @@ Result<alerting::Ack> AlertingService::ack_group(const std::string& group_key, c
     if (std::find(ack->fingerprints.begin(), ack->fingerprints.end(), v.fp) == ack->fingerprints.end()) continue;
     auto e = event("acknowledged", v.alert, now);
     e.group_key = group_key;
-    e.detail = nlohmann::json{{"ack", ack->id}, {"author", author}, {"comment", comment}, {"group", true}}.dump();
+    e.detail =
+        nlohmann::json{
+            {"ack", ack->id}, {"author", author}, {"comment", comment}, {"group", true}, {"principal", principal}}
+            .dump();
     events.push_back(std::move(e));
     std::lock_guard l(mu_);
     marks_[v.fp].acked = true;

@@ -96,10 +96,11 @@ class AlertingService {
 
   Result<std::string> put_silence(alerting::Silence s, const std::string& principal);
   Status expire_silence(const std::string& id, const std::string& principal);
+  // `principal` (who the API authenticated) goes into the history next to the author the body named.
   Result<alerting::Ack> ack_alert(uint64_t fp, const std::string& author, const std::string& comment,
-                                  alerting::Time expires_at);
+                                  alerting::Time expires_at, const std::string& principal);
   Result<alerting::Ack> ack_group(const std::string& group_key, const std::string& author, const std::string& comment,
-                                  alerting::Time expires_at);
+                                  alerting::Time expires_at, const std::string& principal);
   Status remove_ack(uint64_t fp, const std::string& principal);
   std::vector<ReceiverStatus> receivers();
   // The last error writing the alerting database ("" while healthy), for readiness.

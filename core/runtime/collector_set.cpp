@@ -138,17 +138,19 @@ Job CollectorSet::make_job(const std::shared_ptr<Entry>& e, const config::AgentS
     e->series->duration->Observe(out.seconds);
     e->series->samples->Increment(static_cast<double>(out.samples.size()));
     if (out.invalid_samples) e->series->invalid_samples->Increment(static_cast<double>(out.invalid_samples));
+    if (out.over_sample_limit) e->series->over_sample_limit->Increment();
     if (auto* s = series->load()) {
       const int64_t now_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count();
       auto with_labels = out.samples;
       for (auto& smp : with_labels) metrics::add_missing_labels(smp, e->instance->settings().labels);
-      if (!with_labels.empty() || out.result == plugin_host::CollectOutcome::Result::ok)
+      if (!with_labels.empty() || out.result == plugin_host::CollectOutcome::Result::ok || out.over_sample_limit)
         s->append_batch(e->source, now_ms, with_labels);
     }
-    // Whatever valid samples the run produced are published, even from a failed run.
-    if (!out.samples.empty() || out.result == plugin_host::CollectOutcome::Result::ok)
+    // Whatever valid samples the run produced are published, even from a failed run, except one
+    // over its sample_limit: its series are gone, as after a failed scrape in Prometheus.
+    if (!out.samples.empty() || out.result == plugin_host::CollectOutcome::Result::ok || out.over_sample_limit)
       store->replace(e->source, std::move(out.samples), e->instance->settings().labels);
     const bool ok = out.result == plugin_host::CollectOutcome::Result::ok;
     {

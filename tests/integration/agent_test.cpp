@@ -266,6 +266,29 @@ TEST_CASE("failing and misbehaving plugins are counted while everything else kee
   CHECK(contains(ready.body, "target down"));
 }
 
+TEST_CASE("a collection over its sample_limit fails whole, is counted, and leaves no partial series", "[integration]") {
+  const auto dir = temp_dir();
+  const auto cfg =
+      write_config(dir, base_config("[[collectors.no_op]]\nalias = \"big\"\nseries = 50\nsample_limit = 40\n"
+                                    "labels = { inst = \"big\" }\n"
+                                    "[[collectors.no_op]]\nalias = \"fits\"\nseries = 40\nsample_limit = 40\n"
+                                    "labels = { inst = \"fits\" }\n"));
+  AgentProcess agent(cfg);
+  REQUIRE(agent.started());
+  REQUIRE(agent.wait_for("/metrics", "fixture_value{inst=\"fits\",n=\"39\",source=\"no_op\"} 1", 5s));
+  REQUIRE(agent.wait_for("/metrics", "vigil_collector_sample_limit_exceeded_total{alias=\"big\",collector=\"no_op\"} 1",
+                         5s));
+  const auto m = http_get(agent.port(), "/metrics").body;
+  CHECK_FALSE(contains(m, "inst=\"big\""));  // not even the first 40
+  CHECK(contains(m, "vigil_collector_up{alias=\"big\",collector=\"no_op\"} 0"));
+  CHECK(contains(m, "vigil_collector_up{alias=\"fits\",collector=\"no_op\"} 1"));
+  CHECK(contains(m, "vigil_collector_sample_limit_exceeded_total{alias=\"fits\",collector=\"no_op\"} 0"));
+  CHECK(agent.wait_for("/readyz", "sample_limit of 40 samples", 5s));
+  CHECK(contains(agent.log(), "raise sample_limit in"));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(6s) == 0);
+}
+
 TEST_CASE("a broken plugin stops the start unless the instance is optional", "[integration]") {
   const auto dir = temp_dir();
   {

@@ -65,7 +65,8 @@ def without_substitutions(line):
 def placeholder_env(text):
     env = dict(os.environ)
     for name in set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", text)):
-        env[name] = "https://example.com/placeholder" if name.endswith("URL") else "placeholder"
+        # Distinct per variable: vigil refuses two API tokens with one secret.
+        env[name] = f"https://example.com/{name.lower()}" if name.endswith("URL") else f"placeholder-{name.lower()}"
     return env
 
 

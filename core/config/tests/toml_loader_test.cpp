@@ -122,6 +122,73 @@ TEST_CASE("unknown keys are errors with a did-you-mean", "[config]") {
   CHECK(has_problem(r, "\"format\" is \"jsn\"; use one of json, text (did you mean \"json\"?)"));
 }
 
+TEST_CASE("named API tokens: names, secrets and scopes are checked where they are written", "[config]") {
+  auto good = load(R"([http]
+read_requires_token = true
+[[http.tokens]]
+name = "ci"
+token = "s3cret"
+scopes = ["ingest"]
+[[http.tokens]]
+name = "ops.team-1"
+token_file = "/etc/vigil/ops.token"
+scopes = ["read", "write"]
+)");
+  REQUIRE(good.ok());
+  REQUIRE(good.settings.http.tokens.size() == 2);
+  CHECK(good.settings.http.tokens[0].name == "ci");
+  CHECK(good.settings.http.tokens[0].scopes == std::vector<std::string>{"ingest"});
+  CHECK(good.settings.http.tokens[1].token_file == "/etc/vigil/ops.token");
+  CHECK(good.settings.http.tokens[1].where == "t.toml:7:1");
+
+  auto bad = load(R"([http]
+api_token = "x"
+[[http.tokens]]
+name = "../root"
+token = "a"
+scopes = ["read"]
+[[http.tokens]]
+name = "api"
+token = "b"
+scopes = ["write"]
+[[http.tokens]]
+name = "twice"
+token = "c"
+token_file = "/f"
+scopes = ["admin"]
+[[http.tokens]]
+name = "twice"
+scopes = []
+[[http.tokens]]
+name = "x"
+token = "d"
+)");
+  CHECK(has_problem(bad, "t.toml:4:8: [[http.tokens]] needs a \"name\" of at most 64 letters a-z"));
+  CHECK(has_problem(bad, "t.toml:8:8: the name \"api\" is [http] api_token's"));
+  CHECK(has_problem(bad,
+                    "[[http.tokens]] \"twice\" needs either \"token\" (e.g. \"${CI_TOKEN}\") or "
+                    "\"token_file\", not both"));
+  CHECK(has_problem(bad, "unknown scope \"admin\"; use \"read\", \"write\" or \"ingest\""));
+  CHECK(has_problem(bad, "t.toml:17:8: a token named \"twice\" is already defined"));
+  CHECK(has_problem(bad, "not neither"));
+  CHECK(has_problem(bad, "[[http.tokens]] \"x\" needs \"scopes\""));
+  CHECK(has_problem(load("[http]\ntokens = [\"a\"]\n"), "\"tokens\" in [http] must be tables"));
+  CHECK(has_problem(load("[[http.tokens]]\nname = \"a\"\ntoken = \"b\"\nscopes = [\"read\"]\nscope = 1\n"),
+                    "unknown key \"scope\" in [http.tokens] (did you mean \"scopes\"?)"));
+}
+
+TEST_CASE("sample_limit: [agent]'s is every collector's unless the instance sets its own", "[config]") {
+  auto r = load("[agent]\nsample_limit = 500\n[[collectors.system]]\n[[collectors.process]]\nsample_limit = 20\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.settings.collectors.size() == 2);
+  for (const auto& c : r.settings.collectors) CHECK(c.sample_limit == (c.plugin == "system" ? 500 : 20));
+  CHECK(load("[[collectors.system]]\n").settings.collectors[0].sample_limit == 100000);
+  CHECK(has_problem(load("[[notifiers.log]]\nsample_limit = 5\n"),
+                    "t.toml:2:16: \"sample_limit\" applies to collectors only"));
+  CHECK(has_problem(load("[[collectors.system]]\nsample_limit = 0\n"), "\"sample_limit\" must be between 1 and"));
+  CHECK(has_problem(load("[agent]\nsample_limit = -1\n"), "\"sample_limit\" must be between 1 and"));
+}
+
 TEST_CASE("wrong types name the expected type", "[config]") {
   auto r = load(R"(
 [agent]
