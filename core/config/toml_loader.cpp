@@ -456,7 +456,6 @@ void read_bench(const TableReader& r, const toml::table& t, BenchSettings& b, Pr
                   "stage " + std::to_string(i + 1) + " must have a duration and a target, nothing else" + hint);
         continue;
       }
-      BenchStage stage;
       auto parsed = d->is_string() ? parse_duration(d->as_string()->get()) : Status::error("not a string");
       const auto v = target->value<double>();
       if (!parsed.ok() || *parsed < nanoseconds(0))

@@ -36,3 +36,14 @@ TEST_CASE("durations print in their shortest exact form", "[config]") {
   CHECK(format_duration(0s) == "0s");
   CHECK(parse_duration(format_duration(3723s)).value() == 3723s);
 }
+
+TEST_CASE("every duration prints in a form that parses back to it exactly", "[config]") {
+  // Found by fuzzing: 15h and 3us printed as "15h0ms".
+  CHECK(parse_duration("11h4h3us").value() == 15h + 3us);
+  CHECK(format_duration(15h + 3us) == "15h3us");
+  CHECK(format_duration(1h + 250ms) == "1h250ms");
+  CHECK(format_duration(61s + 7ns) == "1m1s7ns");
+  const std::chrono::nanoseconds samples[] = {15h + 3us, 1h + 1ns, std::chrono::nanoseconds((1LL << 62) + 1),
+                                              std::chrono::nanoseconds(9223372036854775807), 59s + 999999999ns};
+  for (const auto d : samples) CHECK(parse_duration(format_duration(d)).value() == d);
+}

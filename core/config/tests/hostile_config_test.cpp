@@ -108,7 +108,9 @@ TEST_CASE("durations and sizes out of range are errors, never overflow", "[confi
   using vigil::config::parse_duration;
   CHECK_FALSE(parse_duration("99999999999999999999s").ok());
   CHECK_FALSE(parse_duration("9999999999999999d").ok());
-  CHECK_FALSE(parse_duration("9223372036854775807ns").ok());  // 2^63 after rounding to a double
+  CHECK_FALSE(parse_duration("9223372036854775808ns").ok());                              // 2^63
+  CHECK(parse_duration("9223372036854775807ns").value().count() == 9223372036854775807);  // exactly, no double
+  CHECK_FALSE(parse_duration("106751d23h47m16s854775808ns").ok());  // the sum overflows, not a part
   CHECK_FALSE(parse_duration(repeat("9", 400) + "s").ok());
   CHECK(parse_duration("292y").ok() == false);  // unknown unit, said so
   CHECK(parse_duration("106751d").ok());
