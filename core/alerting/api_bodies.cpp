@@ -36,6 +36,16 @@ Result<Clock::duration> duration_field(const json& j, const char* key) {
   return std::chrono::duration_cast<Clock::duration>(d.value());
 }
 
+// `t` + `d`, refused beyond the last time parse_rfc3339 accepts (the end of 2261), so no later
+// arithmetic on it can overflow Time's 64 bits of nanoseconds.
+Result<Time> later(Time t, Clock::duration d, const char* key) {
+  constexpr int64_t kLast = 9'214'646'399'000'000'000;  // 2261-12-31T23:59:59Z
+  int64_t sum = 0;
+  if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &sum) || sum > kLast)
+    return Status::error(std::string("\"") + key + "\" ends after 2261, later than vigil's times can hold");
+  return Time(Clock::duration(sum));
+}
+
 }  // namespace
 
 Result<Time> time_from_json(const json& j, const char* key, Time fallback) {
@@ -143,7 +153,9 @@ Result<Silence> silence_from_request(const json& b, Time now) {
   if (b.contains("duration")) {
     auto d = duration_field(b, "duration");
     if (!d.ok()) return d.status();
-    s.ends_at = s.starts_at + *d;
+    auto ends = later(s.starts_at, *d, "duration");
+    if (!ends.ok()) return ends.status();
+    s.ends_at = *ends;
   } else {
     auto ends = time_from_json(b, "endsAt", Time{});
     if (!ends.ok()) return ends.status();
@@ -176,7 +188,9 @@ Result<AckRequest> ack_from_request(const json& b, Time now) {
   if (b.contains("expiresIn")) {
     auto d = duration_field(b, "expiresIn");
     if (!d.ok()) return d.status();
-    out.expires_at = now + *d;
+    auto at = later(now, *d, "expiresIn");
+    if (!at.ok()) return at.status();
+    out.expires_at = *at;
   } else {
     auto at = time_from_json(b, "expiresAt", Time{});
     if (!at.ok()) return at.status();

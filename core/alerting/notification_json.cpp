@@ -104,7 +104,10 @@ Result<Time> parse_rfc3339(const std::string& text) {
   }
   const date::year_month_day ymd{date::year(y), date::month(static_cast<unsigned>(mo)),
                                  date::day(static_cast<unsigned>(d))};
-  if (i != text.size() || !ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad();
+  if (i != text.size() || !ymd.ok() || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return bad();
+  // Time counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11.
+  if (y < 1678 || y > 2261)
+    return Status::error("\"" + text + "\" is outside the years 1678 to 2261 that vigil's times can hold");
   const auto t = date::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi - offset_min) +
                  std::chrono::seconds(sec) + std::chrono::nanoseconds(nanos);
   return Time(std::chrono::duration_cast<Clock::duration>(t.time_since_epoch()));

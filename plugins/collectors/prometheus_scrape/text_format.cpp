@@ -149,6 +149,14 @@ ParseResult parse_text_format(std::string_view text) {
         it->second.s.labels = labels;
       }
       Hist& h = it->second;
+      // Bucket and total counts are whole numbers; anything else (negative, NaN, past 2^64,
+      // which a cast would make undefined) is an error of its line.
+      const bool is_sum = ends_with(s.name, "_sum");
+      if (!is_sum && !(s.value >= 0 && s.value < 18446744073709551616.0)) {
+        out.errors.push_back("line " + std::to_string(line_no) + ": " + s.name +
+                             " is not a count (a whole number from 0 to 2^64)");
+        continue;
+      }
       if (ends_with(s.name, "_bucket")) {
         double bound = 0;
         if (!parse_value(le, bound)) {
@@ -159,7 +167,7 @@ ParseResult parse_text_format(std::string_view text) {
           h.inf = static_cast<uint64_t>(s.value);
         else
           h.s.buckets.emplace_back(bound, static_cast<uint64_t>(s.value));
-      } else if (ends_with(s.name, "_sum")) {
+      } else if (is_sum) {
         h.s.sum = s.value;
       } else {
         h.s.count = static_cast<uint64_t>(s.value);

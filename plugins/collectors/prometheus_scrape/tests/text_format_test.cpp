@@ -67,3 +67,14 @@ TEST_CASE("malformed lines are skipped and reported with their number", "[scrape
   CHECK(r.errors[0] == "line 2: label value must be quoted");
   CHECK(r.errors[4] == "line 6: invalid timestamp");
 }
+
+TEST_CASE("histogram counts that are no counts are errors, not undefined casts", "[scrape][hostile]") {
+  // Found by fuzzing: a bucket of 2.4e105 was cast to a 64-bit count (UBSan).
+  const auto r = parse_text_format(
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 2.4e105\nh_bucket{le=\"+Inf\"} -1\nh_count NaN\nh_sum 1e300\n"
+      "h_bucket{le=\"2\"} 3\n");
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0] == "line 2: h_bucket is not a count (a whole number from 0 to 2^64)");
+  CHECK(r.errors[1] == "line 3: h_bucket is not a count (a whole number from 0 to 2^64)");
+  CHECK(r.errors[2] == "line 4: h_count is not a count (a whole number from 0 to 2^64)");
+}
