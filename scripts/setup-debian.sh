@@ -20,7 +20,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libhiredis-dev libre2-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev tzdata clang-format file)
-test_pkgs=(prometheus redis-server python3-aiosmtpd python3-yaml curl openssl docker-compose chromium systemd gcovr)  # node and npm come with the base image
+test_pkgs=(prometheus redis-server python3-aiosmtpd python3-yaml curl openssl docker-compose chromium systemd gcovr
+  clang-16 libclang-rt-16-dev libfuzzer-16-dev)  # node and npm come with the base image; clang-16: fuzzing
 
 missing=()
 pkg_missing() { ! dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

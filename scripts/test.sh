@@ -6,7 +6,9 @@
 #      summary of what they covered;
 #   2. under ThreadSanitizer (build-tsan/): the thread-heavy tests (scheduler, collector set,
 #      plugin host, cache, load engines, lifecycle);
-#   3. the whole suite, integration tests included, on the normal build (build/).
+#   3. libFuzzer on every fuzz target (fuzz/) for 10 s each, under ASan+UBSan (build-fuzz/,
+#      clang-16; every build also replays their corpora as tests);
+#   4. the whole suite, integration tests included, on the normal build (build/).
 # ctest's summary of the whole suite is the last thing printed. A test whose tool is missing
 # fails; VIGIL_ALLOW_SKIPS=1 makes it a skip on a partial machine (docs/testing.md).
 set -euo pipefail
@@ -44,6 +46,9 @@ for t in "${tsan_tests[@]}"; do
     { tail -80 "/tmp/vigil-tsan-$t.log"; echo "ThreadSanitizer run of $t failed"; exit 1; }
   echo "$t: $(grep -E 'All tests passed|test cases:' "/tmp/vigil-tsan-$t.log" | tail -1)"
 done
+
+echo "== fuzzing: every parser of outside input for 10 s under ASan+UBSan (longer: scripts/fuzz.sh)"
+VIGIL_SETUP_DONE=1 scripts/fuzz.sh 10
 
 echo "== full suite"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
