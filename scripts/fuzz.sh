@@ -7,6 +7,9 @@
 # an input slower than 10 s stops the run with the reproducer in build-fuzz/crashes/NAME/: fix
 # the parser, then add the file to fuzz/corpus/NAME so every build replays it (ctest
 # fuzz_replay.NAME).
+# VIGIL_FUZZ_SEED=N fixes libFuzzer's seed: the same inputs in the same order on every run, so a
+# short run is a prefix of a longer one with that seed (scripts/test.sh uses 1, so CI repeats
+# what was fuzzed before it; fuzz without it to explore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -n "${VIGIL_SETUP_DONE:-}" ]] || scripts/setup-debian.sh --test
@@ -18,6 +21,8 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_CO
   >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target vigil_fuzz_targets
 targets=("$@")
+seed=()
+if [[ -n "${VIGIL_FUZZ_SEED:-}" ]]; then seed=(-seed="$VIGIL_FUZZ_SEED"); fi
 # Stacks with function names and lines, when a symbolizer is installed.
 symbolize=""
 if symbolizer=$(command -v llvm-symbolizer); then symbolize=":external_symbolizer_path=$symbolizer"; fi
@@ -29,7 +34,7 @@ for t in "${targets[@]}"; do
   log="build-fuzz/fuzz-$t.log"
   if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1$symbolize" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1$symbolize" \
-    "build-fuzz/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "build-fuzz/fuzz/fuzz_$t" "${seed[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$t/" "build-fuzz/corpus/$t" "fuzz/corpus/$t" \
     >"$log" 2>&1; then
     tail -60 "$log"

@@ -6,8 +6,8 @@
 #      summary of what they covered;
 #   2. under ThreadSanitizer (build-tsan/): the thread-heavy tests (scheduler, collector set,
 #      plugin host, cache, load engines, lifecycle);
-#   3. libFuzzer on every fuzz target (fuzz/) for 10 s each, under ASan+UBSan (build-fuzz/,
-#      clang-16; every build also replays their corpora as tests);
+#   3. libFuzzer on every fuzz target (fuzz/) for 10 s each with seed 1, under ASan+UBSan
+#      (build-fuzz/, clang-16; every build also replays their corpora as tests);
 #   4. the whole suite, integration tests included, on the normal build (build/).
 # ctest's summary of the whole suite is the last thing printed. A test whose tool is missing
 # fails; VIGIL_ALLOW_SKIPS=1 makes it a skip on a partial machine (docs/testing.md).
@@ -48,7 +48,7 @@ for t in "${tsan_tests[@]}"; do
 done
 
 echo "== fuzzing: every parser of outside input for 10 s under ASan+UBSan (longer: scripts/fuzz.sh)"
-VIGIL_SETUP_DONE=1 scripts/fuzz.sh 10
+VIGIL_SETUP_DONE=1 VIGIL_FUZZ_SEED=1 scripts/fuzz.sh 10
 
 echo "== full suite"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

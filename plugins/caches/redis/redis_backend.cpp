@@ -19,6 +19,7 @@
 #include <vector>
 #include <vigil/plugin.hpp>
 
+#include "../../common/redis_reply_limits.hpp"
 #include "../../common/redis_url.hpp"
 #include "redis_replies.h"
 
@@ -265,7 +266,9 @@ class RedisBackend {
   }
 
   // Reads invalidations until the link fails or stop(); a PING every second must be answered
-  // within the command timeout.
+  // within the command timeout, and no message may grow past kMaxPendingPush unread bytes (a
+  // peer streaming one endless reply would otherwise be buffered without end).
+  static constexpr size_t kMaxPendingPush = 64u << 20;
   void follow(redisContext* c, std::string& error) {
     using Steady = std::chrono::steady_clock;
     auto last_ping = Steady::now();
@@ -288,7 +291,7 @@ class RedisBackend {
         }
       }
       if (c->err) {
-        error = c->errstr;
+        error = vigil::redis_limits::reply_error(c);
         return;
       }
       const auto now = Steady::now();
@@ -311,6 +314,11 @@ class RedisBackend {
       const int n = ::poll(&p, 1, 100);
       if (n > 0 && redisBufferRead(c) != REDIS_OK) {
         error = c->errstr;
+        return;
+      }
+      if (c->reader->len - c->reader->pos > kMaxPendingPush) {
+        error = "the server sent " + std::to_string(c->reader->len - c->reader->pos) +
+                " bytes without completing a message (invalidation messages are small; is it a Redis server?)";
         return;
       }
     }
@@ -432,11 +440,17 @@ class RedisBackend {
       if (c) redisFree(c);
       return nullptr;
     }
+    if (!vigil::redis_limits::bound(c->reader)) {
+      last_error_ = "out of memory";
+      redisFree(c);
+      return nullptr;
+    }
     redisSetTimeout(c, to_timeval(command_timeout_ns_));
     auto run = [&](const char* what, redisReply* r) {
       Reply rep{r};
       if (!r || r->type == REDIS_REPLY_ERROR) {
-        last_error_ = std::string(what) + " failed: " + (r ? std::string(r->str, r->len) : std::string(c->errstr));
+        last_error_ =
+            std::string(what) + " failed: " + (r ? std::string(r->str, r->len) : vigil::redis_limits::reply_error(c));
         return false;
       }
       return true;
@@ -459,7 +473,8 @@ class RedisBackend {
   void check(Conn& c, redisReply* r, const char* what) {
     if (!r)
       throw Error(VIGIL_E_UNAVAILABLE, std::string(what) + " to Redis at " + target_.host + ":" +
-                                           std::to_string(target_.port) + " failed: " + c->errstr);
+                                           std::to_string(target_.port) +
+                                           " failed: " + vigil::redis_limits::reply_error(c.get()));
     if (r->type == REDIS_REPLY_ERROR)
       throw Error(VIGIL_E_INVALID, std::string(what) + ": Redis said " + std::string(r->str, r->len));
   }

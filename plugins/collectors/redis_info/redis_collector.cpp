@@ -24,6 +24,7 @@
 #include <vector>
 #include <vigil/plugin.hpp>
 
+#include "../../common/redis_reply_limits.hpp"
 #include "../../common/redis_url.hpp"
 
 // The INFO parser and the INFO -> metrics mapping are outside the anonymous namespace so the unit
@@ -281,6 +282,7 @@ class RedisCollector {
       return "cannot connect to " + address_ + ": " + c->errstr +
              (budget < connect_timeout_ns_ ? " (cut to " + millis(budget) + " by the collection deadline)"
                                            : " (connect_timeout " + millis(connect_timeout_ns_) + ")");
+    if (!vigil::redis_limits::bound(c->reader)) return "cannot allocate a hiredis reader";
     std::string why;
     if (target_.auth) {
       const bool ok = target_.user.empty()
@@ -328,7 +330,7 @@ class RedisCollector {
             (timed_out
                  ? "no reply within " + millis(budget) +
                        (budget < command_timeout_ns_ ? " (what the collection deadline left)" : " (command_timeout)")
-                 : std::string(c->errstr));
+                 : vigil::redis_limits::reply_error(c));
       return nullptr;
     }
     if (r->type == REDIS_REPLY_ERROR) {

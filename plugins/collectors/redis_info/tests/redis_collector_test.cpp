@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vigil/plugin.hpp>
 #include <vigil/testing/fake_host.hpp>
 
@@ -312,6 +313,43 @@ TEST_CASE("a server that accepts but never answers is down within command_timeou
     CHECK(value(c.host, "redis_up") == 0);
     CHECK(logs_with(c.host, kWarn, "(what the collection deadline left)") == 1);
   }
+  ::close(fd);
+}
+
+TEST_CASE("a server answering with a huge array header is refused without allocating for it", "[redis_info]") {
+  // "*1111111112\r\n" made hiredis allocate 8.9 GB for the element table before reading one
+  // element (found by fuzz/redis_reply): thirteen bytes from a lying server killed the agent.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = vigil::testing::loopback_address(0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 16) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  std::thread liar([fd] {
+    const int conn = ::accept(fd, nullptr, nullptr);
+    if (conn < 0) return;
+    char buf[512];
+    if (::recv(conn, buf, sizeof buf, 0) > 0) {
+      const std::string reply = "*1111111112\r\n:1\r\n";
+      (void)::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
+    }
+    while (::recv(conn, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(conn);
+  });
+  {
+    Collector c;
+    c.host.set("url", url_for(port));
+    c.create();
+    REQUIRE(c.collect() == VIGIL_OK);
+    CHECK(value(c.host, "redis_up") == 0);
+    CHECK(logs_with(c.host, kWarn,
+                    "PING to 127.0.0.1:" + std::to_string(port) +
+                        " failed: the server sent an array of 1111111112 elements, more than the 1048576 accepted") ==
+          1);
+  }  // the collector's connection closes: the liar's recv returns 0
+  liar.join();
   ::close(fd);
 }
 
