@@ -31,7 +31,7 @@ int wait_for(int fd, short events, int64_t deadline_mono_ns) {
     }
     pollfd p{fd, events, 0};
     const int r = ::poll(&p, 1, timeout_ms);
-    if (r > 0) return 1;  // ready, or hung up / in error: the read or write that follows says which
+    if (r > 0) return 1;   // ready, or hung up / in error: the read or write that follows says which
     if (r == 0) continue;  // the deadline check above decides
     if (errno != EINTR) return -1;
   }
@@ -49,7 +49,7 @@ Fill read_exact(int fd, char* p, size_t n, int64_t deadline_mono_ns, std::string
       error = std::strerror(errno);
       return Fill::error;
     }
-    const ssize_t r = ::read(fd, p + got, n - got);
+    const ssize_t r = ::recv(fd, p + got, n - got, MSG_DONTWAIT);
     if (r > 0) {
       got += static_cast<size_t>(r);
     } else if (r == 0) {
@@ -107,8 +107,7 @@ ReadOutcome read_frame(int fd, size_t max_payload, int64_t deadline_mono_ns) {
   ReadOutcome out;
   char header[kFrameHeaderSize];
   switch (read_exact(fd, header, sizeof header, deadline_mono_ns, out.error)) {
-    case Fill::done:
-      break;
+    case Fill::done: break;
     case Fill::closed_at_start:
       out.kind = ReadOutcome::Kind::closed;
       out.error = "the plugin host closed the connection";
@@ -141,8 +140,7 @@ ReadOutcome read_frame(int fd, size_t max_payload, int64_t deadline_mono_ns) {
   out.frame.type = type;
   out.frame.payload.resize(length);
   switch (read_exact(fd, out.frame.payload.data(), length, deadline_mono_ns, out.error)) {
-    case Fill::done:
-      return out;
+    case Fill::done: return out;
     case Fill::closed_at_start:
     case Fill::closed_inside:
       out.kind = ReadOutcome::Kind::malformed;
@@ -173,8 +171,9 @@ std::string write_frame(int fd, uint16_t type, std::string_view payload, int64_t
       const int w = wait_for(fd, POLLOUT, deadline_mono_ns);
       if (w == 0) return "the plugin host did not take a frame before the deadline";
       if (w < 0) return std::string("writing to the plugin host failed: ") + std::strerror(errno);
-      // send() with MSG_NOSIGNAL: a peer that is gone is an error here, never a SIGPIPE.
-      const ssize_t r = ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
+      // MSG_NOSIGNAL: a peer that is gone is an error here, never a SIGPIPE. MSG_DONTWAIT: a
+      // blocking socket takes what fits and returns, so the deadline holds for a large frame.
+      const ssize_t r = ::send(fd, part.data(), part.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (r >= 0) {
         part.remove_prefix(static_cast<size_t>(r));
       } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {

@@ -1,5 +1,6 @@
 // The framed protocol between the agent and an isolated plugin's host process
-// (vigil-plugin-host), over one end each of a socketpair.
+// (vigil-plugin-host), over one end each of a socketpair (SOCK_STREAM; reads and writes use
+// recv/send, so the descriptor must be a socket).
 //
 // A frame is an 8-byte header (payload length u32, frame type u16, reserved u16 = 0) and the
 // payload. Both ends run on one machine, so numbers are in native byte order. The payload is
