@@ -32,6 +32,21 @@ class PluginTable {
     std::string where;
   };
 
+  // One value of the table in flat form, for a process that has no TOML tree (an isolated
+  // plugin's host, core/isolation) to answer every lookup as the original does.
+  struct Entry {
+    std::string path;  // concrete: "targets[2].url"; "" is the table itself
+    Type type = Type::missing;
+    std::string text;  // strings
+    int64_t integer = 0;
+    double floating = 0;
+    bool boolean = false;
+    size_t count = 0;               // elements of an array, keys of a table
+    std::string where;              // of the value
+    std::string key_where;          // of its key, when it is a table's member (what keys() reports)
+    std::vector<std::string> keys;  // tables: their keys in file order
+  };
+
   PluginTable();  // an empty table
   ~PluginTable();
   PluginTable(const PluginTable&);
@@ -46,6 +61,13 @@ class PluginTable {
   const std::string& fingerprint() const;
   // "file:line:col" of the table header.
   const std::string& where() const;
+
+  // Every value (the table itself first), depth first in the order keys() reports them.
+  // Host keys are left out, as find() leaves them out. Date/time values carry no value.
+  std::vector<Entry> entries() const;
+  // A table that answers every lookup from entries() of another. Entries the original could
+  // not produce (a path twice, a member whose parent is missing) are ignored.
+  static PluginTable from_entries(const std::vector<Entry>& entries, std::string where, std::string fingerprint);
 
   struct Impl;
   explicit PluginTable(std::shared_ptr<const Impl> impl);

@@ -26,6 +26,7 @@ struct AgentSettings {
   std::string hostname;                                     // "" = the machine's hostname
   std::string state_dir = "data";                           // durable state; relative = to the working directory
   uint64_t sample_limit = 100000;                           // samples one collection may emit; more fail it whole
+  std::string default_isolation = "none";                   // collectors without their own "isolation": none|process
 
   bool operator==(const AgentSettings&) const = default;
 };
@@ -114,6 +115,10 @@ struct InstanceSettings {
   std::vector<std::pair<std::string, std::string>> labels;  // added to every sample
   std::string rate_limit;     // notifiers: at most this many deliveries, e.g. "20/m" ("" = no limit)
   uint64_t sample_limit = 0;  // collectors: samples one collection may emit (the loader sets [agent]'s when 0)
+  // Collectors: "none" runs the plugin inside the agent, "process" in a vigil-plugin-host of its
+  // own (the loader sets [agent]'s default_isolation when the table has none).
+  std::string isolation;
+  uint64_t memory_limit = 0;  // isolation = "process": the host's address space in bytes (0 = no limit)
   BenchSettings bench;        // scenarios only
   PluginTable table;          // the plugin's own keys (host keys above removed)
   std::string where;          // file:line:col of the table

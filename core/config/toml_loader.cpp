@@ -251,6 +251,8 @@ void read_agent(const toml::table& root, Settings& s, Problems& p) {
   r.string("hostname", s.agent.hostname);
   r.string("state_dir", s.agent.state_dir);
   r.integer("sample_limit", s.agent.sample_limit, 1, 100'000'000);
+  r.string("default_isolation", s.agent.default_isolation);
+  r.one_of("default_isolation", s.agent.default_isolation, {"none", "process"});
 }
 
 void read_log(const toml::table& root, Settings& s, Problems& p) {
@@ -514,6 +516,16 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   r.integer("sample_limit", inst.sample_limit, 1, 100'000'000);
   if (inst.sample_limit && kind != "collector")
     r.problem(*t.get("sample_limit"), "\"sample_limit\" applies to collectors only");
+  if (t.get("isolation")) {
+    r.string("isolation", inst.isolation);
+    r.one_of("isolation", inst.isolation, {"none", "process"});
+    if (inst.isolation == "process" && kind != "collector")
+      r.problem(*t.get("isolation"), "isolation = \"process\" applies to collectors only; " + kind +
+                                         "s run inside the agent (remove the key)");
+  }
+  r.size("memory_limit", inst.memory_limit);
+  if (t.get("memory_limit") && kind != "collector")
+    r.problem(*t.get("memory_limit"), "\"memory_limit\" applies to isolated collectors only");
   if (const auto* ln = t.get("labels")) {
     if (const auto* lt = ln->as_table()) {
       for (const auto& [k, v] : *lt) {
@@ -633,8 +645,14 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
-  for (auto& c : out.settings.collectors)
+  for (auto& c : out.settings.collectors) {
     if (c.sample_limit == 0) c.sample_limit = out.settings.agent.sample_limit;
+    if (c.isolation.empty()) c.isolation = out.settings.agent.default_isolation;
+    if (c.memory_limit > 0 && c.isolation != "process")
+      problems.push_back(c.where +
+                         ": \"memory_limit\" needs isolation = \"process\" (a limit on the agent's own "
+                         "memory would be a limit on every plugin in it); set isolation = \"process\" or remove it");
+  }
   read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
   read_instances(shared_root, "caches", "cache", out.settings.caches, problems);
   read_instances(shared_root, "scenarios", "scenario", out.settings.scenarios, problems);
@@ -669,8 +687,8 @@ std::string InstanceSettings::identity() const {
       bench_text += std::to_string(st.duration.count()) + ":" + std::to_string(st.target) + " ";
   }
   return kind + "\n" + plugin + "\n" + alias + "\n" + std::to_string(interval.count()) + "\n" +
-         std::to_string(timeout.count()) + "\n" + std::to_string(sample_limit) + "\n" + labels_text + "\n" +
-         table.fingerprint() + bench_text;
+         std::to_string(timeout.count()) + "\n" + std::to_string(sample_limit) + "\n" + labels_text + "\n" + isolation +
+         "\n" + std::to_string(memory_limit) + "\n" + table.fingerprint() + bench_text;
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {

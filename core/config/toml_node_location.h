@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,11 @@ struct PluginTable::Impl {
   std::vector<std::string> hidden_keys;     // host keys, not the plugin's
   std::string where;
   std::string fingerprint;
+  // A table rebuilt from entries() (table == nullptr): the values by concrete path, and
+  // keys() as the original reported it.
+  std::map<std::string, Entry, std::less<>> flat;
+  std::vector<std::string> flat_order;  // the paths in the order entries() gave them
+  std::vector<KeyInfo> flat_keys;
 };
 
 inline std::string location_of(const toml::source_region& src) {

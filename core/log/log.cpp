@@ -101,6 +101,15 @@ void write(Level level, std::string_view component, std::string_view msg, Fields
   current()->log(kMap[static_cast<int>(level)], std::string_view(line));
 }
 
+void write_child_line(std::string_view line, Fields fields) {
+  const bool ours = line.size() > 8 && line.substr(0, 7) == "{\"ts\":\"" && line.back() == '}';
+  if (ours && state().json.load(std::memory_order_relaxed)) {
+    current()->log(spdlog::level::info, std::string_view(redact_secrets(line)));
+    return;
+  }
+  write(Level::info, "plugin", line, fields);
+}
+
 uint64_t redacted_fields_total() {
   return state().redacted.load(std::memory_order_relaxed);
 }

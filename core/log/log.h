@@ -54,6 +54,11 @@ using Fields = std::initializer_list<Field>;
 Status configure(const config::LogSettings& settings);
 bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view msg, Fields fields = {});
+// A line another vigil process wrote to its stderr (an isolated plugin's host, which logs JSON
+// lines): passed on as it is when this process writes JSON and the line looks like one of
+// vigil's; anything else (text format here, or what a plugin printed) becomes the message of an
+// info event with `fields` naming where it came from.
+void write_child_line(std::string_view line, Fields fields);
 // Flushes buffered output (file sinks); call before exit.
 void flush();
 // Field values written as "[redacted]" since the start (is_secret_key), for vigil's /metrics.

@@ -40,6 +40,9 @@ struct AgentMetrics::Families {
   prometheus::Family<prometheus::Counter>& api_auth_failures;
   prometheus::Family<prometheus::Counter>& api_mutations;
   prometheus::Family<prometheus::Gauge>& plugin_quarantined;
+  prometheus::Family<prometheus::Counter>& plugin_host_crashes;
+  prometheus::Family<prometheus::Counter>& plugin_host_restarts;
+  prometheus::Family<prometheus::Gauge>& plugin_host_rss;
 };
 
 namespace {
@@ -103,6 +106,14 @@ AgentMetrics::AgentMetrics(const std::string& version) : registry_(std::make_sha
             "Plugin instances removed by a reload while a call into them was still running: kept alive, their "
             "results discarded, until the call returns.",
             r),
+      build(prometheus::BuildCounter(), "vigil_plugin_host_crashes_total",
+            "Host processes of isolated plugin instances that ended without being asked to: by signal (SIGSEGV, "
+            "SIGABRT, SIGKILL when killed past a deadline, none for an exit or a broken protocol).",
+            r),
+      build(prometheus::BuildCounter(), "vigil_plugin_host_restarts_total",
+            "Host processes of isolated plugin instances started again after a crash.", r),
+      build(prometheus::BuildGauge(), "vigil_plugin_host_rss_bytes",
+            "Resident memory of each isolated plugin instance's host process, read after each call.", r),
   });
   f_->build_info.Add({{"version", version}, {"abi", "1"}}).Set(1);
 }
@@ -197,6 +208,20 @@ void AgentMetrics::plugin_failure(const std::string& plugin, const std::string& 
 
 void AgentMetrics::plugin_quarantined(const std::string& kind, const std::string& plugin, int delta) {
   f_->plugin_quarantined.Add({{"kind", kind}, {"plugin", plugin}}).Increment(delta);
+}
+
+void AgentMetrics::plugin_host_crash(const std::string& kind, const std::string& plugin, const std::string& alias,
+                                     const std::string& signal) {
+  f_->plugin_host_crashes.Add({{"kind", kind}, {"plugin", plugin}, {"alias", alias}, {"signal", signal}}).Increment();
+}
+
+void AgentMetrics::plugin_host_restart(const std::string& kind, const std::string& plugin, const std::string& alias) {
+  f_->plugin_host_restarts.Add({{"kind", kind}, {"plugin", plugin}, {"alias", alias}}).Increment();
+}
+
+void AgentMetrics::plugin_host_rss(const std::string& kind, const std::string& plugin, const std::string& alias,
+                                   double bytes) {
+  f_->plugin_host_rss.Add({{"kind", kind}, {"plugin", plugin}, {"alias", alias}}).Set(bytes);
 }
 
 std::string AgentMetrics::render(const SampleStore& samples) const {

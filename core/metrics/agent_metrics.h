@@ -66,6 +66,12 @@ class AgentMetrics {
   // Instances kept alive after removal because a call into them has not returned (+1 when
   // quarantined, -1 when released).
   void plugin_quarantined(const std::string& kind, const std::string& plugin, int delta);
+  // Isolated instances (isolation = "process"): a host that ended unasked, by signal name
+  // ("none" for an exit), a host started again, and a host's resident memory.
+  void plugin_host_crash(const std::string& kind, const std::string& plugin, const std::string& alias,
+                         const std::string& signal);
+  void plugin_host_restart(const std::string& kind, const std::string& plugin, const std::string& alias);
+  void plugin_host_rss(const std::string& kind, const std::string& plugin, const std::string& alias, double bytes);
 
   // The full Prometheus text exposition: own metrics, process figures and plugin samples.
   std::string render(const SampleStore& samples) const;

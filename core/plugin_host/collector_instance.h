@@ -27,23 +27,36 @@ struct CollectOutcome {
   double seconds = 0;
 };
 
-class CollectorInstance {
+// A running collector instance as the scheduler sees it: in this process (CollectorInstance)
+// or in a host process of its own (isolation::IsolatedCollector). Threading as above.
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  virtual Status start() = 0;
+  virtual CollectOutcome collect(int64_t deadline_mono_ns) = 0;
+  virtual void request_stop() = 0;
+  virtual void stop() = 0;
+  virtual const config::InstanceSettings& settings() const = 0;
+  // "collector system (alias system, /usr/lib/vigil/plugins/system.so)"
+  virtual std::string describe() const = 0;
+  const std::string& plugin_name() const { return settings().plugin; }
+  const std::string& alias() const { return settings().alias; }
+};
+
+class CollectorInstance final : public Collector {
  public:
   // Checks the table against the plugin's schema, then calls the plugin's create(). Every
   // problem is reported (file:line:col, plugin, reason).
   static Result<std::unique_ptr<CollectorInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                            const config::InstanceSettings& settings);
-  Status start() { return base_->start(); }
-  CollectOutcome collect(int64_t deadline_mono_ns);
-  void request_stop() { base_->request_stop(); }  // makes should_stop() true for the plugin
-  void stop() { base_->stop(); }
+  Status start() override { return base_->start(); }
+  CollectOutcome collect(int64_t deadline_mono_ns) override;
+  void request_stop() override { base_->request_stop(); }  // makes should_stop() true for the plugin
+  void stop() override { base_->stop(); }
   vigil_ctx* ctx() const { return base_->ctx(); }
 
-  const config::InstanceSettings& settings() const { return base_->settings(); }
-  const std::string& plugin_name() const { return settings().plugin; }
-  const std::string& alias() const { return settings().alias; }
-  // "collector system (alias system, /usr/lib/vigil/plugins/system.so)"
-  std::string describe() const { return base_->describe(); }
+  const config::InstanceSettings& settings() const override { return base_->settings(); }
+  std::string describe() const override { return base_->describe(); }
 
  private:
   CollectorInstance() = default;

@@ -82,6 +82,24 @@ std::shared_ptr<const LoadedPlugin> PluginCatalog::find(const std::string& name)
   return nullptr;
 }
 
+std::string PluginCatalog::locate(const std::string& name) {
+  namespace fs = std::filesystem;
+  if (auto it = plugins_.find(name); it != plugins_.end()) return it->second->path;
+  for (const auto& dir : dirs_) {
+    const fs::path hint = fs::path(dir) / (name + ".so");
+    std::error_code ec;
+    if (!fs::exists(hint, ec)) continue;
+    if (auto header = peek_plugin(hint.string()); header.ok() && header->name == name) return hint.string();
+  }
+  for (const auto& f : plugin_files()) {
+    auto header = peek_plugin(f);
+    if (!header.ok()) continue;
+    declared_.insert(header->name);
+    if (header->name == name) return f;
+  }
+  return "";
+}
+
 std::string PluginCatalog::refusal_reason(const std::string& name) const {
   for (const auto& [file, err] : failures_) {
     if (std::filesystem::path(file).stem().string() != name) continue;

@@ -26,6 +26,9 @@ class PluginCatalog {
 
   // nullptr when no loadable plugin has that name.
   std::shared_ptr<const LoadedPlugin> find(const std::string& name);
+  // The file that declares plugin `name`, read without loading it ("" when none does): for an
+  // isolated instance, whose plugin only its host process loads.
+  std::string locate(const std::string& name);
   // "no plugin named ... (hint)" with the list of files that failed to load.
   std::string not_found_message(const std::string& name, const std::string& kind) const;
   // Why no plugin of that name could be used, for metrics: the failure of its file NAME.so

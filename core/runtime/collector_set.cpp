@@ -12,13 +12,14 @@
 #include "metrics/agent_metrics.h"
 #include "metrics/sample_store.h"
 #include "metrics/series_store.h"
+#include "isolation/isolated_collector.h"
 #include "plugin_host/collector_instance.h"
 #include "plugin_host/plugin_catalog.h"
 
 namespace vigil::runtime {
 
 struct CollectorSet::Entry {
-  std::shared_ptr<plugin_host::CollectorInstance> instance;
+  std::shared_ptr<plugin_host::Collector> instance;
   std::string identity;
   std::string source;  // sample store key
   metrics::CollectorSeries* series = nullptr;
@@ -53,7 +54,7 @@ double unix_now() {
 }  // namespace
 
 CollectorSet::CollectorSet(Scheduler& scheduler, metrics::AgentMetrics& metrics, metrics::SampleStore& store)
-    : scheduler_(scheduler), metrics_(metrics), store_(store) {}
+    : scheduler_(scheduler), metrics_(metrics), plugin_host_path_(isolation::default_host_path()), store_(store) {}
 
 CollectorSet::~CollectorSet() = default;
 
@@ -80,6 +81,27 @@ CollectorSet::Prepared CollectorSet::prepare(const config::Settings& settings,
       }
       metrics_.plugin_failure(inst.plugin, stage, reason);
     };
+    if (inst.isolation == "process") {
+      // Only the host process loads an isolated plugin: nothing of it runs in the agent.
+      const std::string path = catalog.locate(inst.plugin);
+      if (path.empty()) {
+        fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"), "load",
+             catalog.refusal_reason(inst.plugin));
+        continue;
+      }
+      isolation::IsolationOptions options;
+      options.host_path = plugin_host_path_;
+      options.log_level = settings.log.level;
+      options.memory_limit = inst.memory_limit;
+      options.metrics = &metrics_;
+      auto created = isolation::IsolatedCollector::create(path, inst, std::move(options));
+      if (!created.ok()) {
+        fail(created.message(), "create", "settings");
+        continue;
+      }
+      out.created[id] = std::move(created.value());
+      continue;
+    }
     auto plugin = catalog.find(inst.plugin);
     if (!plugin) {
       fail(inst.where + ": " + catalog.not_found_message(inst.plugin, "collector"), "load",

@@ -23,7 +23,7 @@ class SampleStore;
 class SeriesStore;
 }  // namespace vigil::metrics
 namespace vigil::plugin_host {
-class CollectorInstance;
+class Collector;
 class PluginCatalog;
 }  // namespace vigil::plugin_host
 
@@ -52,7 +52,7 @@ class CollectorSet {
  public:
   struct Prepared {
     // Instances created for the new config (identity -> instance); kept ones are absent.
-    std::map<std::string, std::shared_ptr<plugin_host::CollectorInstance>> created;
+    std::map<std::string, std::shared_ptr<plugin_host::Collector>> created;
     std::vector<std::string> identities;  // every instance of the new config
     config::AgentSettings agent;
     Problems problems;  // fatal problems
@@ -62,9 +62,12 @@ class CollectorSet {
   CollectorSet(Scheduler& scheduler, metrics::AgentMetrics& metrics, metrics::SampleStore& store);
   ~CollectorSet();
 
-  // Creates (and, with `for_check`, destroys again) every instance the config names that this
-  // set does not already run. No I/O in plugins' create().
+  // Creates every instance the config names that this set does not already run: in this
+  // process, or (isolation = "process") in a vigil-plugin-host of its own. No I/O in plugins'
+  // create().
   Prepared prepare(const config::Settings& settings, plugin_host::PluginCatalog& catalog) const;
+  // The vigil-plugin-host executable for isolated instances (default: the one beside vigil).
+  void set_plugin_host_path(std::string path) { plugin_host_path_ = std::move(path); }
   // Starts new instances, stops removed ones, keeps unchanged ones. Fails (changing nothing
   // that runs) if a non-optional new instance fails to start.
   Status apply(Prepared prepared);
@@ -87,6 +90,7 @@ class CollectorSet {
 
   Scheduler& scheduler_;
   metrics::AgentMetrics& metrics_;
+  std::string plugin_host_path_;
   metrics::SampleStore& store_;
   std::shared_ptr<std::atomic<metrics::SeriesStore*>> series_ptr_ =
       std::make_shared<std::atomic<metrics::SeriesStore*>>(nullptr);

@@ -1,13 +1,17 @@
 // Lifecycle under hostile timing, against the real binary: reloads and shutdowns while plugin
-// calls are in flight, a plugin thread that outlives stop(), and a flood of alerts right before
-// SIGTERM. These run in the sanitizer stage too (label "lifecycle"), where a use after free or
-// a double free fails them.
+// calls are in flight, a plugin thread that outlives stop(), a flood of alerts right before
+// SIGTERM, and isolated plugins that crash while the agent is killed. These run in the sanitizer stage too (label
+// "lifecycle"), where a use after free or a double free fails them.
 #include <signal.h>
 
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agent_process.h"
 
@@ -128,4 +132,88 @@ TEST_CASE("100,000 alerts posted, then SIGTERM: the agent saves its state and ex
   CHECK(status == 0);
   CHECK((contains(agent.log(), "\"msg\":\"stopped\"") ||
          contains(agent.log(), "still running after the shutdown deadline")));
+}
+
+namespace {
+
+// The pids of `parent`'s children, from /proc.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    if (rest >> state >> ppid && ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+double metric_value(const std::string& metrics, const std::string& series) {
+  const size_t at = metrics.find(series + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + series.size() + 1));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "isolated collectors that segfault, abort, spin or exit never take the agent down; kill -9 of the agent "
+    "takes their hosts with it",
+    "[lifecycle][isolation]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  std::string isolated;
+  for (const char* mode : {"segfault", "abort", "spin", "exit"})
+    isolated += std::string("[[collectors.misbehaves]]\nalias = \"") + mode +
+                "\"\nisolation = \"process\"\non_run = 2\ninterval = \"300ms\"\nmode = \"" + mode + "\"\n";
+  // And one that behaves, isolated too.
+  isolated +=
+      "[[collectors.misbehaves]]\nalias = \"calm\"\nisolation = \"process\"\nmode = \"emit\"\nsamples = 3\n"
+      "interval = \"300ms\"\n";
+  write_file(path, config(dir, isolated));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  auto crash_series = [](const std::string& alias, const std::string& signal) {
+    return "vigil_plugin_host_crashes_total{alias=\"" + alias +
+           "\",kind=\"collector\",plugin=\"misbehaves\",signal=\"" + signal + "\"}";
+  };
+  CHECK(agent.wait_for("/metrics", crash_series("segfault", "SIGSEGV"), 10s));
+  CHECK(agent.wait_for("/metrics", crash_series("abort", "SIGABRT"), 10s));
+  CHECK(agent.wait_for("/metrics", crash_series("spin", "SIGKILL"), 10s));
+  CHECK(agent.wait_for("/metrics", crash_series("exit", "none"), 10s));
+  // Each comes back after its backoff (1 s), runs once more, and crashes again.
+  CHECK(agent.wait_for("/metrics",
+                       "vigil_plugin_host_restarts_total{alias=\"segfault\",kind=\"collector\",plugin=\"misbehaves\"}",
+                       10s));
+  // Meanwhile the collector inside the agent keeps its schedule (every 200 ms).
+  const std::string runs = "vigil_collector_runs_total{alias=\"no_op\",collector=\"no_op\"}";
+  const double before = metric_value(http_get(agent.port(), "/metrics").body, runs);
+  std::this_thread::sleep_for(3s);
+  const auto m = http_get(agent.port(), "/metrics").body;
+  const double after = metric_value(m, runs);
+  INFO("no_op runs " << before << " -> " << after);
+  CHECK(after - before >= 10);
+  CHECK(contains(m, "vigil_plugin_host_rss_bytes{alias=\"calm\""));
+  CHECK(contains(m, "fixture_series{i=\"2\"} 2"));
+  CHECK(contains(m, "vigil_collector_up{alias=\"calm\",collector=\"misbehaves\"} 1"));
+  const auto ready = http_get(agent.port(), "/readyz").body;
+  CHECK(contains(ready, "the plugin's host process"));
+
+  const auto hosts = children_of(agent.pid());
+  CHECK_FALSE(hosts.empty());
+  agent.signal(SIGKILL);
+  (void)agent.wait_exit(5s);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = true;
+    for (pid_t h : hosts) gone = gone && (::kill(h, 0) != 0);
+    if (!gone) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(gone);
 }

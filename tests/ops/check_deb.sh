@@ -31,7 +31,7 @@ grep -q 'adduser --system' "$work/postinst" || fail "postinst does not create th
 
 root="$work/root"
 dpkg -x "$deb" "$root"
-for f in usr/bin/vigil etc/vigil/vigil.toml usr/lib/systemd/system/vigil.service \
+for f in usr/bin/vigil usr/lib/vigil/vigil-plugin-host etc/vigil/vigil.toml usr/lib/systemd/system/vigil.service \
          usr/share/vigil/rules/vigil.yml usr/share/vigil/prometheus/prometheus.yml \
          usr/share/vigil/grafana/provisioning/dashboards/vigil.yml usr/share/doc/vigil/operations.md \
          usr/include/vigil/plugin.h usr/lib/cmake/VigilPluginApi/VigilPluginApiConfig.cmake; do
