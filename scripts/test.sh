@@ -37,7 +37,7 @@ echo "== coverage of the sanitizer run (the whole suite's: scripts/coverage.sh)"
 scripts/coverage-report.sh build-asan
 
 echo "== thread-heavy tests under ThreadSanitizer"
-tsan_tests=(runtime_test plugin_host_test cache_test load_test vigil_lifecycle_test)
+tsan_tests=(runtime_test plugin_host_test cache_test load_test isolation_test vigil_lifecycle_test)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE_THREAD=ON >/dev/null
 cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]}" vigil vigil_fixture_plugins vigil_notifier_log
 for t in "${tsan_tests[@]}"; do

@@ -4,8 +4,8 @@
 // host's resident memory.
 //
 // usage: vigil_isolation_bench PLUGIN_HOST MISBEHAVES_SO
-//   e.g. build-bench/bench/vigil_isolation_bench build-bench/vigil-plugin-host \
-//        build-bench/tests/fixtures/plugins/misbehaves.so
+//   e.g. (from a build with -DVIGIL_BUILD_BENCH=ON)
+//   build/vigil_isolation_bench build/vigil-plugin-host build/tests/fixtures/plugins/misbehaves.so
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +16,7 @@
 
 #include "config/toml_loader.h"
 #include "isolation/isolated_collector.h"
+#include "isolation/protocol.h"
 #include "plugin_host/collector_instance.h"
 #include "plugin_host/instance_context.h"
 #include "plugin_host/plugin_loader.h"
@@ -65,8 +66,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", plugin.message().c_str());
     return 1;
   }
-  std::printf("| samples | in the agent p50 / p99 | isolated p50 / p99 | isolated / in the agent (p50) | host RSS |\n");
-  std::printf("|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| samples | in the agent p50 / p99 | isolated p50 / p99 | isolated / in the agent (p50) | host RSS | encode / "
+      "decode / validate |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|\n");
   for (int samples : {10, 1000, 10000}) {
     const auto loaded = config::load_config_text(
         "[[collectors.misbehaves]]\nmode = \"emit\"\nsamples = " + std::to_string(samples) + "\n", "bench.toml");
@@ -85,8 +88,32 @@ int main(int argc, char** argv) {
     const int calls = samples >= 10000 ? 200 : 2000;
     const Figures a = measure(*inside.value(), calls);
     const Figures b = measure(*isolated.value(), calls);
-    std::printf("| %d | %.0f µs / %.0f µs | %.0f µs / %.0f µs | %.2f× | %.1f MB |\n", samples, a.p50_us, a.p99_us,
-                b.p50_us, b.p99_us, b.p50_us / a.p50_us, rss_mb(isolated.value()->host_pid()));
+    // The share of the codec: one run's samples encoded, decoded and validated again (medians
+    // of 200 rounds).
+    auto one = inside.value()->collect(plugin_host::monotonic_now_ns() + 5'000'000'000);
+    isolation::Collected c;
+    c.samples = one.samples;
+    std::vector<double> enc, dec, val;
+    for (int round = 0; round < 200; ++round) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::string wire = isolation::encode(c);
+      const auto t1 = std::chrono::steady_clock::now();
+      isolation::Collected back;
+      (void)isolation::decode(wire, back, 1'000'000);
+      const auto t2 = std::chrono::steady_clock::now();
+      for (auto& sm : back.samples) (void)metrics::normalize(sm);
+      const auto t3 = std::chrono::steady_clock::now();
+      enc.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      dec.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+      val.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
+    }
+    auto median = [](std::vector<double>& v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    std::printf("| %d | %.0f µs / %.0f µs | %.0f µs / %.0f µs | %.2f× | %.1f MB | %.0f / %.0f / %.0f µs |\n", samples,
+                a.p50_us, a.p99_us, b.p50_us, b.p99_us, b.p50_us / a.p50_us, rss_mb(isolated.value()->host_pid()),
+                median(enc), median(dec), median(val));
   }
   return 0;
 }

@@ -12,6 +12,12 @@ constexpr size_t kBucketSize = 8 + 8;
 }  // namespace
 
 void encode_samples(Encoder& e, const std::vector<metrics::Sample>& samples) {
+  size_t bytes = 4;
+  for (const auto& s : samples) {
+    bytes += kMinSampleSize + s.name.size() + s.help.size() + s.buckets.size() * kBucketSize;
+    for (const auto& [name, value] : s.labels) bytes += kMinLabelSize + name.size() + value.size();
+  }
+  e.reserve(e.bytes().size() + bytes);
   e.u32(static_cast<uint32_t>(samples.size()));
   for (const auto& s : samples) {
     e.u8(static_cast<uint8_t>(s.type));
@@ -40,7 +46,7 @@ bool decode_samples(Decoder& d, std::vector<metrics::Sample>& out, size_t max_sa
   out.clear();
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    metrics::Sample s;
+    metrics::Sample& s = out.emplace_back();
     uint8_t type = 0;
     size_t labels = 0, buckets = 0;
     if (!d.u8(type) || type > static_cast<uint8_t>(metrics::SampleType::histogram)) return false;
@@ -54,7 +60,6 @@ bool decode_samples(Decoder& d, std::vector<metrics::Sample>& out, size_t max_sa
     for (auto& [bound, count] : s.buckets)
       if (!d.f64(bound) || !d.u64(count)) return false;
     if (!d.f64(s.sum) || !d.u64(s.count)) return false;
-    out.push_back(std::move(s));
   }
   return !d.failed();
 }

@@ -70,16 +70,6 @@ void Encoder::str(std::string_view s) {
   out_.append(s.data(), s.size());
 }
 
-bool Decoder::get(void* p, size_t n) {
-  if (failed_ || in_.size() - pos_ < n) {
-    failed_ = true;
-    return false;
-  }
-  std::memcpy(p, in_.data() + pos_, n);
-  pos_ += n;
-  return true;
-}
-
 bool Decoder::str(std::string& v) {
   uint32_t n = 0;
   if (!u32(n)) return false;

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,7 @@ class Encoder {
   // A u32 length, then the bytes. REQUIRES: s.size() < 2^32.
   void str(std::string_view s);
 
+  void reserve(size_t n) { out_.reserve(n); }
   const std::string& bytes() const { return out_; }
   std::string take() { return std::move(out_); }
 
@@ -93,7 +95,15 @@ class Decoder {
   bool finished() const { return !failed_ && pos_ == in_.size(); }
 
  private:
-  bool get(void* p, size_t n);
+  bool get(void* p, size_t n) {  // inline: called for every field of every sample
+    if (failed_ || in_.size() - pos_ < n) {
+      failed_ = true;
+      return false;
+    }
+    std::memcpy(p, in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
   std::string_view in_;
   size_t pos_ = 0;
   bool failed_ = false;

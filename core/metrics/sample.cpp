@@ -7,20 +7,32 @@
 #include <cstdlib>
 
 namespace vigil::metrics {
+namespace {
+
+// ASCII only, whatever the locale: std::isalpha in a Latin-1 locale would let bytes past 0x7f
+// into names Prometheus refuses (and it is a function call per character).
+constexpr bool ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool ascii_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+}  // namespace
 
 Status validate_metric_name(std::string_view name) {
-  auto ok_first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; };
+  auto ok_first = [](char c) { return ascii_letter(c) || c == '_' || c == ':'; };
   bool valid = !name.empty() && ok_first(name[0]);
-  for (char c : name) valid = valid && (ok_first(c) || std::isdigit(static_cast<unsigned char>(c)));
+  for (char c : name) valid = valid && (ok_first(c) || ascii_digit(c));
   if (valid) return {};
   return Status::error("invalid metric name \"" + std::string(name) +
                        "\": names match [a-zA-Z_:][a-zA-Z0-9_:]* (e.g. \"app_requests_total\")");
 }
 
 Status validate_label_name(std::string_view name) {
-  auto ok_first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  auto ok_first = [](char c) { return ascii_letter(c) || c == '_'; };
   bool valid = !name.empty() && ok_first(name[0]);
-  for (char c : name) valid = valid && (ok_first(c) || std::isdigit(static_cast<unsigned char>(c)));
+  for (char c : name) valid = valid && (ok_first(c) || ascii_digit(c));
   if (!valid)
     return Status::error("invalid label name \"" + std::string(name) + "\": label names match [a-zA-Z_][a-zA-Z0-9_]*");
   if (name.size() >= 2 && name[0] == '_' && name[1] == '_')
