@@ -163,7 +163,7 @@ void reload(const std::string& path, const config::Settings& current, plugin_hos
     reject(prepared.problems);
     return;
   }
-  auto new_alerting = prepare_alerting(loaded.settings, catalog);
+  auto new_alerting = prepare_alerting(loaded.settings, catalog, &m);
   skipped.insert(skipped.end(), new_alerting.warnings.begin(), new_alerting.warnings.end());
   if (!new_alerting.problems.empty()) {
     reject(new_alerting.problems);
@@ -290,7 +290,7 @@ int run_agent(const std::string& config_path, const std::string& web_config_file
   state.cache = agent_cache.get();
   state.metrics_snapshot = settings.http.metrics_snapshot;
 
-  auto alerting_prep = prepare_alerting(settings, catalog);
+  auto alerting_prep = prepare_alerting(settings, catalog, &agent_metrics);
   for (const auto& w : alerting_prep.warnings) log::warn("config", "optional notifier skipped", {{"problem", w}});
   skipped.insert(skipped.end(), alerting_prep.warnings.begin(), alerting_prep.warnings.end());
   auto tokens = api_tokens(settings.http);

@@ -13,15 +13,22 @@
 #include "plugin_host/plugin_catalog.h"
 #include "runtime/alerting_service.h"
 
+namespace vigil::metrics {
+class AgentMetrics;
+}
+
 namespace vigil::app {
 
 struct PreparedAlerting {
   runtime::AlertingOptions options;
-  std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers;
+  std::vector<std::unique_ptr<plugin_host::Notifier>> notifiers;
   Problems problems;
   Problems warnings;
 };
 
-PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host::PluginCatalog& catalog);
+// Notifiers with isolation = "process" get a host process each; their crashes and restarts are
+// counted in `metrics` when given.
+PreparedAlerting prepare_alerting(const config::Settings& settings, plugin_host::PluginCatalog& catalog,
+                                  metrics::AgentMetrics* metrics = nullptr);
 
 }  // namespace vigil::app

@@ -31,8 +31,8 @@ const std::vector<SectionSpec>& core_schema() {
             "samples are dropped, `vigil_collector_up` is 0 and `vigil_collector_sample_limit_exceeded_total` counts "
             "it"},
            {"default_isolation", "string", "\"none\"",
-            "`isolation` of collectors that do not set their own: `\"none\"` (inside the agent) or `\"process\"` "
-            "(docs/isolation.md)"},
+            "`isolation` of collectors and notifiers that do not set their own: `\"none\"` (inside the agent) or "
+            "`\"process\"` (docs/isolation.md)"},
        }},
       {"log",
        "[log]",
@@ -124,11 +124,12 @@ const std::vector<SectionSpec>& core_schema() {
            {"sample_limit", "integer", "",
             "collectors only: this instance's sample limit; default `[agent] sample_limit`"},
            {"isolation", "string", "",
-            "collectors only: `\"none\"` runs the plugin inside the agent, `\"process\"` in a `vigil-plugin-host` "
-            "process of its own, so a crash or hang in it never reaches the agent (docs/isolation.md); default "
+            "collectors and notifiers: `\"none\"` runs the plugin inside the agent, `\"process\"` in a "
+            "`vigil-plugin-host` process of its own, so a crash or hang in it never reaches the agent "
+            "(docs/isolation.md); default "
             "`[agent] default_isolation`"},
            {"memory_limit", "size", "",
-            "isolated collectors only: the host process's address space (RLIMIT_AS), e.g. \"512MiB\"; an "
+            "isolated collectors and notifiers only: the host process's address space (RLIMIT_AS), e.g. \"512MiB\"; an "
             "allocation past it fails inside the plugin"},
        }},
       {"scenario",

@@ -519,13 +519,13 @@ InstanceSettings read_instance(const std::shared_ptr<const toml::table>& root, c
   if (t.get("isolation")) {
     r.string("isolation", inst.isolation);
     r.one_of("isolation", inst.isolation, {"none", "process"});
-    if (inst.isolation == "process" && kind != "collector")
-      r.problem(*t.get("isolation"), "isolation = \"process\" applies to collectors only; " + kind +
-                                         "s run inside the agent (remove the key)");
+    if (inst.isolation == "process" && kind != "collector" && kind != "notifier")
+      r.problem(*t.get("isolation"), "isolation = \"process\" applies to collectors and notifiers; " + kind +
+                                         "s run inside the agent (remove the key; docs/isolation.md says why)");
   }
   r.size("memory_limit", inst.memory_limit);
-  if (t.get("memory_limit") && kind != "collector")
-    r.problem(*t.get("memory_limit"), "\"memory_limit\" applies to isolated collectors only");
+  if (t.get("memory_limit") && kind != "collector" && kind != "notifier")
+    r.problem(*t.get("memory_limit"), "\"memory_limit\" applies to isolated collectors and notifiers only");
   if (const auto* ln = t.get("labels")) {
     if (const auto* lt = ln->as_table()) {
       for (const auto& [k, v] : *lt) {
@@ -645,15 +645,18 @@ LoadResult load_root(toml::table root, const std::string& base_dir, const EnvLoo
   // Instances share the immutable tree, which keeps its source locations.
   auto shared_root = std::make_shared<const toml::table>(std::move(root));
   read_instances(shared_root, "collectors", "collector", out.settings.collectors, problems);
-  for (auto& c : out.settings.collectors) {
-    if (c.sample_limit == 0) c.sample_limit = out.settings.agent.sample_limit;
-    if (c.isolation.empty()) c.isolation = out.settings.agent.default_isolation;
-    if (c.memory_limit > 0 && c.isolation != "process")
-      problems.push_back(c.where +
-                         ": \"memory_limit\" needs isolation = \"process\" (a limit on the agent's own "
-                         "memory would be a limit on every plugin in it); set isolation = \"process\" or remove it");
-  }
   read_instances(shared_root, "notifiers", "notifier", out.settings.notifiers, problems);
+  for (auto& c : out.settings.collectors)
+    if (c.sample_limit == 0) c.sample_limit = out.settings.agent.sample_limit;
+  for (auto* list : {&out.settings.collectors, &out.settings.notifiers}) {
+    for (auto& c : *list) {
+      if (c.isolation.empty()) c.isolation = out.settings.agent.default_isolation;
+      if (c.memory_limit > 0 && c.isolation != "process")
+        problems.push_back(c.where +
+                           ": \"memory_limit\" needs isolation = \"process\" (a limit on the agent's own "
+                           "memory would be a limit on every plugin in it); set isolation = \"process\" or remove it");
+    }
+  }
   read_instances(shared_root, "caches", "cache", out.settings.caches, problems);
   read_instances(shared_root, "scenarios", "scenario", out.settings.scenarios, problems);
   // [alerting] is read by the alerting module, which knows its structure.

@@ -1,5 +1,5 @@
-// vigil-plugin-host: runs one collector instance in a process of its own, for an agent
-// configured with isolation = "process". The agent starts it, never a user:
+// vigil-plugin-host: runs one collector or notifier instance in a process of its own, for an
+// agent configured with isolation = "process". The agent starts it, never a user:
 //   fd 3      its end of a socketpair with the agent (protocol.h)
 //   fd 1, 2   a pipe the agent reads as this instance's log
 //   argv[1]   the agent's pid; the host dies with the agent (PR_SET_PDEATHSIG)
@@ -21,6 +21,7 @@
 #include "isolation/protocol.h"
 #include "log/log.h"
 #include "plugin_host/collector_instance.h"
+#include "plugin_host/notifier_instance.h"
 #include "plugin_host/plugin_loader.h"
 
 namespace {
@@ -32,12 +33,14 @@ constexpr size_t kMaxRequest = 64u << 20;
 // How long the agent may take to read a reply before the host gives up on it.
 constexpr int64_t kReplyWriteNs = 30'000'000'000;
 
-std::atomic<plugin_host::CollectorInstance*> g_instance{nullptr};
+std::atomic<plugin_host::CollectorInstance*> g_collector{nullptr};
+std::atomic<plugin_host::NotifierInstance*> g_notifier{nullptr};
 
 // SIGUSR1 from the agent: stop the running call soon. request_stop() stores one atomic flag,
 // which is safe in a signal handler.
 void on_stop_request(int) {
-  if (auto* inst = g_instance.load()) inst->request_stop();
+  if (auto* inst = g_collector.load()) inst->request_stop();
+  if (auto* inst = g_notifier.load()) inst->request_stop();
 }
 
 int64_t now_ns() {
@@ -70,10 +73,21 @@ int serve() {
   }
   auto plugin = plugin_host::load_plugin(req.plugin_path);
   if (!plugin.ok()) return reply(false, plugin.message()) ? 0 : 3;
-  auto created = plugin_host::CollectorInstance::create(plugin.value(), req.settings);
-  if (!created.ok()) return reply(false, created.message()) ? 0 : 3;
-  std::unique_ptr<plugin_host::CollectorInstance> inst = std::move(created.value());
-  g_instance.store(inst.get());
+  std::unique_ptr<plugin_host::CollectorInstance> collector;
+  std::unique_ptr<plugin_host::NotifierInstance> notifier;
+  if (req.settings.kind == "notifier") {
+    auto created = plugin_host::NotifierInstance::create(plugin.value(), req.settings);
+    if (!created.ok()) return reply(false, created.message()) ? 0 : 3;
+    notifier = std::move(created.value());
+    g_notifier.store(notifier.get());
+  } else if (req.settings.kind == "collector") {
+    auto created = plugin_host::CollectorInstance::create(plugin.value(), req.settings);
+    if (!created.ok()) return reply(false, created.message()) ? 0 : 3;
+    collector = std::move(created.value());
+    g_collector.store(collector.get());
+  } else {
+    return reply(false, req.settings.where + ": a " + req.settings.kind + " cannot run isolated") ? 0 : 3;
+  }
   if (!reply(true)) return 3;
 
   for (;;) {
@@ -86,17 +100,17 @@ int serve() {
     bool sent = false;
     switch (in.frame.type) {
       case isolation::kStart: {
-        const Status st = inst->start();
+        const Status st = collector ? collector->start() : notifier->start();
         sent = reply(st.ok(), st.ok() ? std::string() : st.message());
         break;
       }
       case isolation::kCollect: {
         isolation::CollectRequest creq;
-        if (!isolation::decode(in.frame.payload, creq)) {
+        if (!collector || !isolation::decode(in.frame.payload, creq)) {
           std::fprintf(stderr, "vigil-plugin-host: a malformed collect request\n");
           break;
         }
-        auto out = inst->collect(creq.deadline_mono_ns);
+        auto out = collector->collect(creq.deadline_mono_ns);
         isolation::Collected c;
         c.result = static_cast<uint8_t>(out.result);
         c.error = std::move(out.error);
@@ -107,8 +121,23 @@ int serve() {
         sent = send(isolation::kCollected, isolation::encode(c));
         break;
       }
+      case isolation::kDeliver: {
+        isolation::DeliverRequest dreq;
+        if (!notifier || !isolation::decode(in.frame.payload, dreq)) {
+          std::fprintf(stderr, "vigil-plugin-host: a malformed deliver request\n");
+          break;
+        }
+        std::vector<const plugin_host::RenderedNotification*> batch;
+        for (const auto& n : dreq.batch) batch.push_back(&n);
+        isolation::Delivered d;
+        d.results = notifier->deliver(batch, dreq.deadline_mono_ns);
+        d.samples = notifier->take_samples();
+        sent = send(isolation::kDelivered, isolation::encode(d));
+        break;
+      }
       case isolation::kStop:
-        inst->stop();
+        if (collector) collector->stop();
+        if (notifier) notifier->stop();
         (void)reply(true);
         sent = false;  // done: destroy the instance and exit
         break;
@@ -116,8 +145,10 @@ int serve() {
     }
     if (!sent) break;
   }
-  g_instance.store(nullptr);
-  inst.reset();  // stop() if still started, then destroy()
+  g_collector.store(nullptr);
+  g_notifier.store(nullptr);
+  collector.reset();  // stop() if still started, then destroy()
+  notifier.reset();
   log::flush();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "isolation/protocol.h"
 
+#include "alerting/notification_json.h"
 #include "isolation/sample_codec.h"
 
 namespace vigil::isolation {
@@ -147,6 +148,63 @@ bool decode(std::string_view payload, Collected& c, size_t max_samples) {
     return false;
   c.over_sample_limit = over != 0;
   return decode_samples(d, c.samples, max_samples) && d.finished();
+}
+
+std::string encode(const DeliverRequest& r) {
+  Encoder e;
+  e.i64(r.deadline_mono_ns);
+  e.u32(static_cast<uint32_t>(r.batch.size()));
+  for (const auto& n : r.batch) {
+    e.str(alerting::notification_to_json(n.notification));
+    e.str(n.title);
+    e.str(n.body);
+    e.str(n.json_body);
+  }
+  return e.take();
+}
+
+bool decode(std::string_view payload, DeliverRequest& r) {
+  Decoder d(payload);
+  size_t n = 0;
+  if (!d.i64(r.deadline_mono_ns) || !d.count(n, 4 * 4)) return false;
+  r.batch.resize(n);
+  for (auto& item : r.batch) {
+    std::string json;
+    if (!d.str(json) || !d.str(item.title) || !d.str(item.body) || !d.str(item.json_body)) return false;
+    auto parsed = alerting::notification_from_json(json);
+    if (!parsed.ok()) return false;
+    item.notification = std::move(parsed.value());
+  }
+  return d.finished();
+}
+
+std::string encode(const Delivered& dl) {
+  Encoder e;
+  e.u32(static_cast<uint32_t>(dl.results.size()));
+  for (const auto& r : dl.results) {
+    e.u8(static_cast<uint8_t>(r.kind));
+    e.str(r.error);
+    e.i64(r.retry_after.count());
+  }
+  encode_samples(e, dl.samples);
+  return e.take();
+}
+
+bool decode(std::string_view payload, Delivered& dl, size_t max_results, size_t max_samples) {
+  Decoder d(payload);
+  size_t n = 0;
+  if (!d.count(n, 1 + 4 + 8) || n > max_results) return false;
+  dl.results.resize(n);
+  for (auto& r : dl.results) {
+    uint8_t kind = 0;
+    int64_t retry_after_ms = 0;
+    if (!d.u8(kind) || kind > static_cast<uint8_t>(plugin_host::DeliveryResult::Kind::failed) || !d.str(r.error) ||
+        !d.i64(retry_after_ms) || retry_after_ms < 0)
+      return false;
+    r.kind = static_cast<plugin_host::DeliveryResult::Kind>(kind);
+    r.retry_after = std::chrono::milliseconds(retry_after_ms);
+  }
+  return decode_samples(d, dl.samples, max_samples) && d.finished();
 }
 
 }  // namespace vigil::isolation

@@ -3,7 +3,8 @@
 // The agent asks, the host answers; one request is in flight at a time:
 //   create {plugin path, log level, memory limit, settings}  -> reply
 //   start                                                    -> reply
-//   collect {deadline}                                       -> collected
+//   collect {deadline}                                       -> collected   (collectors)
+//   deliver {deadline, notifications}                        -> delivered   (notifiers)
 //   stop                                                     -> reply, then the host exits
 // A request to stop a running collect() is SIGUSR1 to the host (it sets should_stop() and
 // nothing else, so it is safe inside a signal handler). The host writes its log lines and
@@ -19,6 +20,7 @@
 #include "config/settings.h"
 #include "isolation/wire.h"
 #include "metrics/sample.h"
+#include "plugin_host/notifier_instance.h"
 
 namespace vigil::isolation {
 
@@ -27,8 +29,10 @@ enum MessageType : uint16_t {
   kStart = 2,
   kCollect = 3,
   kStop = 4,
+  kDeliver = 5,
   kReply = 100,
   kCollected = 101,
+  kDelivered = 102,
 };
 
 // Frames from the host are at most this long (about 500,000 samples of a few labels); a longer
@@ -67,5 +71,22 @@ struct Collected {
 };
 std::string encode(const Collected& c);
 bool decode(std::string_view payload, Collected& c, size_t max_samples);
+
+// A batch for a notifier's deliver(): each notification in vigil's own JSON (what the outbox
+// stores) with its rendered title, body and webhook JSON.
+struct DeliverRequest {
+  int64_t deadline_mono_ns = 0;
+  std::vector<plugin_host::RenderedNotification> batch;
+};
+std::string encode(const DeliverRequest& r);
+bool decode(std::string_view payload, DeliverRequest& r);
+
+// One result per notification of the batch, in order, and what the plugin emitted meanwhile.
+struct Delivered {
+  std::vector<plugin_host::DeliveryResult> results;
+  std::vector<metrics::Sample> samples;
+};
+std::string encode(const Delivered& d);
+bool decode(std::string_view payload, Delivered& d, size_t max_results, size_t max_samples);
 
 }  // namespace vigil::isolation

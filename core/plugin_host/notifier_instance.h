@@ -28,23 +28,38 @@ struct DeliveryResult {
   std::chrono::milliseconds retry_after{0};  // the server asked to wait this long (HTTP Retry-After)
 };
 
-class NotifierInstance {
+// What the alerting service holds: a notifier running inside the agent (NotifierInstance) or
+// in a host process of its own (isolation::IsolatedNotifier).
+class Notifier {
+ public:
+  virtual ~Notifier() = default;
+  virtual Status start() = 0;
+  virtual void request_stop() = 0;
+  virtual void stop() = 0;
+  // One result per notification, in order.
+  virtual std::vector<DeliveryResult> deliver(const std::vector<const RenderedNotification*>& batch,
+                                              int64_t deadline_mono_ns) = 0;
+  // What the plugin emitted through host->emit since the last take, each series once, with
+  // notifier="<alias>" added (published on /metrics by the alerting service). Any thread.
+  virtual std::vector<metrics::Sample> take_samples() = 0;
+  virtual const config::InstanceSettings& settings() const = 0;
+  virtual std::string describe() const = 0;
+  const std::string& alias() const { return settings().alias; }
+};
+
+class NotifierInstance final : public Notifier {
  public:
   static Result<std::unique_ptr<NotifierInstance>> create(const std::shared_ptr<const LoadedPlugin>& plugin,
                                                           const config::InstanceSettings& settings);
 
-  Status start() { return base_->start(); }
-  void request_stop() { base_->request_stop(); }
-  void stop() { base_->stop(); }
-  // One result per notification, in order.
-  std::vector<DeliveryResult> deliver(const std::vector<const RenderedNotification*>& batch, int64_t deadline_mono_ns);
-
-  // What the plugin emitted through host->emit since the last take, each series once, with
-  // notifier="<alias>" added (published on /metrics by the alerting service).
-  std::vector<metrics::Sample> take_samples() { return base_->take_emitted("notifier", alias()); }
-  const config::InstanceSettings& settings() const { return base_->settings(); }
-  const std::string& alias() const { return settings().alias; }
-  std::string describe() const { return base_->describe(); }
+  Status start() override { return base_->start(); }
+  void request_stop() override { base_->request_stop(); }
+  void stop() override { base_->stop(); }
+  std::vector<DeliveryResult> deliver(const std::vector<const RenderedNotification*>& batch,
+                                      int64_t deadline_mono_ns) override;
+  std::vector<metrics::Sample> take_samples() override { return base_->take_emitted("notifier", alias()); }
+  const config::InstanceSettings& settings() const override { return base_->settings(); }
+  std::string describe() const override { return base_->describe(); }
 
  private:
   NotifierInstance() = default;

@@ -38,7 +38,7 @@ int64_t mono_ns() {
 }  // namespace
 
 struct AlertingService::Worker {
-  std::unique_ptr<plugin_host::NotifierInstance> notifier;
+  std::unique_ptr<plugin_host::Notifier> notifier;
   std::string alias, channel;
   std::optional<TokenBucket> bucket;
   std::thread thread;
@@ -85,7 +85,7 @@ AlertingService::AlertingService(AlertingOptions options, std::unique_ptr<alerti
       latency_buckets_(kLatencyBounds.size(), 0) {}
 
 Result<std::unique_ptr<AlertingService>> AlertingService::create(
-    AlertingOptions options, std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers,
+    AlertingOptions options, std::vector<std::unique_ptr<plugin_host::Notifier>> notifiers,
     metrics::SampleStore& samples) {
   auto db = alerting::AlertDb::open(options.db_path);
   std::string not_durable;

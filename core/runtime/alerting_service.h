@@ -33,7 +33,7 @@
 #include "runtime/scheduler.h"
 
 namespace vigil::plugin_host {
-class NotifierInstance;
+class Notifier;
 }
 
 namespace vigil::runtime {
@@ -62,7 +62,7 @@ struct ReceiverStatus {
 class AlertingService {
  public:
   static Result<std::unique_ptr<AlertingService>> create(
-      AlertingOptions options, std::vector<std::unique_ptr<plugin_host::NotifierInstance>> notifiers,
+      AlertingOptions options, std::vector<std::unique_ptr<plugin_host::Notifier>> notifiers,
       metrics::SampleStore& samples);
   ~AlertingService();
 
