@@ -4,6 +4,9 @@
 // "lifecycle"), where a use after free or a double free fails them.
 #include <signal.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
 #include <filesystem>
@@ -216,4 +219,56 @@ TEST_CASE(
     if (!gone) std::this_thread::sleep_for(50ms);
   }
   CHECK(gone);
+}
+
+TEST_CASE(
+    "an isolated notifier that crashes mid-delivery loses no notification: the outbox retries it after the restart",
+    "[lifecycle][isolation]") {
+  const auto dir = temp_dir();
+  const auto path = dir + "/vigil.toml";
+  const std::string record = dir + "/delivered.txt";
+  write_file(path, config(dir, "",
+                          "[[notifiers.crashes_on_delivery]]\nisolation = \"process\"\nrecord = \"" + record +
+                              "\"\n[alerting]\nretry_initial_interval = \"200ms\"\nretry_max_interval = \"1s\"\n"
+                              "[alerting.route]\nreceiver = \"team\"\ngroup_by = [\"alertname\"]\n"
+                              "group_wait = \"50ms\"\n[[alerting.receivers]]\nname = \"team\"\n"
+                              "notifiers = [\"crashes_on_delivery\"]\n"));
+  AgentProcess agent(path);
+  REQUIRE(agent.started());
+  // Six groups, six notifications; the host crashes on the third it delivers.
+  constexpr int kGroups = 6;
+  std::string body = "[";
+  for (int i = 0; i < kGroups; ++i)
+    body += std::string(i ? "," : "") + "{\"labels\":{\"alertname\":\"Down" + std::to_string(i) + "\"}}";
+  body += "]";
+  REQUIRE(http_send(agent.port(), "POST", "/api/v2/alerts", body, "t0ken", 10s).status == 200);
+  CHECK(
+      agent.wait_for("/metrics",
+                     "vigil_plugin_host_crashes_total{alias=\"crashes_on_delivery\",kind=\"notifier\",plugin=\"crashes_"
+                     "on_delivery\",signal=\"SIGSEGV\"} 1",
+                     10s));
+  CHECK(agent.wait_for(
+      "/metrics",
+      "vigil_plugin_host_restarts_total{alias=\"crashes_on_delivery\",kind=\"notifier\",plugin=\"crashes_"
+      "on_delivery\"} 1",
+      10s));
+  // Every group's notification reaches the channel, the one the host died on included.
+  std::string delivered;
+  int lines = 0;
+  for (int i = 0; i < 100 && lines < kGroups; ++i) {
+    std::ifstream f(record);
+    delivered.assign(std::istreambuf_iterator<char>(f), {});
+    lines = static_cast<int>(std::count(delivered.begin(), delivered.end(), '\n'));
+    if (lines < kGroups) std::this_thread::sleep_for(100ms);
+  }
+  INFO(delivered);
+  CHECK(lines == kGroups);
+  CHECK(agent.wait_for("/metrics",
+                       "fixture_deliveries{notifier=\"crashes_on_delivery\",source=\"crashes_on_delivery\"}", 5s));
+  // A clean stop ends the notifier's host with the agent.
+  const auto hosts = children_of(agent.pid());
+  CHECK(hosts.size() == 1);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_exit(10s) == 0);
+  for (pid_t h : hosts) CHECK(::kill(h, 0) != 0);
 }
