@@ -26,7 +26,7 @@ struct AgentSettings {
   std::string hostname;                                     // "" = the machine's hostname
   std::string state_dir = "data";                           // durable state; relative = to the working directory
   uint64_t sample_limit = 100000;                           // samples one collection may emit; more fail it whole
-  std::string default_isolation = "none";                   // collectors and notifiers without their own "isolation": none|process
+  std::string default_isolation = "none";                   // "isolation" of instances without their own
 
   bool operator==(const AgentSettings&) const = default;
 };

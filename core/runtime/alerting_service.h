@@ -61,9 +61,9 @@ struct ReceiverStatus {
 
 class AlertingService {
  public:
-  static Result<std::unique_ptr<AlertingService>> create(
-      AlertingOptions options, std::vector<std::unique_ptr<plugin_host::Notifier>> notifiers,
-      metrics::SampleStore& samples);
+  static Result<std::unique_ptr<AlertingService>> create(AlertingOptions options,
+                                                         std::vector<std::unique_ptr<plugin_host::Notifier>> notifiers,
+                                                         metrics::SampleStore& samples);
   ~AlertingService();
 
   // Starts the notifiers, the delivery threads and the tick job.
