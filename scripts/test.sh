@@ -29,7 +29,10 @@ jobs=$(nproc)
 stage_start=$SECONDS
 took() { echo "   (took $((SECONDS - stage_start)) s)"; stage_start=$SECONDS; }
 echo "== unit and lifecycle tests under ASan+UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_COVERAGE=ON >/dev/null
+# Line tables only (-g1): every frame of a sanitizer report keeps its file and line, and the
+# build took 19 minutes instead of about 26 with full debug info (2 cores, 2026-12-03).
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_COVERAGE=ON \
+  -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_C_FLAGS_DEBUG="-g1" >/dev/null
 # Counts from an earlier run would mix with this one's (and clash with rebuilt objects).
 [[ -d build-asan ]] && find build-asan -name '*.gcda' -delete
 cmake --build build-asan -j "$jobs"
